@@ -1,0 +1,24 @@
+"""Ingate configuration: one YAML file plus INGATE_* environment variables."""
+
+from ingate_config.builtins import BUILTIN_PROVIDERS
+from ingate_config.errors import ConfigError
+from ingate_config.loader import env_name, load_settings
+from ingate_config.model import (
+    PROVIDER_FORMATS,
+    EdgeConfig,
+    ProviderConfig,
+    ProviderFormat,
+    Settings,
+)
+
+__all__ = [
+    "BUILTIN_PROVIDERS",
+    "PROVIDER_FORMATS",
+    "ConfigError",
+    "EdgeConfig",
+    "ProviderConfig",
+    "ProviderFormat",
+    "Settings",
+    "env_name",
+    "load_settings",
+]

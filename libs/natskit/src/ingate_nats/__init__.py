@@ -1,0 +1,17 @@
+"""NATS plumbing shared by Ingate's services and command line."""
+
+from ingate_nats.connection import connect
+from ingate_nats.keystore import KeyCache, KeyNotFoundError, KeyStore, key_bucket
+from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_server_binary
+
+__all__ = [
+    "KeyCache",
+    "KeyNotFoundError",
+    "KeyStore",
+    "NatsServer",
+    "NatsServerError",
+    "connect",
+    "host_port",
+    "key_bucket",
+    "nats_server_binary",
+]

@@ -1,0 +1,38 @@
+# The two commands a new user needs are `make run` and `make test`; both install what they need.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint format bench clean
+
+help:
+	@echo "make run    - run Ingate locally (NATS, edge, mock provider) on http://localhost:8080"
+	@echo "make test   - run the test suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - measure the edge's overhead (writes docs/benchmarks.md)"
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: install
+	$(UV) run ingate run
+
+test: install
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy libs services tests bench
+
+format: install
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) || (echo "make bench needs wrk (apt-get install wrk)"; exit 1)
+	$(UV) run python -m bench
+
+clean:
+	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache

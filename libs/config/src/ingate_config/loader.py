@@ -1,0 +1,232 @@
+"""Build `Settings` from one YAML file plus the environment (the environment wins).
+
+Every problem becomes a `ConfigError` naming the setting — the YAML path, or the
+variable when the value came from the environment — so a bad config fails at
+start with one clear line.
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
+
+import msgspec
+import yaml
+
+from ingate_config.builtins import BUILTIN_PROVIDERS
+from ingate_config.errors import ConfigError
+from ingate_config.model import PROVIDER_FORMATS, EdgeConfig, ProviderConfig, Settings
+
+_T = TypeVar("_T")
+_NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+# Names that would make INGATE_<NAME>_* collide with the service-level variables.
+_RESERVED_NAMES: Final = frozenset({"edge", "nats", "data", "config", "mock", "clickhouse"})
+
+_TOP_LEVEL_ENV: Final = {
+    "nats_url": ("INGATE_NATS_URL",),
+    "data_dir": ("INGATE_DATA_DIR",),
+    "clickhouse_url": ("CLICKHOUSE_URL", "INGATE_CLICKHOUSE_URL"),
+}
+_EDGE_FIELDS: Final = {f.name: f.type for f in msgspec.structs.fields(EdgeConfig)}
+_PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
+    "format": str,
+    "base_url": str,
+    "api_key": str,
+    "models": str,  # comma-separated
+    "connect_timeout_s": float,
+    "read_timeout_s": float,
+}
+
+
+def load_settings(config_path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    raw = _read_yaml(config_path, env)
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "providers"}
+    for field, names in _TOP_LEVEL_ENV.items():
+        for name in names:
+            if env.get(name):
+                merged[field] = env[name]
+                break
+    merged["edge"] = _edge_section(raw.get("edge"), env)
+    merged["providers"] = _providers_section(raw.get("providers"), env)
+    settings = _convert(merged)
+    _check(settings)
+    return settings
+
+
+def env_name(provider: str, field: str) -> str:
+    return f"INGATE_{provider.upper().replace('-', '_')}_{field.upper()}"
+
+
+def _read_yaml(config_path: str | None, env: Mapping[str, str]) -> dict[str, Any]:
+    setting = "--config" if config_path else "INGATE_CONFIG"
+    path = config_path or env.get("INGATE_CONFIG")
+    if not path:
+        return {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(setting, f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(setting, f"{path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(setting, f"{path} must hold a mapping at the top level")
+    return data
+
+
+def _edge_section(section: Any, env: Mapping[str, str]) -> dict[str, Any]:
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise ConfigError("edge", "must be a mapping")
+    result = dict(section)
+    for field, field_type in _EDGE_FIELDS.items():
+        var = f"INGATE_EDGE_{field.upper()}"
+        if env.get(var):
+            result[field] = _typed_env(var, env[var], field_type)
+    return result
+
+
+def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    providers: dict[str, dict[str, Any]] = {
+        b.name: {"name": b.name, "format": b.format, "base_url": b.base_url} for b in BUILTIN_PROVIDERS
+    }
+    fallback_key_env = {b.name: b.fallback_key_env for b in BUILTIN_PROVIDERS}
+    for index, entry in enumerate(_provider_entries(section)):
+        where = f"providers[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ConfigError(f"{where}.name", "each provider needs a name")
+        name = entry["name"]
+        _check_name(f"{where}.name", name)
+        base = providers.get(name, {})
+        if name in providers and name not in fallback_key_env:
+            raise ConfigError(f"{where}.name", f"provider {name!r} is defined twice")
+        providers[name] = {**base, **entry}
+        if "base_url" in entry:
+            providers[name]["base_url_configured"] = True
+    for name in _providers_named_in_env(env):
+        if name not in providers:
+            _check_name(env_name(name, "format"), name)
+            providers[name] = {"name": name}
+    for name, provider in providers.items():
+        for field, field_type in _PROVIDER_ENV_FIELDS.items():
+            var = env_name(name, field)
+            if env.get(var):
+                value = _typed_env(var, env[var], field_type)
+                if field == "models":
+                    value = [m.strip() for m in str(value).split(",") if m.strip()]
+                provider[field] = value
+                if field == "base_url":
+                    provider["base_url_configured"] = True
+        _resolve_credential(name, provider, env, fallback_key_env.get(name))
+        for required in ("format", "base_url"):
+            if required not in provider:
+                raise ConfigError(f"providers.{name}.{required}", "is required")
+    return providers
+
+
+def _provider_entries(section: Any) -> list[Any]:
+    if section is None:
+        return []
+    if not isinstance(section, list):
+        raise ConfigError("providers", "must be a list of providers, each with a name")
+    return section
+
+
+def _providers_named_in_env(env: Mapping[str, str]) -> list[str]:
+    """Aliases defined only by variables, e.g. INGATE_GROQ_FORMAT + INGATE_GROQ_BASE_URL."""
+    names = []
+    for var in env:
+        if var.startswith("INGATE_") and var.endswith("_FORMAT") and env[var]:
+            names.append(var[len("INGATE_") : -len("_FORMAT")].lower().replace("_", "-"))
+    return names
+
+
+def _resolve_credential(
+    name: str, provider: dict[str, Any], env: Mapping[str, str], fallback_env: str | None
+) -> None:
+    if provider.get("api_key"):
+        return
+    key_env = provider.get("api_key_env")
+    if key_env:
+        if not isinstance(key_env, str) or not env.get(key_env):
+            raise ConfigError(f"providers.{name}.api_key_env", f"environment variable {key_env} is not set")
+        provider["api_key"] = env[key_env]
+    elif fallback_env and env.get(fallback_env):
+        provider["api_key"] = env[fallback_env]
+
+
+def _typed_env(var: str, value: str, field_type: Any) -> Any:
+    try:
+        return msgspec.convert(value.strip(), field_type, strict=False)
+    except msgspec.ValidationError:
+        kind = getattr(field_type, "__name__", str(field_type))
+        raise ConfigError(var, f"expected {kind}, got {value!r}") from None
+
+
+def _convert(merged: dict[str, Any]) -> Settings:
+    # Providers are converted one by one so an error names the provider, not `[...]`.
+    providers = {
+        name: _convert_one(raw, ProviderConfig, f"providers.{name}")
+        for name, raw in merged.pop("providers").items()
+    }
+    settings = _convert_one(merged, Settings, "")
+    return msgspec.structs.replace(settings, providers=providers)
+
+
+def _convert_one(raw: Any, target: type[_T], prefix: str) -> _T:
+    try:
+        return msgspec.convert(raw, target, strict=False)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `")
+        tail = path.rstrip("`").removeprefix("$").lstrip(".")
+        setting = ".".join(p for p in (prefix, tail) if p) or "config"
+        raise ConfigError(setting, _plain(message)) from None
+
+
+def _plain(message: str) -> str:
+    return message.replace("`", "").replace("Expected", "expected").replace("Invalid", "invalid")
+
+
+def _check(settings: Settings) -> None:
+    edge = settings.edge
+    if not 0 <= edge.port <= 65535:
+        raise ConfigError("edge.port", f"must be between 0 and 65535, got {edge.port}")
+    for field in ("max_body_bytes", "max_header_bytes", "workers"):
+        if getattr(edge, field) <= 0:
+            raise ConfigError(f"edge.{field}", "must be positive")
+    _check_url("nats_url", settings.nats_url, ("nats", "tls", "ws", "wss"))
+    if settings.clickhouse_url:
+        _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))
+    for name, provider in settings.providers.items():
+        _check_provider(name, provider)
+
+
+def _check_provider(name: str, provider: ProviderConfig) -> None:
+    if provider.format not in PROVIDER_FORMATS:
+        raise ConfigError(f"providers.{name}.format", f"must be one of {', '.join(PROVIDER_FORMATS)}")
+    _check_url(f"providers.{name}.base_url", provider.base_url, ("http", "https"))
+    for field in ("connect_timeout_s", "read_timeout_s"):
+        if getattr(provider, field) <= 0:
+            raise ConfigError(f"providers.{name}.{field}", "must be positive")
+
+
+def _check_name(setting: str, name: str) -> None:
+    if not _NAME_RE.match(name):
+        raise ConfigError(setting, f"{name!r} must be lower-case letters, digits and dashes")
+    if name in _RESERVED_NAMES:
+        raise ConfigError(setting, f"{name!r} is reserved")
+
+
+def _check_url(setting: str, url: str, schemes: tuple[str, ...]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(setting, f"expected a {'/'.join(schemes)} URL, got {url!r}")

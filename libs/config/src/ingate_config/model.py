@@ -1,0 +1,52 @@
+"""Typed settings. Every field is reachable from YAML and from an INGATE_* variable."""
+
+from typing import Final, Literal
+
+import msgspec
+
+ProviderFormat = Literal["openai", "anthropic", "ollama"]
+PROVIDER_FORMATS: Final[tuple[str, ...]] = ("openai", "anthropic", "ollama")
+
+
+class ProviderConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """One upstream the edge may forward to: a built-in provider or an operator's alias."""
+
+    name: str
+    format: ProviderFormat
+    base_url: str
+    # Resolved credential; `api_key_env` names a variable to read it from instead.
+    api_key: str | None = msgspec.field(default=None)
+    api_key_env: str | None = None
+    # Glob patterns of model names this provider may be asked for; None allows all.
+    models: list[str] | None = None
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 600.0
+    # True when the operator set base_url rather than inheriting the public default.
+    base_url_configured: bool = False
+
+    def __repr__(self) -> str:  # keep credentials out of logs and tracebacks
+        shown = "set" if self.api_key else "unset"
+        return (
+            f"ProviderConfig(name={self.name!r}, format={self.format!r}, "
+            f"base_url={self.base_url!r}, api_key={shown})"
+        )
+
+
+class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    host: str = "0.0.0.0"
+    port: int = 8080
+    # Anthropic accepts 32 MB requests (images as base64); accept the same by default.
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_header_bytes: int = 32 * 1024
+    workers: int = 1
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    nats_url: str = "nats://127.0.0.1:4222"
+    data_dir: str = "./var"
+    clickhouse_url: str | None = None
+    edge: EdgeConfig = msgspec.field(default_factory=EdgeConfig)
+    providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
+
+    def provider_names(self) -> list[str]:
+        return sorted(self.providers)

@@ -1,0 +1,50 @@
+"""One way to connect to NATS for every Ingate process: reconnect forever, never give up."""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from nats.aio.client import Client
+
+log = logging.getLogger("ingate.nats")
+
+
+async def connect(
+    url: str,
+    name: str,
+    *,
+    on_reconnect: Callable[[], Awaitable[None]] | None = None,
+    connect_timeout_s: float = 2.0,
+    reconnect: bool = True,
+) -> Client:
+    """Connect with unbounded reconnects, so a service outlives any NATS restart.
+
+    Short-lived callers (the CLI) pass `reconnect=False` to fail at once instead.
+    """
+
+    client = Client()
+
+    async def disconnected() -> None:
+        if not (client.is_closed or client.is_draining):  # a deliberate close is no news
+            log.warning("nats disconnected from %s", url)
+
+    async def reconnected() -> None:
+        log.info("nats reconnected to %s", url)
+        if on_reconnect is not None:
+            await on_reconnect()
+
+    async def error(exc: Exception) -> None:
+        if reconnect:  # a caller that does not retry reports the failure itself
+            log.warning("nats error: %s", exc)
+
+    await client.connect(
+        servers=[url],
+        name=name,
+        connect_timeout=connect_timeout_s,  # type: ignore[arg-type]  # annotated int, takes seconds
+        max_reconnect_attempts=-1 if reconnect else 1,
+        reconnect_time_wait=0.25,  # type: ignore[arg-type]
+        allow_reconnect=reconnect,
+        disconnected_cb=disconnected,
+        reconnected_cb=reconnected,
+        error_cb=error,
+    )
+    return client

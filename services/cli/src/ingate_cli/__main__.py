@@ -1,0 +1,3 @@
+from ingate_cli.main import main
+
+main()

@@ -1,0 +1,44 @@
+"""The `ingate` command."""
+
+import argparse
+import sys
+
+from ingate_cli import keys, services, stack
+from ingate_cli.logs import configure_logging
+from ingate_config import ConfigError, Settings, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingate", description="Ingate, a self-hostable AI gateway.")
+    parser.add_argument("--config", metavar="FILE", help="YAML configuration (default: $INGATE_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    stack.add_parser(commands)
+    keys.add_parser(commands)
+    services.add_parsers(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "mock-provider":
+        # The mock has its own flags and needs no gateway configuration.
+        sys.exit(services.run_mock_provider(rest))
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    configure_logging()
+    settings = _settings(args.config)
+    if args.command == "run":
+        sys.exit(stack.run(args, settings))
+    if args.command == "keys":
+        sys.exit(keys.run(args, settings))
+    sys.exit(services.run_edge(settings))
+
+
+def _settings(config_path: str | None) -> Settings:
+    try:
+        return load_settings(config_path)
+    except ConfigError as exc:
+        print(f"ingate: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,32 @@
+"""The two fields the edge reads from a request body; everything else passes through unparsed."""
+
+import msgspec
+
+from ingate_edge import errors
+from ingate_edge.errors import GatewayError
+
+
+class RequestProbe(msgspec.Struct):
+    model: str | None = None
+    stream: bool | None = None
+
+
+_decode_probe = msgspec.json.Decoder(RequestProbe).decode
+
+
+def probe_body(body: bytes, content_type: bytes | None) -> RequestProbe:
+    if content_type is not None and b"json" not in content_type.lower():
+        raise GatewayError(
+            errors.INVALID_REQUEST,
+            f"Expected Content-Type: application/json, got {content_type[:80].decode('latin-1')!r}.",
+        )
+    if not body.strip():
+        raise GatewayError(errors.INVALID_REQUEST, "Request body is empty; expected a JSON object.")
+    try:
+        return _decode_probe(body)
+    except msgspec.ValidationError as exc:
+        raise GatewayError(errors.INVALID_REQUEST, f"Invalid request body: {exc}.") from None
+    except UnicodeDecodeError:
+        raise GatewayError(errors.INVALID_REQUEST, "Request body is not valid UTF-8.") from None
+    except msgspec.DecodeError as exc:
+        raise GatewayError(errors.INVALID_REQUEST, f"Request body is not valid JSON: {exc}.") from None

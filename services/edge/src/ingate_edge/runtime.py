@@ -1,0 +1,60 @@
+"""Everything one edge process holds for its lifetime: NATS, keys, provider pools."""
+
+import asyncio
+import contextlib
+import logging
+
+from nats.aio.client import Client
+
+from ingate_config import Settings
+from ingate_edge.publish import RecordPublisher
+from ingate_edge.upstream import Upstreams
+from ingate_nats import KeyCache, connect
+
+log = logging.getLogger("ingate.edge")
+
+
+class EdgeRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = KeyCache()
+        self.upstreams = Upstreams(settings.providers)
+        self.publisher = RecordPublisher()
+        self.nats: Client | None = None
+        self._connecting: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.nats is not None and self.nats.is_connected and self.keys.loaded.is_set()
+
+    async def start(self) -> None:
+        self.upstreams.open()
+        # Connect in the background: the edge answers (with clear errors) while NATS is away.
+        self._connecting = asyncio.create_task(self._connect_until_up(), name="ingate-nats-connect")
+
+    async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        await self.keys.stop()
+        if self.nats is not None:
+            with contextlib.suppress(Exception):
+                await self.nats.drain()
+        await self.upstreams.close()
+
+    async def _connect_until_up(self) -> None:
+        url = self.settings.nats_url
+        while True:
+            try:
+                client = await connect(url, "ingate-edge", on_reconnect=self._on_reconnect)
+                break
+            except Exception as exc:
+                log.warning("NATS at %s not reachable yet (%s); retrying", url, exc)
+                await asyncio.sleep(0.5)
+        self.nats = client
+        self.publisher.attach(client)
+        self.keys.start(client)
+
+    async def _on_reconnect(self) -> None:
+        self.keys.resync()

@@ -1,0 +1,30 @@
+"""Run the edge under uvicorn (uvloop + httptools: the fastest pair measured here)."""
+
+import logging
+
+import uvicorn
+
+from ingate_config import Settings
+from ingate_edge.app import create_app
+
+log = logging.getLogger("ingate.edge")
+
+
+def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.edge.host,
+        port=settings.edge.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+        h11_max_incomplete_event_size=settings.edge.max_header_bytes * 2,
+    )
+    server = uvicorn.Server(config)
+    log.warning("ingate edge listening on http://%s:%d", settings.edge.host, settings.edge.port)
+    server.run()

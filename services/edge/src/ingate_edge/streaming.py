@@ -1,0 +1,82 @@
+"""Passing an SSE or NDJSON answer through chunk by chunk, never buffering it whole.
+
+A client that goes away mid-stream cancels the upstream request: the pump and a
+disconnect watcher race, and whichever ends first decides.
+"""
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import aiohttp
+
+from ingate_contracts import RequestRecord
+
+
+class ClientDisconnected(Exception):
+    """The caller closed its connection before the answer was complete."""
+
+
+class UpstreamBrokeOff(Exception):
+    """The provider's stream ended abnormally; the client's connection is aborted to match."""
+
+
+async def pump_stream(
+    response: aiohttp.ClientResponse,
+    headers: list[tuple[bytes, bytes]],
+    send: Any,
+    receive: Any,
+    t0: float,
+    record: RequestRecord,
+) -> None:
+    pump = asyncio.ensure_future(_pump(response, headers, send, t0, record))
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pump.cancel()
+        watcher.cancel()
+        raise
+    if pump in done:
+        watcher.cancel()
+        pump.result()
+        return
+    pump.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await pump
+    response.close()  # drop the upstream connection: the provider stops generating
+    raise ClientDisconnected
+
+
+async def _pump(
+    response: aiohttp.ClientResponse,
+    headers: list[tuple[bytes, bytes]],
+    send: Any,
+    t0: float,
+    record: RequestRecord,
+) -> None:
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    size = 0
+    try:
+        async for chunk in response.content.iter_any():
+            if not size:
+                record.ttfb_ms = (time.perf_counter() - t0) * 1000.0
+            size += len(chunk)
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError as exc:
+                raise ClientDisconnected from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        record.response_bytes = size
+        record.error_type = "upstream_stream_broken"
+        raise UpstreamBrokeOff(f"provider stream ended abnormally: {type(exc).__name__}") from None
+    record.response_bytes = size
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _wait_for_disconnect(receive: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return

@@ -1,0 +1,103 @@
+"""Providers as the edge forwards to them: address, injected credential, one pooled client.
+
+Each provider gets one long-lived aiohttp session (its own connection pool and
+timeouts), created at start and shared by every request.
+"""
+
+import fnmatch
+from typing import Final
+
+import aiohttp
+from yarl import URL
+
+from ingate_config import ProviderConfig
+from ingate_edge.routes import Dialect
+
+
+class Upstream:
+    """One configured provider with its connection pool."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.name = config.name
+        self.format: Dialect = config.format
+        self.base_url = config.base_url.rstrip("/")
+        self.read_timeout_s = config.read_timeout_s
+        self._config = config
+        self._models = tuple(config.models) if config.models else None
+        self.auth_headers: Final = _credential_headers(config)
+        self._urls: dict[str, URL] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError(f"upstream {self.name} used before start()")
+        return self._session
+
+    def open(self) -> None:
+        """Create the pool; must run inside the event loop that will use it."""
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=self._config.connect_timeout_s,
+            sock_connect=self._config.connect_timeout_s,
+            sock_read=self._config.read_timeout_s,
+        )
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            auto_decompress=False,
+            raise_for_status=False,
+            skip_auto_headers=("User-Agent",),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def accepts(self, dialect: Dialect) -> bool:
+        """Whether this provider natively serves requests of `dialect` (no translation)."""
+        # Ollama also serves the OpenAI API under /v1.
+        return dialect == self.format or (self.format == "ollama" and dialect == "openai")
+
+    def url(self, dialect: Dialect, suffix: str, query: bytes) -> URL:
+        path = suffix if dialect == self.format else "/v1" + suffix
+        url = self._urls.get(path)
+        if url is None:
+            url = URL(self.base_url + path, encoded=True)
+            if len(self._urls) < 256:  # suffixes with ids are unbounded; cache only a few
+                self._urls[path] = url
+        if query:
+            return URL(f"{url}?{query.decode('latin-1')}", encoded=True)
+        return url
+
+    def allows_model(self, model: str | None) -> bool:
+        if self._models is None or model is None:
+            return True
+        return any(fnmatch.fnmatchcase(model, pattern) for pattern in self._models)
+
+
+def _credential_headers(config: ProviderConfig) -> tuple[tuple[str, str], ...]:
+    if not config.api_key:
+        return ()
+    if config.format == "anthropic":
+        return (("x-api-key", config.api_key),)
+    return (("authorization", f"Bearer {config.api_key}"),)
+
+
+class Upstreams:
+    def __init__(self, providers: dict[str, ProviderConfig]) -> None:
+        self._by_name = {name: Upstream(config) for name, config in providers.items()}
+        self.names: Final = tuple(sorted(self._by_name))
+
+    def get(self, name: str) -> Upstream | None:
+        return self._by_name.get(name)
+
+    def open(self) -> None:
+        for upstream in self._by_name.values():
+            upstream.open()
+
+    async def close(self) -> None:
+        for upstream in self._by_name.values():
+            await upstream.close()

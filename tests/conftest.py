@@ -1,0 +1,113 @@
+"""Fixtures shared by the suite: a real nats-server, the mock provider and an edge, as processes."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ingate_nats import NatsServer
+from tests.support.processes import INGATE, Service, clean_env, free_port, run_cli
+
+MOCK_OPENAI_KEY = "sk-mock-openai-credential"
+MOCK_ANTHROPIC_KEY = "sk-mock-anthropic-credential"
+
+
+@dataclass
+class Edge:
+    url: str
+    nats_url: str
+    service: Service
+    env: dict[str, str] = field(repr=False)
+
+    def cli(self, *args: str) -> "tuple[int, str, str]":
+        done = run_cli(*args, env=self.env)
+        return done.returncode, done.stdout, done.stderr
+
+    def new_key(self, *args: str) -> str:
+        code, out, err = self.cli("keys", "create", *args)
+        assert code == 0, err
+        return out.strip()
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("jetstream"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mock_url(logs_dir: Path) -> Iterator[str]:
+    port = free_port()
+    service = Service(
+        "mock-provider",
+        [*INGATE, "mock-provider", "--port", str(port), "--openai-key", MOCK_OPENAI_KEY,
+         "--anthropic-key", MOCK_ANTHROPIC_KEY],
+        clean_env(),
+        logs_dir,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        service.wait_http(f"{url}/healthz")
+        yield url
+    finally:
+        service.stop()
+
+
+def edge_env(nats_url: str, mock_url: str, port: int, **extra: str) -> dict[str, str]:
+    return clean_env(
+        INGATE_NATS_URL=nats_url,
+        INGATE_EDGE_HOST="127.0.0.1",
+        INGATE_EDGE_PORT=str(port),
+        INGATE_EDGE_MAX_BODY_BYTES=str(1024 * 1024),
+        INGATE_EDGE_MAX_HEADER_BYTES=str(16 * 1024),
+        INGATE_OPENAI_BASE_URL=f"{mock_url}/v1",
+        INGATE_OPENAI_API_KEY=MOCK_OPENAI_KEY,
+        INGATE_ANTHROPIC_BASE_URL=mock_url,
+        INGATE_ANTHROPIC_API_KEY=MOCK_ANTHROPIC_KEY,
+        INGATE_OLLAMA_BASE_URL=mock_url,
+        # An operator's alias for an OpenAI-compatible upstream.
+        INGATE_CUSTOM_LLM_FORMAT="openai",
+        INGATE_CUSTOM_LLM_BASE_URL=f"{mock_url}/v1",
+        INGATE_CUSTOM_LLM_API_KEY=MOCK_OPENAI_KEY,
+        # Nothing listens here: forwarding must fail with 502.
+        INGATE_DEAD_FORMAT="openai",
+        INGATE_DEAD_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+        INGATE_DEAD_API_KEY="sk-unused",
+        # Same mock, but a one-second read timeout: slow answers must become 504.
+        INGATE_SLOW_FORMAT="openai",
+        INGATE_SLOW_BASE_URL=f"{mock_url}/v1",
+        INGATE_SLOW_API_KEY=MOCK_OPENAI_KEY,
+        INGATE_SLOW_READ_TIMEOUT_S="1",
+        **extra,
+    )
+
+
+def start_edge(nats_url: str, mock_url: str, logs_dir: Path, name: str = "edge") -> Edge:
+    port = free_port()
+    env = edge_env(nats_url, mock_url, port)
+    service = Service(name, [*INGATE, "edge"], env, logs_dir)
+    url = f"http://127.0.0.1:{port}"
+    service.wait_http(f"{url}/readyz")
+    return Edge(url=url, nats_url=nats_url, service=service, env=env)
+
+
+@pytest.fixture(scope="session")
+def edge(nats_server: NatsServer, mock_url: str, logs_dir: Path) -> Iterator[Edge]:
+    running = start_edge(nats_server.url, mock_url, logs_dir)
+    try:
+        yield running
+    finally:
+        running.service.stop()
+
+
+@pytest.fixture(scope="session")
+def ingate_key(edge: Edge) -> str:
+    return edge.new_key("--name", "test-suite", "--user", "suite-owner")

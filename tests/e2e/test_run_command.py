@@ -1,0 +1,73 @@
+"""`ingate run`: the whole local stack from one command, stopped cleanly by Ctrl-C."""
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.support.processes import INGATE, clean_env, free_port
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.timeout(90)
+def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
+    edge_port = free_port()
+    env = clean_env(
+        INGATE_EDGE_PORT=str(edge_port),
+        INGATE_NATS_URL=f"nats://127.0.0.1:{free_port()}",
+        INGATE_DATA_DIR=str(tmp_path / "var"),
+    )
+    process = subprocess.Popen(
+        [*INGATE, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(line.startswith("sk-ingate-") for line in lines):
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line.strip())
+        assert f"Ingate is running at http://localhost:{edge_port}" in lines, lines
+        key = next(line for line in lines if line.startswith("sk-ingate-"))
+        children = _children_of(process.pid)
+        assert len(children) >= 3  # nats-server, mock provider, edge
+
+        client = openai.OpenAI(base_url=f"http://localhost:{edge_port}", api_key=key, max_retries=0)
+        completion = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "Explain AI gateways in one paragraph."}]
+        )
+        assert (completion.choices[0].message.content or "").startswith("Mock reply from gpt-4o:")
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+        assert not [pid for pid in children if _alive(pid)], "ingate run left processes behind"
+        assert process.stderr is not None
+        assert "mock provider" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
