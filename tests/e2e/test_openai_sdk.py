@@ -118,7 +118,7 @@ def test_explicit_custom_alias(edge: Edge, ingate_key: str) -> None:
 def test_v1_base_url_works_too(edge: Edge, ingate_key: str) -> None:
     with_v1 = openai.OpenAI(base_url=f"{edge.url}/v1", api_key=ingate_key, max_retries=0)
     completion = with_v1.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
-    assert completion.choices[0].message.content  # type: ignore[union-attr]
+    assert completion.choices[0].message.content
 
 
 async def test_async_client_concurrent_requests(async_client: openai.AsyncOpenAI) -> None:
