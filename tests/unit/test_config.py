@@ -169,3 +169,10 @@ def test_bad_file_fails_with_one_line_naming_the_setting(tmp_path: Path, text: s
         load_settings(str(config), environ={})
     assert caught.value.setting == setting, str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_shipped_example_configuration_loads() -> None:
+    example = Path(__file__).parents[2] / "deploy" / "ingate.example.yaml"
+    settings = load_settings(str(example), environ={"OPENAI_API_KEY": "sk-o", "GROQ_API_KEY": "gsk"})
+    assert settings.providers["groq"].models == ["llama-*", "mixtral-*"]
+    assert settings.providers["openai"].api_key == "sk-o"
