@@ -2,7 +2,7 @@
 
 from ingate_nats.connection import connect
 from ingate_nats.keystore import KeyCache, KeyNotFoundError, KeyStore, key_bucket
-from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_server_binary
+from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_listening, nats_server_binary
 
 __all__ = [
     "KeyCache",
@@ -13,5 +13,6 @@ __all__ = [
     "connect",
     "host_port",
     "key_bucket",
+    "nats_listening",
     "nats_server_binary",
 ]

@@ -78,6 +78,11 @@ class NatsServer:
         return self._process is not None and self._process.poll() is None
 
 
+def nats_listening(host: str, port: int) -> bool:
+    """Whether a NATS server already answers at host:port."""
+    return _accepts(host, port)
+
+
 def _accepts(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.2) as sock:

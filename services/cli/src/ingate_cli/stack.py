@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from ingate_config import BUILTIN_PROVIDERS, Settings, env_name
-from ingate_nats import KeyStore, NatsServer, connect, host_port
+from ingate_nats import KeyStore, NatsServer, connect, host_port, nats_listening
 
 log = logging.getLogger("ingate.run")
 
@@ -45,10 +45,16 @@ class Stack:
         nats_host, nats_port = host_port(settings.nats_url)
         self.nats = NatsServer(nats_host, nats_port, Path(settings.data_dir) / "jetstream")
         self.stopping = False
+        self.own_nats = True
 
     def start(self) -> None:
-        log.info("starting nats-server on %s (JetStream data in %s)", self.nats.url, self.nats.store_dir)
-        self.nats.start()
+        if nats_listening(self.nats.host, self.nats.port):
+            # e.g. the operator's own server, or one left by an earlier run: use it as it is.
+            log.warning("a NATS server already listens on %s; using it", self.nats.url)
+            self.own_nats = False
+        else:
+            log.info("starting nats-server on %s (JetStream data in %s)", self.nats.url, self.nats.store_dir)
+            self.nats.start()
         env = dict(os.environ, INGATE_NATS_URL=self.nats.url)
         if self.use_mock:
             env.update(self._start_mock())
@@ -91,7 +97,7 @@ class Stack:
                 if process.poll() is not None:
                     log.error("%s exited with status %s; stopping", name, process.returncode)
                     return 1
-            if not self.nats.running:
+            if self.own_nats and not self.nats.running:
                 log.error("nats-server exited; stopping")
                 return 1
             time.sleep(0.2)

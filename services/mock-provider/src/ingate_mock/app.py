@@ -1,0 +1,196 @@
+"""The ASGI application: routing, credentials, control headers and faults.
+
+One port serves three dialects, told apart by path: ``/api/*`` is Ollama,
+``/v1/messages*`` is Anthropic, and other ``/v1/*`` paths are OpenAI, except
+that ``/v1/models`` answers in Anthropic's shape when the request carries an
+``anthropic-version`` header (both providers serve that path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+import msgspec
+
+from ingate_mock import (
+    anthropic_messages,
+    catalog,
+    ollama_api,
+    openai_chat,
+    openai_embeddings,
+    openai_responses,
+)
+from ingate_mock.auth import check
+from ingate_mock.controls import PREFIX, ControlError, defaults, read_controls
+from ingate_mock.faults import (
+    Dialect,
+    error_body,
+    invalid_body,
+    method_not_allowed,
+    not_found,
+)
+from ingate_mock.options import MockOptions
+from ingate_mock.text import new_hex_id, new_id
+from ingate_mock.wire import ASGIApp, Headers, Receive, Request, Scope, Send
+
+Handler = Callable[[Request], Awaitable[None]]
+Route = tuple[Dialect, Mapping[str, Handler]]
+
+_OPENAI = Dialect.OPENAI
+_ANTHROPIC = Dialect.ANTHROPIC
+_OLLAMA = Dialect.OLLAMA
+_HEALTH = b'{"status":"ok"}'
+_OLLAMA_ROOT = b"Ollama is running"
+
+ROUTES: dict[str, Route] = {
+    "/v1/chat/completions": (_OPENAI, {"POST": openai_chat.chat_completions}),
+    "/v1/embeddings": (_OPENAI, {"POST": openai_embeddings.embeddings}),
+    "/v1/responses": (_OPENAI, {"POST": openai_responses.responses}),
+    "/v1/models": (_OPENAI, {"GET": catalog.openai_models}),
+    "/v1/messages": (_ANTHROPIC, {"POST": anthropic_messages.messages}),
+    "/v1/messages/count_tokens": (_ANTHROPIC, {"POST": anthropic_messages.count_tokens}),
+    "/api/chat": (_OLLAMA, {"POST": ollama_api.chat}),
+    "/api/generate": (_OLLAMA, {"POST": ollama_api.generate}),
+    "/api/embed": (_OLLAMA, {"POST": ollama_api.embed_route}),
+    "/api/embeddings": (_OLLAMA, {"POST": ollama_api.embeddings_route}),
+    "/api/tags": (_OLLAMA, {"GET": ollama_api.tags}),
+    "/api/version": (_OLLAMA, {"GET": ollama_api.version}),
+}
+_ANTHROPIC_MODELS: Route = (_ANTHROPIC, {"GET": catalog.anthropic_models})
+_OPENAI_MODEL: Route = (_OPENAI, {"GET": catalog.openai_model})
+_ANTHROPIC_MODEL: Route = (_ANTHROPIC, {"GET": catalog.anthropic_model})
+
+
+def resolve(path: str, headers: Mapping[str, str]) -> tuple[Dialect, Route | None]:
+    """The dialect a path belongs to and its route (``None`` if unknown)."""
+    anthropic_client = "anthropic-version" in headers
+    if path == "/v1/models" and anthropic_client:
+        return _ANTHROPIC, _ANTHROPIC_MODELS
+    route = ROUTES.get(path)
+    if route is not None:
+        return route[0], route
+    if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
+        found = _ANTHROPIC_MODEL if anthropic_client else _OPENAI_MODEL
+        return found[0], found
+    if path.startswith("/api/"):
+        return _OLLAMA, None
+    if path.startswith("/v1/messages") or anthropic_client:
+        return _ANTHROPIC, None
+    return _OPENAI, None
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body."""
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body
+    chunks = [body]
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+    return b"".join(chunks)
+
+
+def create_app(options: MockOptions) -> ASGIApp:
+    """An ASGI application imitating OpenAI, Anthropic and Ollama at once."""
+    base = defaults(options)
+
+    async def http(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        headers: dict[str, str] = {}
+        mock_headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = value
+            if name.startswith(PREFIX):
+                mock_headers[name] = value
+        if path == "/healthz" or path == "/":
+            await _plain(send, method, path)
+            return
+        dialect, route = resolve(path, headers)
+        response_headers: Headers
+        if dialect is _ANTHROPIC:
+            request_id = new_id("req_011C", 20)
+            response_headers = [(b"request-id", request_id.encode())]
+        elif dialect is _OPENAI:
+            request_id = new_hex_id("req_", 32)
+            response_headers = [(b"x-request-id", request_id.encode())]
+        else:
+            request_id = ""
+            response_headers = []
+        req = Request(
+            method=method,
+            path=path,
+            headers=headers,
+            controls=base,
+            send=send,
+            request_id=request_id,
+            response_headers=response_headers,
+        )
+        if method == "POST":
+            req.body = await read_body(receive)
+        if route is None:
+            await req.json(not_found(dialect, method, path, request_id), 404)
+            return
+        handler = route[1].get(method)
+        if handler is None:
+            req.response_headers.append((b"allow", ", ".join(route[1]).encode()))
+            await req.json(method_not_allowed(dialect, method, path, request_id), 405)
+            return
+        try:
+            req.controls = read_controls(mock_headers, base)
+        except ControlError as exc:
+            await req.json(error_body(dialect, 400, str(exc), request_id=request_id), 400)
+            return
+        if req.controls.latency_s > 0:
+            await asyncio.sleep(req.controls.latency_s)
+        failure = check(dialect, headers, options, request_id)
+        if failure is not None:
+            await req.json(failure[1], failure[0])
+            return
+        status = req.controls.status
+        if status is not None:
+            await req.json(error_body(dialect, status, request_id=request_id), status)
+            return
+        try:
+            await handler(req)
+        except msgspec.DecodeError as exc:
+            await req.json(invalid_body(dialect, exc, request_id), 400)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await http(scope, receive, send)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+
+    return app
+
+
+async def _plain(send: Send, method: str, path: str) -> None:
+    """``/healthz`` (JSON) and ``/`` (Ollama's liveness text)."""
+    if method not in ("GET", "HEAD"):
+        status, body, kind = 405, b'{"error":"method not allowed"}', b"application/json"
+    elif path == "/healthz":
+        status, body, kind = 200, _HEALTH, b"application/json"
+    else:
+        status, body, kind = 200, _OLLAMA_ROOT, b"text/plain; charset=utf-8"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,93 @@
+"""Per-request ``X-Mock-*`` control headers (fault injection and pacing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ingate_mock.options import MockOptions
+
+PREFIX = "x-mock-"
+
+
+class ControlError(ValueError):
+    """An ``X-Mock-*`` header carried a value the mock cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """Effective behaviour for one request (options overridden by headers)."""
+
+    status: int | None = None
+    latency_s: float = 0.0
+    drop_after: int | None = None
+    token_interval_s: float = 0.0
+    reply_tokens: int = 12
+    echo_headers: bool = False
+
+
+def defaults(options: MockOptions) -> Controls:
+    """Controls for a request that carries no ``X-Mock-*`` header."""
+    return Controls(
+        latency_s=max(options.latency_ms, 0.0) / 1000.0,
+        token_interval_s=_interval(options.tokens_per_second),
+        reply_tokens=max(options.reply_tokens, 0),
+    )
+
+
+def read_controls(mock_headers: Mapping[str, str], base: Controls) -> Controls:
+    """Apply the ``x-mock-*`` headers (lower-cased names) on top of ``base``."""
+    if not mock_headers:
+        return base
+    status = base.status
+    raw = mock_headers.get("x-mock-status")
+    if raw is not None:
+        status = _int(raw, "X-Mock-Status")
+        if not 400 <= status <= 599:
+            raise ControlError("X-Mock-Status must be a 4xx or 5xx status code")
+    latency_s = base.latency_s
+    raw = mock_headers.get("x-mock-latency-ms")
+    if raw is not None:
+        latency_s = max(_float(raw, "X-Mock-Latency-Ms"), 0.0) / 1000.0
+    drop_after = base.drop_after
+    raw = mock_headers.get("x-mock-drop-after")
+    if raw is not None:
+        drop_after = max(_int(raw, "X-Mock-Drop-After"), 0)
+    interval = base.token_interval_s
+    raw = mock_headers.get("x-mock-tokens-per-second")
+    if raw is not None:
+        interval = _interval(_float(raw, "X-Mock-Tokens-Per-Second"))
+    reply_tokens = base.reply_tokens
+    raw = mock_headers.get("x-mock-reply-tokens")
+    if raw is not None:
+        reply_tokens = max(_int(raw, "X-Mock-Reply-Tokens"), 0)
+    echo = base.echo_headers
+    raw = mock_headers.get("x-mock-echo-headers")
+    if raw is not None:
+        echo = raw.strip().lower() not in ("", "0", "false", "no", "off")
+    return Controls(
+        status=status,
+        latency_s=latency_s,
+        drop_after=drop_after,
+        token_interval_s=interval,
+        reply_tokens=reply_tokens,
+        echo_headers=echo,
+    )
+
+
+def _interval(tokens_per_second: float) -> float:
+    return 1.0 / tokens_per_second if tokens_per_second > 0 else 0.0
+
+
+def _int(raw: str, name: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ControlError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(raw: str, name: str) -> float:
+    try:
+        return float(raw.strip())
+    except ValueError:
+        raise ControlError(f"{name} must be a number, got {raw!r}") from None

@@ -1,0 +1,251 @@
+"""OpenAI ``POST /v1/chat/completions``: JSON and SSE, text and tool calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ingate_mock.faults import openai_error
+from ingate_mock.reply import Reply, ToolRequest, ToolSpec, plan_reply
+from ingate_mock.text import count_texts, new_id, text_of, unix_now
+from ingate_mock.wire import Request, sse_data
+
+SYSTEM_FINGERPRINT = "fp_6c2f3b1a9e"
+_DONE = b"data: [DONE]\n\n"
+_MAX_N = 128
+_JSON_OBJECT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"reply": {"type": "string"}},
+}
+
+
+class _Function(msgspec.Struct):
+    name: str
+    parameters: dict[str, Any] | None = None
+
+
+class _Tool(msgspec.Struct):
+    type: str = "function"
+    function: _Function | None = None
+
+
+class _Message(msgspec.Struct):
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class _StreamOptions(msgspec.Struct):
+    include_usage: bool | None = None
+
+
+class _JsonSchema(msgspec.Struct):
+    name: str = ""
+    schema: dict[str, Any] | None = None
+
+
+class _ResponseFormat(msgspec.Struct):
+    type: str
+    json_schema: _JsonSchema | None = None
+
+
+class ChatRequest(msgspec.Struct):
+    """The fields of a chat completion request the mock looks at."""
+
+    model: str
+    messages: list[_Message]
+    stream: bool | None = None
+    stream_options: _StreamOptions | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    n: int | None = None
+    tools: list[_Tool] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: _ResponseFormat | None = None
+
+
+_decode = msgspec.json.Decoder(ChatRequest).decode
+
+
+async def chat_completions(req: Request) -> None:
+    body = _decode(req.body)
+    if not body.messages:
+        await _bad(req, "[] is too short - 'messages'", "messages")
+        return
+    n = 1 if body.n is None else body.n
+    if not 1 <= n <= _MAX_N:
+        await _bad(req, f"{n} is not in [1, {_MAX_N}] - 'n'", "n")
+        return
+    reply = plan(body, req.controls.reply_tokens)
+    prompt_tokens = count_texts(text_of(m.content) for m in body.messages)
+    if body.stream:
+        await _stream(req, body, reply, prompt_tokens, n)
+        return
+    choices = [
+        {
+            "index": i,
+            "message": _message(reply),
+            "logprobs": None,
+            "finish_reason": finish_reason(reply),
+        }
+        for i in range(n)
+    ]
+    await req.json(
+        {
+            "id": new_id("chatcmpl-", 29),
+            "object": "chat.completion",
+            "created": unix_now(),
+            "model": body.model,
+            "choices": choices,
+            "usage": usage(prompt_tokens, reply.output_tokens * n),
+            "service_tier": "default",
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+        }
+    )
+
+
+def plan(body: ChatRequest, reply_tokens: int) -> Reply:
+    """Turn the request's conversation into the mock's planned answer."""
+    messages = body.messages
+    last = messages[-1]
+    tool_result: str | None = None
+    if last.role == "tool":
+        trailing: list[str] = []
+        for message in reversed(messages):
+            if message.role != "tool":
+                break
+            trailing.append(text_of(message.content))
+        tool_result = " ".join(reversed(trailing))
+    prompt = ""
+    for message in reversed(messages):
+        if message.role == "user":
+            prompt = text_of(message.content)
+            break
+    tools: ToolRequest | None = None
+    if body.tools and last.role == "user":
+        mode, forced = _tool_choice(body.tool_choice)
+        if mode != "none":
+            specs = [ToolSpec(t.function.name, t.function.parameters) for t in body.tools if t.function]
+            tools = ToolRequest(specs, forced, body.parallel_tool_calls is not False)
+    schema: dict[str, Any] | None = None
+    fmt = body.response_format
+    if fmt is not None and fmt.type == "json_schema" and fmt.json_schema is not None:
+        schema = fmt.json_schema.schema or {}
+    elif fmt is not None and fmt.type == "json_object":
+        schema = _JSON_OBJECT_SCHEMA
+    limit = body.max_completion_tokens
+    if limit is None:
+        limit = body.max_tokens
+    return plan_reply(
+        model=body.model,
+        prompt=prompt,
+        reply_tokens=reply_tokens,
+        max_tokens=limit,
+        tool_result=tool_result,
+        tools=tools,
+        json_schema=schema,
+    )
+
+
+def finish_reason(reply: Reply) -> str:
+    if reply.tool_calls:
+        return "tool_calls"
+    return "length" if reply.truncated else "stop"
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+def _tool_choice(choice: str | dict[str, Any] | None) -> tuple[str, str | None]:
+    if choice is None or isinstance(choice, str):
+        return (choice or "auto"), None
+    function = choice.get("function")
+    if isinstance(function, dict) and isinstance(function.get("name"), str):
+        return "function", function["name"]
+    return "auto", None
+
+
+def _message(reply: Reply) -> dict[str, Any]:
+    if not reply.tool_calls:
+        return {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
+    calls = [
+        {
+            "id": new_id("call_"),
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments_json},
+        }
+        for call in reply.tool_calls
+    ]
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": calls,
+        "refusal": None,
+        "annotations": [],
+    }
+
+
+async def _stream(req: Request, body: ChatRequest, reply: Reply, prompt_tokens: int, n: int) -> None:
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    chunk: dict[str, Any] = {
+        "id": new_id("chatcmpl-", 29),
+        "object": "chat.completion.chunk",
+        "created": unix_now(),
+        "model": body.model,
+        "service_tier": "default",
+        "system_fingerprint": SYSTEM_FINGERPRINT,
+        "choices": [],
+    }
+    if include_usage:
+        chunk["usage"] = None
+
+    def frame(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+        chunk["choices"] = [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        return sse_data(chunk)
+
+    stream = req.stream()
+    await stream.open()
+    for i in range(n):
+        if reply.tool_calls:
+            for position, call in enumerate(reply.tool_calls):
+                start = {
+                    "index": position,
+                    "id": new_id("call_"),
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": ""},
+                }
+                delta: dict[str, Any] = {"tool_calls": [start]}
+                if position == 0:
+                    delta = {"role": "assistant", "content": None, **delta, "refusal": None}
+                await stream.event(frame(i, delta))
+                for piece in call.fragments:
+                    fragment = {"index": position, "function": {"arguments": piece}}
+                    await stream.token(frame(i, {"tool_calls": [fragment]}))
+        else:
+            await stream.event(frame(i, {"role": "assistant", "content": "", "refusal": None}))
+            for piece in reply.pieces:
+                await stream.token(frame(i, {"content": piece}))
+        await stream.event(frame(i, {}, finish_reason(reply)))
+    if include_usage:
+        chunk["choices"] = []
+        chunk["usage"] = usage(prompt_tokens, reply.output_tokens * n)
+        await stream.event(sse_data(chunk))
+    await stream.event(_DONE)
+    await stream.close()
+
+
+async def _bad(req: Request, message: str, param: str) -> None:
+    await req.json(openai_error(message, "invalid_request_error", param=param), 400)

@@ -1,0 +1,155 @@
+"""In-process checks: helpers, option parsing and the ASGI app without a server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from ingate_mock.app import create_app
+from ingate_mock.auth import mask_key
+from ingate_mock.cli import parse_options
+from ingate_mock.options import MockOptions
+from ingate_mock.synth import sample_arguments
+from ingate_mock.text import echo_words, fragments
+
+
+def test_sample_arguments_schema_features() -> None:
+    schema = {
+        "type": "object",
+        "$defs": {"Point": {"type": "object", "properties": {"x": {"type": "number"}}}},
+        "properties": {
+            "point": {"$ref": "#/$defs/Point"},
+            "maybe": {"anyOf": [{"type": "null"}, {"type": "integer"}]},
+            "kind": {"type": "string", "enum": ["b", "a"]},
+            "fixed": {"const": "k"},
+            "nullable": {"type": ["null", "boolean"]},
+            "items": {"type": "array", "items": {"type": "string"}},
+            "blob": {"type": "object"},
+        },
+    }
+    assert sample_arguments(schema) == {
+        "point": {"x": 1.5},
+        "maybe": 1,
+        "kind": "b",
+        "fixed": "k",
+        "nullable": True,
+        "items": [],
+        "blob": {},
+    }
+    assert sample_arguments(None) == {}
+    assert sample_arguments({"type": "object"}) == {}
+
+
+@pytest.mark.parametrize("text", ["{}", '{"a":1}', '{"city":"sample","unit":"celsius"}'])
+def test_fragments_split_in_several_pieces(text: str) -> None:
+    pieces = fragments(text)
+    assert len(pieces) >= 2
+    assert all(pieces)
+    assert "".join(pieces) == text
+
+
+def test_echo_words() -> None:
+    assert echo_words("m", "a b c", 6) == ["Mock", "reply", "from", "m:", "a", "b"]
+    assert echo_words("m", "a", 7) == ["Mock", "reply", "from", "m:", "a", "a", "a"]
+    assert echo_words("m", "", 5) == ["Mock", "reply", "from", "m:", "ok"]
+    assert echo_words("m", "a", 2) == ["Mock", "reply"]
+
+
+def test_mask_key_never_echoes_the_key() -> None:
+    masked = mask_key("sk-abcdefghijklmnop1234")
+    assert masked.startswith("sk-")
+    assert masked.endswith("1234")
+    assert "abcdefghijklmnop" not in masked
+    assert mask_key("short") == "*****"
+
+
+def test_parse_options_flags_and_env() -> None:
+    env = {
+        "INGATE_MOCK_PORT": "9999",
+        "INGATE_MOCK_OPENAI_KEY": "sk-env",
+        "INGATE_MOCK_OLLAMA_KEY": "ol-env",
+    }
+    from_env = parse_options([], env)
+    assert from_env == MockOptions(port=9999, openai_key="sk-env", ollama_key="ol-env")
+    explicit = parse_options(
+        [
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--openai-key",
+            "sk-flag",
+            "--anthropic-key",
+            "sk-ant",
+            "--latency-ms",
+            "5",
+            "--tokens-per-second",
+            "40",
+            "--reply-tokens",
+            "3",
+        ],
+        env,
+    )
+    assert explicit == MockOptions(
+        host="0.0.0.0",
+        port=0,
+        openai_key="sk-flag",
+        anthropic_key="sk-ant",
+        ollama_key="ol-env",
+        latency_ms=5,
+        tokens_per_second=40,
+        reply_tokens=3,
+    )
+    assert parse_options([], {}) == MockOptions()
+
+
+def _client(options: MockOptions) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(options))
+    return httpx.AsyncClient(transport=transport, base_url="http://mock")
+
+
+async def test_ollama_key_enforced_when_set() -> None:
+    body = {"model": "m", "prompt": "x", "stream": False}
+    async with _client(MockOptions(ollama_key="ol-secret")) as client:
+        denied = await client.post("/api/generate", json=body)
+        assert (denied.status_code, denied.json()) == (401, {"error": "unauthorized"})
+        allowed = await client.post("/api/generate", json=body, headers={"Authorization": "Bearer ol-secret"})
+        assert allowed.status_code == 200
+        assert allowed.json()["response"].startswith("Mock reply from m:")
+
+
+async def test_any_key_accepted_when_unset_and_reply_tokens_option() -> None:
+    chat = {"model": "m", "messages": [{"role": "user", "content": "z"}]}
+    async with _client(MockOptions(reply_tokens=5)) as client:
+        response = await client.post(
+            "/v1/chat/completions", json=chat, headers={"Authorization": "Bearer anything"}
+        )
+        assert response.json()["choices"][0]["message"]["content"] == "Mock reply from m: z"
+        messages = {"model": "c", "max_tokens": 50, "messages": chat["messages"]}
+        anthropic = await client.post(
+            "/v1/messages",
+            json=messages,
+            headers={"x-api-key": "whatever", "anthropic-version": "2023-06-01"},
+        )
+        assert anthropic.json()["content"] == [{"type": "text", "text": "Mock reply from c: z"}]
+
+
+async def test_structured_output_and_json_object() -> None:
+    schema: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+    chat = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "z"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": schema}},
+    }
+    async with _client(MockOptions()) as client:
+        response = await client.post("/v1/chat/completions", json=chat, headers={"Authorization": "Bearer k"})
+        content = response.json()["choices"][0]["message"]["content"]
+        assert json.loads(content) == {"ok": True}
+        ollama = await client.post(
+            "/api/chat",
+            json={"model": "m", "messages": chat["messages"], "format": schema, "stream": False},
+        )
+        assert json.loads(ollama.json()["message"]["content"]) == {"ok": True}
