@@ -200,7 +200,7 @@ def _check(settings: Settings) -> None:
     edge = settings.edge
     if not 0 <= edge.port <= 65535:
         raise ConfigError("edge.port", f"must be between 0 and 65535, got {edge.port}")
-    for field in ("max_body_bytes", "max_header_bytes", "workers"):
+    for field in ("max_body_bytes", "max_header_bytes", "workers", "translate_timeout_s"):
         if getattr(edge, field) <= 0:
             raise ConfigError(f"edge.{field}", "must be positive")
     _check_url("nats_url", settings.nats_url, ("nats", "tls", "ws", "wss"))

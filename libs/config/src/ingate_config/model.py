@@ -38,6 +38,8 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     # Anthropic accepts 32 MB requests (images as base64); accept the same by default.
     max_body_bytes: int = 32 * 1024 * 1024
     max_header_bytes: int = 32 * 1024
+    # How long the edge waits for the translator service before answering 503.
+    translate_timeout_s: float = 5.0
     workers: int = 1
 
 

@@ -1,6 +1,6 @@
 """Names and wire types that more than one Ingate service relies on."""
 
-from ingate_contracts import headers, subjects
+from ingate_contracts import headers, subjects, translation
 from ingate_contracts.keys import (
     KEY_PREFIX,
     KeyRecord,
@@ -27,4 +27,5 @@ __all__ = [
     "looks_like_key",
     "looks_like_key_id",
     "subjects",
+    "translation",
 ]

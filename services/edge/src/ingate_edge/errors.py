@@ -40,6 +40,7 @@ INTERNAL: Final = ErrorKind(500, "api_error", "internal_error", "api_error")
 UPSTREAM_UNREACHABLE: Final = ErrorKind(502, "api_error", "upstream_unreachable", "api_error")
 UNAVAILABLE: Final = ErrorKind(503, "api_error", "service_unavailable", "api_error")
 TRANSLATOR_UNAVAILABLE: Final = ErrorKind(503, "api_error", "translator_unavailable", "api_error")
+TRANSLATION_FAILED: Final = ErrorKind(502, "api_error", "translation_failed", "api_error")
 UPSTREAM_TIMEOUT: Final = ErrorKind(504, "api_error", "upstream_timeout", "timeout_error")
 
 

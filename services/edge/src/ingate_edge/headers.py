@@ -35,6 +35,7 @@ class InboundHeaders:
         "provider",
         "session_id",
         "size",
+        "traceparent",
         "translate",
         "user_id",
         "x_api_key",
@@ -49,6 +50,7 @@ class InboundHeaders:
         self.session_id: bytes | None = None
         self.content_type: bytes | None = None
         self.content_length: bytes | None = None
+        self.traceparent: bytes | None = None
         self.size = 0
         self.forward: list[tuple[str, str]] = [_IDENTITY]
 
@@ -74,6 +76,8 @@ def split_headers(raw: list[tuple[bytes, bytes]]) -> InboundHeaders:
         else:
             if name == b"content-type":
                 parsed.content_type = value
+            elif name == b"traceparent":
+                parsed.traceparent = value
             forward.append((name.decode("latin-1"), value.decode("latin-1")))
     parsed.size = size
     if connection_tokens:

@@ -23,6 +23,9 @@ def probe_body(body: bytes, content_type: bytes | None) -> RequestProbe:
     if not body.strip():
         raise GatewayError(errors.INVALID_REQUEST, "Request body is empty; expected a JSON object.")
     try:
+        if not body.isascii():
+            # msgspec skips fields it does not decode without checking them; the provider would not.
+            body.decode("utf-8")
         return _decode_probe(body)
     except msgspec.ValidationError as exc:
         raise GatewayError(errors.INVALID_REQUEST, f"Invalid request body: {exc}.") from None

@@ -22,6 +22,7 @@ from ingate_edge.probe import probe_body
 from ingate_edge.routes import KNOWN_PATHS, Dialect, Route, find_route, guess_dialect
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.streaming import ClientDisconnected, UpstreamBrokeOff, pump_stream
+from ingate_edge.translated import Translation, plan_translation
 from ingate_edge.upstream import Upstream
 
 log = logging.getLogger("ingate.edge.proxy")
@@ -72,6 +73,8 @@ class Proxy:
         except GatewayError as err:
             record.status = err.status
             record.error_type = err.error_type
+            if exchange.started:  # e.g. the translator vanished mid-stream: abort the connection
+                raise UpstreamBrokeOff(err.message) from None
             await self._send_error(exchange, send, err)
         except ClientDisconnected:
             record.status = 499  # as nginx records a client that went away
@@ -111,11 +114,19 @@ class Proxy:
         upstream = select_upstream(route, inbound.provider, self.runtime.upstreams)
         record.provider = upstream.name
         dialect = exchange.dialect = caller_dialect(route, upstream)
+        translation = None
         if not upstream.accepts(dialect):
-            self._refuse_format_mismatch(dialect, upstream, inbound)
+            translation = plan_translation(
+                route,
+                dialect,
+                upstream,
+                is_true(inbound.translate),
+                self.runtime.translator,
+                inbound.traceparent,
+            )
         body = await self._read_body(scope["method"], inbound, receive)
         record.request_bytes = len(body)
-        if body:
+        if scope["method"] == "POST":
             probe = probe_body(body, inbound.content_type)
             record.model = probe.model or ""
             stream = probe.stream
@@ -125,8 +136,17 @@ class Proxy:
                     errors.PERMISSION,
                     f"Model {record.model[:100]!r} is not allowed on provider {upstream.name!r}.",
                 )
-        url = upstream.url(dialect, suffix, scope["query_string"])
-        await self._forward(exchange, upstream, url, scope["method"], inbound, body, route, send, receive)
+        if translation is None:
+            url = upstream.url(dialect, suffix, scope["query_string"])
+        else:
+            translated = await translation.request(body)
+            record.translated = True
+            body = translated.body
+            url = upstream.url(upstream.format, translated.path, scope["query_string"])
+            inbound.forward.extend(translated.headers.items())
+        await self._forward(
+            exchange, upstream, url, scope["method"], inbound, body, route, send, receive, translation
+        )
 
     def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders) -> None:
         if method not in route.methods:
@@ -141,19 +161,6 @@ class Proxy:
                 errors.HEADERS_TOO_LARGE,
                 f"Request headers total {inbound.size} bytes; the limit is {self.max_headers}.",
             )
-
-    def _refuse_format_mismatch(self, dialect: Dialect, upstream: Upstream, inbound: InboundHeaders) -> None:
-        if is_true(inbound.translate):
-            raise GatewayError(
-                errors.TRANSLATOR_UNAVAILABLE,
-                f"Translation from {dialect} to {upstream.format} format is unavailable: "
-                "no translator answered.",
-            )
-        raise GatewayError(
-            errors.INVALID_REQUEST,
-            f"Provider {upstream.name!r} speaks the {upstream.format} API but this is an {dialect} "
-            "path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
-        )
 
     async def _read_body(self, method: str, inbound: InboundHeaders, receive: Receive) -> bytes:
         if method == "GET":
@@ -177,7 +184,12 @@ class Proxy:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _too_large(self) -> GatewayError:
-        return GatewayError(errors.TOO_LARGE, f"Request body exceeds the limit of {self.max_body} bytes.")
+        # Closing the connection stops the server from reading (and discarding) the rest.
+        return GatewayError(
+            errors.TOO_LARGE,
+            f"Request body exceeds the limit of {self.max_body} bytes.",
+            headers=((b"connection", b"close"),),
+        )
 
     async def _forward(
         self,
@@ -190,6 +202,7 @@ class Proxy:
         route: Route,
         send: Send,
         receive: Receive,
+        translation: Translation | None,
     ) -> None:
         record = exchange.record
         headers = inbound.forward
@@ -214,24 +227,30 @@ class Proxy:
             record.error_type = f"upstream_{response.status}"
         out_headers = response_headers(response.raw_headers, exchange.request_id_bytes)
         content_type = response.headers.get("content-type", "").encode("latin-1").lower()
+        status = response.status
         try:
-            if content_type.startswith(_STREAM_TYPES):
+            if content_type.startswith(_STREAM_TYPES) and status < 400:
+                transform = translation.stream() if translation is not None else None
                 exchange.started = True
-                await pump_stream(response, out_headers, send, receive, exchange.t0, record)
+                await pump_stream(response, out_headers, send, receive, exchange.t0, record, transform)
                 return
             data = await _read_whole(response, upstream)
         finally:
             response.release()
+        if translation is not None:
+            status, data = await translation.response(status, data)
+            out_headers = [h for h in out_headers if h[0] != b"content-type"]
+            out_headers.append((b"content-type", b"application/json"))
         if (
             exchange.dialect == "openai"
-            and response.status < 300
+            and status < 300
             and route.endpoint in _ID_FIELD_ENDPOINTS
             and b"json" in content_type
         ):
             data = with_request_id_field(data, record.request_id)
         out_headers.append((b"content-length", str(len(data)).encode()))
         exchange.started = True
-        await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
+        await send({"type": "http.response.start", "status": status, "headers": out_headers})
         record.ttfb_ms = (time.perf_counter() - exchange.t0) * 1000.0
         await send({"type": "http.response.body", "body": data})
         record.response_bytes = len(data)

@@ -8,6 +8,7 @@ from nats.aio.client import Client
 
 from ingate_config import Settings
 from ingate_edge.publish import RecordPublisher
+from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstreams
 from ingate_nats import KeyCache, connect
 
@@ -20,6 +21,7 @@ class EdgeRuntime:
         self.keys = KeyCache()
         self.upstreams = Upstreams(settings.providers)
         self.publisher = RecordPublisher()
+        self.translator = TranslatorClient(settings.edge.translate_timeout_s)
         self.nats: Client | None = None
         self._connecting: asyncio.Task[None] | None = None
 
@@ -54,6 +56,7 @@ class EdgeRuntime:
                 await asyncio.sleep(0.5)
         self.nats = client
         self.publisher.attach(client)
+        self.translator.attach(client)
         self.keys.start(client)
 
     async def _on_reconnect(self) -> None:

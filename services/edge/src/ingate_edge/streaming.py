@@ -7,7 +7,7 @@ disconnect watcher race, and whichever ends first decides.
 import asyncio
 import contextlib
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -22,6 +22,14 @@ class UpstreamBrokeOff(Exception):
     """The provider's stream ended abnormally; the client's connection is aborted to match."""
 
 
+class StreamTransform(Protocol):
+    """Rewrites a stream on its way through (translation); passthrough uses none."""
+
+    async def feed(self, chunk: bytes) -> bytes: ...
+
+    async def finish(self) -> bytes: ...
+
+
 async def pump_stream(
     response: aiohttp.ClientResponse,
     headers: list[tuple[bytes, bytes]],
@@ -29,8 +37,9 @@ async def pump_stream(
     receive: Any,
     t0: float,
     record: RequestRecord,
+    transform: StreamTransform | None = None,
 ) -> None:
-    pump = asyncio.ensure_future(_pump(response, headers, send, t0, record))
+    pump = asyncio.ensure_future(_pump(response, headers, send, t0, record, transform))
     watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
     try:
         done, _ = await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -55,24 +64,37 @@ async def _pump(
     send: Any,
     t0: float,
     record: RequestRecord,
+    transform: StreamTransform | None,
 ) -> None:
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     size = 0
     try:
+        # iter_any yields everything buffered so far: while a transform awaits, chunks batch up.
         async for chunk in response.content.iter_any():
-            if not size:
-                record.ttfb_ms = (time.perf_counter() - t0) * 1000.0
-            size += len(chunk)
-            try:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except OSError as exc:
-                raise ClientDisconnected from exc
+            out = chunk if transform is None else await transform.feed(chunk)
+            if out:
+                if not size:
+                    record.ttfb_ms = (time.perf_counter() - t0) * 1000.0
+                size += len(out)
+                await _send_chunk(send, out)
     except (aiohttp.ClientError, TimeoutError) as exc:
         record.response_bytes = size
         record.error_type = "upstream_stream_broken"
         raise UpstreamBrokeOff(f"provider stream ended abnormally: {type(exc).__name__}") from None
+    if transform is not None:
+        tail = await transform.finish()
+        if tail:
+            size += len(tail)
+            await _send_chunk(send, tail)
     record.response_bytes = size
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _send_chunk(send: Any, body: bytes) -> None:
+    try:
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+    except OSError as exc:
+        raise ClientDisconnected from exc
 
 
 async def _wait_for_disconnect(receive: Any) -> None:

@@ -1,0 +1,113 @@
+"""What the edge does differently for a translated exchange (`X-Ingate-Translate: true`).
+
+The translator service does the converting; this module decides when to ask it,
+carries the request's context between calls, and frames provider streams into
+events for it.
+"""
+
+import os
+
+from ingate_contracts import translation as wire
+from ingate_edge import errors
+from ingate_edge.errors import GatewayError
+from ingate_edge.routes import Dialect, Route
+from ingate_edge.sse import SseFramer
+from ingate_edge.translator_client import TranslatorClient
+from ingate_edge.upstream import Upstream
+
+# Translation covers chat: OpenAI chat completions ⇄ Anthropic messages.
+TRANSLATABLE_ENDPOINTS = frozenset({"chat.completions", "messages"})
+
+
+class Translation:
+    """One translated exchange: which pair, and the context the translator handed back."""
+
+    __slots__ = ("backend", "client", "context", "traceparent", "translator")
+
+    def __init__(
+        self, translator: TranslatorClient, client: Dialect, backend: Dialect, traceparent: str
+    ) -> None:
+        self.translator = translator
+        self.client = client
+        self.backend = backend
+        self.traceparent = traceparent
+        self.context = b""
+
+    async def request(self, body: bytes) -> wire.RequestReply:
+        reply = await self.translator.request(self.client, self.backend, body, self.traceparent)
+        self.context = reply.context
+        return reply
+
+    async def response(self, status: int, body: bytes) -> tuple[int, bytes]:
+        call = wire.ResponseCall(
+            client=self.client, backend=self.backend, context=self.context, status=status, body=body
+        )
+        if status >= 400:
+            reply = await self.translator.error(call, self.traceparent)
+        else:
+            reply = await self.translator.response(call, self.traceparent)
+        return reply.status, reply.body
+
+    def stream(self) -> "TranslatingStream":
+        return TranslatingStream(self)
+
+
+class TranslatingStream:
+    """A StreamTransform: provider SSE bytes in, client-format SSE bytes out."""
+
+    def __init__(self, translation: Translation) -> None:
+        self._translation = translation
+        self._framer = SseFramer()
+        self._state = b""
+
+    async def feed(self, chunk: bytes) -> bytes:
+        events = self._framer.feed(chunk)
+        return await self._call(events, final=False) if events else b""
+
+    async def finish(self) -> bytes:
+        return await self._call(self._framer.flush(), final=True)
+
+    async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
+        t = self._translation
+        call = wire.StreamCall(
+            client=t.client,
+            backend=t.backend,
+            context=t.context,
+            state=self._state,
+            events=events,
+            final=final,
+        )
+        reply = await t.translator.stream(call, t.traceparent)
+        self._state = reply.state
+        return reply.body
+
+
+def plan_translation(
+    route: Route,
+    dialect: Dialect,
+    upstream: Upstream,
+    translate_requested: bool,
+    translator: TranslatorClient,
+    traceparent: bytes | None,
+) -> Translation:
+    """A Translation for a caller whose format the provider does not speak, or a clear 400."""
+    if not translate_requested:
+        raise GatewayError(
+            errors.INVALID_REQUEST,
+            f"Provider {upstream.name!r} speaks the {upstream.format} API but this is an {dialect} "
+            "path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
+        )
+    if route.endpoint not in TRANSLATABLE_ENDPOINTS or upstream.format == "ollama":
+        raise GatewayError(
+            errors.INVALID_REQUEST,
+            "Translation covers OpenAI chat completions ⇄ Anthropic messages only; "
+            f"{route.endpoint!r} cannot be sent to the {upstream.format} provider {upstream.name!r}.",
+        )
+    return Translation(translator, dialect, upstream.format, _traceparent(traceparent))
+
+
+def _traceparent(incoming: bytes | None) -> str:
+    """The caller's W3C traceparent, or a new trace so the translator's work can be correlated."""
+    if incoming is not None and len(incoming) == 55:
+        return incoming.decode("latin-1")
+    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
