@@ -24,7 +24,7 @@ test: install
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs services tests bench
+	$(UV) run mypy libs services tests $(wildcard bench)
 
 format: install
 	$(UV) run ruff format .
