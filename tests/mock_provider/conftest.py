@@ -40,11 +40,9 @@ def _wait_for_url(proc: subprocess.Popen[str], log: Path) -> str:
                 return line[len(READY_PREFIX) :].strip()
 
 
-@pytest.fixture(scope="session")
-def mock_provider_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT``) of a running mock provider."""
+def start_mock(log: Path) -> tuple[subprocess.Popen[str], str]:
+    """A fresh mock provider subprocess (stderr to ``log``) and its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGATE_MOCK_")}
-    log = tmp_path_factory.mktemp("mock-provider") / "stderr.log"
     command = [
         sys.executable,
         "-m",
@@ -59,16 +57,32 @@ def mock_provider_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     with log.open("w") as stderr:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     try:
-        yield _wait_for_url(proc, log)
+        return proc, _wait_for_url(proc, log)
+    except BaseException:
+        stop_mock(proc)
+        raise
+
+
+def stop_mock(proc: subprocess.Popen[str]) -> None:
+    """Terminate a mock provider subprocess (kill it if it lingers)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def mock_provider_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of a running mock provider."""
+    proc, url = start_mock(tmp_path_factory.mktemp("mock-provider") / "stderr.log")
+    try:
+        yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_mock(proc)
 
 
 @pytest.fixture(scope="session")

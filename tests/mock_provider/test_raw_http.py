@@ -49,7 +49,11 @@ def sse_events(raw: str) -> list[tuple[str | None, str]]:
 
 def test_health_and_root(http: httpx.Client) -> None:
     health = http.get("/healthz")
-    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert health.status_code == 200
+    body = health.json()
+    assert set(body) == {"status", "active_streams"}
+    assert body["status"] == "ok"
+    assert isinstance(body["active_streams"], int)
     assert http.get("/").text == "Ollama is running"
 
 
@@ -123,9 +127,17 @@ def test_openai_missing_parameter(http: httpx.Client) -> None:
         ("/api/chat", {}, lambda b: set(b) == {"error"} and isinstance(b["error"], str)),
     ],
 )
-def test_malformed_json(http: httpx.Client, path: str, headers: dict[str, str], check: Any) -> None:
-    response = http.post(path, content=b'{"model": "x", ', headers=headers)
+@pytest.mark.parametrize(
+    "body",
+    [b'{"model": "x", ', b'{"model": "\xff\xfe"}'],
+    ids=["truncated", "invalid-utf8-in-string"],
+)
+def test_malformed_json(
+    http: httpx.Client, path: str, headers: dict[str, str], check: Any, body: bytes
+) -> None:
+    response = http.post(path, content=body, headers=headers)
     assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
     assert check(response.json())
 
 

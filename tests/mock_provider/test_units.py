@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from ingate_mock.cli import parse_options
 from ingate_mock.options import MockOptions
 from ingate_mock.synth import sample_arguments
 from ingate_mock.text import echo_words, fragments
+from ingate_mock.wire import Message
 
 
 def test_sample_arguments_schema_features() -> None:
@@ -153,3 +156,31 @@ async def test_structured_output_and_json_object() -> None:
             json={"model": "m", "messages": chat["messages"], "format": schema, "stream": False},
         )
         assert json.loads(ollama.json()["message"]["content"]) == {"ok": True}
+
+
+async def test_stream_stops_when_receive_reports_disconnect() -> None:
+    app = create_app(MockOptions())
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "z"}]}).encode()
+    incoming: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+    left = asyncio.Event()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        if incoming:
+            return incoming.pop(0)
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if len(sent) == 3:  # the client leaves after two lines
+            left.set()
+
+    headers = [(b"x-mock-tokens-per-second", b"5"), (b"x-mock-reply-tokens", b"200")]
+    scope = {"type": "http", "method": "POST", "path": "/api/chat", "headers": headers}
+    started = time.monotonic()
+    await asyncio.wait_for(app(scope, receive, send), timeout=2)
+    assert time.monotonic() - started < 1.0
+    assert sent[0]["status"] == 200
+    assert len(sent) <= 4
+    assert all(message.get("more_body") for message in sent[1:])

@@ -32,7 +32,17 @@ from ingate_mock.faults import (
 )
 from ingate_mock.options import MockOptions
 from ingate_mock.text import new_hex_id, new_id
-from ingate_mock.wire import ASGIApp, Headers, Receive, Request, Scope, Send
+from ingate_mock.wire import (
+    ASGIApp,
+    ClientGone,
+    EventStream,
+    Headers,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    encode,
+)
 
 Handler = Callable[[Request], Awaitable[None]]
 Route = tuple[Dialect, Mapping[str, Handler]]
@@ -40,7 +50,6 @@ Route = tuple[Dialect, Mapping[str, Handler]]
 _OPENAI = Dialect.OPENAI
 _ANTHROPIC = Dialect.ANTHROPIC
 _OLLAMA = Dialect.OLLAMA
-_HEALTH = b'{"status":"ok"}'
 _OLLAMA_ROOT = b"Ollama is running"
 
 ROUTES: dict[str, Route] = {
@@ -98,6 +107,7 @@ async def read_body(receive: Receive) -> bytes:
 def create_app(options: MockOptions) -> ASGIApp:
     """An ASGI application imitating OpenAI, Anthropic and Ollama at once."""
     base = defaults(options)
+    streams: set[EventStream] = set()
 
     async def http(scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -111,7 +121,7 @@ def create_app(options: MockOptions) -> ASGIApp:
             if name.startswith(PREFIX):
                 mock_headers[name] = value
         if path == "/healthz" or path == "/":
-            await _plain(send, method, path)
+            await _plain(send, method, path, len(streams))
             return
         dialect, route = resolve(path, headers)
         response_headers: Headers
@@ -130,6 +140,8 @@ def create_app(options: MockOptions) -> ASGIApp:
             headers=headers,
             controls=base,
             send=send,
+            receive=receive,
+            streams=streams,
             request_id=request_id,
             response_headers=response_headers,
         )
@@ -160,8 +172,13 @@ def create_app(options: MockOptions) -> ASGIApp:
             return
         try:
             await handler(req)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # msgspec raises UnicodeDecodeError for invalid UTF-8 inside a string
             await req.json(invalid_body(dialect, exc, request_id), 400)
+        except ClientGone:
+            pass  # the client left mid-stream: nothing more to send
+        finally:
+            req.finish()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -173,12 +190,14 @@ def create_app(options: MockOptions) -> ASGIApp:
     return app
 
 
-async def _plain(send: Send, method: str, path: str) -> None:
-    """``/healthz`` (JSON) and ``/`` (Ollama's liveness text)."""
+async def _plain(send: Send, method: str, path: str, active_streams: int) -> None:
+    """``/healthz`` (JSON, with the number of streams in progress) and ``/``
+    (Ollama's liveness text)."""
     if method not in ("GET", "HEAD"):
         status, body, kind = 405, b'{"error":"method not allowed"}', b"application/json"
     elif path == "/healthz":
-        status, body, kind = 200, _HEALTH, b"application/json"
+        health = {"status": "ok", "active_streams": active_streams}
+        status, body, kind = 200, encode(health), b"application/json"
     else:
         status, body, kind = 200, _OLLAMA_ROOT, b"text/plain; charset=utf-8"
     headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]

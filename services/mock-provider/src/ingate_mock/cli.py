@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         access_log=False,
         log_level="warning",
         server_header=False,
+        # open streams get this long to finish on shutdown, then are cancelled
+        timeout_graceful_shutdown=2,
     )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     _AnnouncingServer(config).run()

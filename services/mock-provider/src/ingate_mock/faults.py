@@ -129,7 +129,9 @@ def method_not_allowed(dialect: Dialect, method: str, path: str, request_id: str
     return ollama_error("405 method not allowed")
 
 
-def invalid_body(dialect: Dialect, exc: msgspec.DecodeError, request_id: str) -> dict[str, Any]:
+def invalid_body(
+    dialect: Dialect, exc: msgspec.DecodeError | UnicodeDecodeError, request_id: str
+) -> dict[str, Any]:
     """400 body for a request body that is not JSON or does not fit the schema."""
     text = str(exc)
     if not isinstance(exc, msgspec.ValidationError):

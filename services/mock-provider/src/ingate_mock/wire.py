@@ -1,9 +1,15 @@
 """ASGI plumbing: the request object handlers receive, JSON responses and
-paced event streams (SSE or NDJSON) with the drop-after fault built in."""
+paced event streams (SSE or NDJSON) with the drop-after fault built in.
+
+A stream watches ``receive`` for ``http.disconnect`` while it runs: once the
+client has gone it stops (raising :class:`ClientGone` from the next event),
+since the server would otherwise keep accepting and discarding its output.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -30,6 +36,10 @@ class DroppedConnection(Exception):
     """Raised mid-stream on purpose so the server aborts the connection."""
 
 
+class ClientGone(Exception):
+    """Raised mid-stream once the client has disconnected; the app ends the request quietly."""
+
+
 def sse_data(obj: Any) -> bytes:
     """``data: {json}`` SSE frame (OpenAI style)."""
     return b"data: " + encode(obj) + b"\n\n"
@@ -49,14 +59,17 @@ class Request:
     """One HTTP exchange: what was received plus helpers to answer it."""
 
     __slots__ = (
+        "_stream",
         "body",
         "controls",
         "headers",
         "method",
         "path",
+        "receive",
         "request_id",
         "response_headers",
         "send",
+        "streams",
     )
 
     def __init__(
@@ -67,6 +80,8 @@ class Request:
         headers: dict[str, str],
         controls: Controls,
         send: Send,
+        receive: Receive,
+        streams: set[EventStream],
         request_id: str,
         response_headers: Headers,
     ) -> None:
@@ -75,9 +90,12 @@ class Request:
         self.headers = headers
         self.controls = controls
         self.send = send
+        self.receive = receive
+        self.streams = streams
         self.request_id = request_id
         self.response_headers = response_headers
         self.body = b""
+        self._stream: EventStream | None = None
 
     async def raw(self, status: int, body: bytes, content_type: bytes = JSON) -> None:
         """Send a complete response with the given bytes."""
@@ -97,13 +115,33 @@ class Request:
 
     def stream(self, content_type: bytes = SSE) -> EventStream:
         """A paced event stream for this request (call :meth:`EventStream.open`)."""
-        return EventStream(self, content_type)
+        self._stream = EventStream(self, content_type)
+        return self._stream
+
+    def finish(self) -> None:
+        """Release this request's stream, if any, however the handler ended."""
+        if self._stream is not None:
+            self._stream.release()
 
 
 class EventStream:
-    """A streamed 200 response whose events honour pacing and drop-after."""
+    """A streamed 200 response whose events honour pacing, drop-after and disconnects.
 
-    __slots__ = ("_content_type", "_drop_after", "_interval", "_req", "_sent", "_tokens")
+    While open it counts in ``req.streams``; :meth:`release` (called by
+    :meth:`close` and, whatever happened, by the app once the handler returns)
+    stops watching the client and uncounts it.
+    """
+
+    __slots__ = (
+        "_content_type",
+        "_drop_after",
+        "_gone",
+        "_interval",
+        "_req",
+        "_sent",
+        "_tokens",
+        "_watcher",
+    )
 
     def __init__(self, req: Request, content_type: bytes) -> None:
         self._req = req
@@ -112,6 +150,8 @@ class EventStream:
         self._drop_after = req.controls.drop_after
         self._sent = 0
         self._tokens = 0
+        self._gone = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         headers = [
@@ -120,9 +160,19 @@ class EventStream:
             *self._req.response_headers,
         ]
         await self._req.send({"type": "http.response.start", "status": 200, "headers": headers})
+        self._req.streams.add(self)
+        self._watcher = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """Wait for the client to disconnect (the request body was already read)."""
+        while (await self._req.receive())["type"] != "http.disconnect":
+            pass
+        self._gone.set()
 
     async def event(self, data: bytes) -> None:
         """Send one event (an SSE frame or an NDJSON line)."""
+        if self._gone.is_set():
+            raise ClientGone(f"client disconnected after {self._sent} events")
         if self._drop_after is not None and self._sent >= self._drop_after:
             raise DroppedConnection(f"X-Mock-Drop-After: dropped after {self._sent} events")
         await self._req.send({"type": "http.response.body", "body": data, "more_body": True})
@@ -131,7 +181,9 @@ class EventStream:
     async def token(self, data: bytes) -> None:
         """Send one event carrying a generated token, waiting per the pacing rate."""
         if self._interval and self._tokens:
-            await asyncio.sleep(self._interval)
+            # the pause ends early if the client disconnects meanwhile
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._gone.wait(), self._interval)
         self._tokens += 1
         await self.event(data)
 
@@ -140,3 +192,11 @@ class EventStream:
         if self._drop_after is not None and self._sent >= self._drop_after:
             raise DroppedConnection(f"X-Mock-Drop-After: dropped after {self._sent} events")
         await self._req.send({"type": "http.response.body", "body": b"", "more_body": False})
+        self.release()
+
+    def release(self) -> None:
+        """Stop watching for a disconnect and leave the active-stream count (idempotent)."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+        self._req.streams.discard(self)
