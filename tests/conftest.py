@@ -108,6 +108,46 @@ def edge(nats_server: NatsServer, mock_url: str, logs_dir: Path) -> Iterator[Edg
         running.service.stop()
 
 
+class Translators:
+    """Translator replicas as processes; tests may stop and start them."""
+
+    def __init__(self, nats_url: str, logs_dir: Path) -> None:
+        self.nats_url = nats_url
+        self.logs_dir = logs_dir
+        self.running: list[Service] = []
+        self._started = 0
+
+    def start(self) -> Service:
+        self._started += 1
+        service = Service(
+            f"translator-{self._started}",
+            [*INGATE, "translator"],
+            clean_env(INGATE_NATS_URL=self.nats_url),
+            self.logs_dir,
+        )
+        service.wait_log("ingate translator serving")
+        self.running.append(service)
+        return service
+
+    def stop(self, service: Service) -> None:
+        service.stop()
+        self.running.remove(service)
+
+    def stop_all(self) -> None:
+        for service in list(self.running):
+            self.stop(service)
+
+
+@pytest.fixture(scope="session")
+def translators(nats_server: NatsServer, logs_dir: Path) -> Iterator[Translators]:
+    pool = Translators(nats_server.url, logs_dir)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
 @pytest.fixture(scope="session")
 def ingate_key(edge: Edge) -> str:
     return edge.new_key("--name", "test-suite", "--user", "suite-owner")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Edge
+from tests.conftest import Edge, Translators
 from tests.support.events import tap_records
 
 GUIDE = Path(__file__).parent / "guide"
@@ -44,10 +44,12 @@ POSTAMBLES = {
 }
 
 
-async def run_example(name: str, edge: Edge, key: str) -> str:
+async def run_example(name: str, edge: Edge, key: str, postamble: str | None = None) -> str:
     source = (GUIDE / name).read_text()
     assert GUIDE_URL in source or name in PREAMBLES, f"{name} no longer names the guide's base URL"
-    program = PREAMBLES.get(name, "") + source + POSTAMBLES.get(name, "")
+    program = (
+        PREAMBLES.get(name, "") + source + (postamble if postamble is not None else POSTAMBLES.get(name, ""))
+    )
     program = program.replace(GUIDE_URL, edge.url).replace(GUIDE_KEY, key)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -113,7 +115,18 @@ async def test_multi_provider_example_clients_that_need_no_translation(edge: Edg
     assert all(line.startswith("Mock reply from gpt-4o:") for line in lines)
 
 
-@pytest.mark.xfail(reason="translation arrives with issue 3 (translator service)", strict=True)
-async def test_translation_example(edge: Edge, ingate_key: str) -> None:
+async def test_translation_example(edge: Edge, ingate_key: str, translators: Translators) -> None:
     output = await run_example("translation.py", edge, ingate_key)
-    assert output.startswith("Mock reply from claude-sonnet-4-20250514:")
+    assert output.startswith("Mock reply from claude-sonnet-4-20250514: Hello, Claude!")
+
+
+async def test_multi_provider_example_claude_client(
+    edge: Edge, ingate_key: str, translators: Translators
+) -> None:
+    source_postamble = (
+        "r = claude_client.chat.completions.create(model='claude-sonnet-4-20250514', "
+        "messages=[{'role': 'user', 'content': 'hi claude'}])\n"
+        "print(r.choices[0].message.content)\n"
+    )
+    output = await run_example("multi_provider.py", edge, ingate_key, postamble=source_postamble)
+    assert output.strip().splitlines()[-1].startswith("Mock reply from claude-sonnet-4-20250514: hi claude")

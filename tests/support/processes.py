@@ -50,6 +50,16 @@ class Service:
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} not ready at {url} in {timeout_s}s:\n{self.output()}")
 
+    def wait_log(self, text: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.output()}")
+            if text in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} never logged {text!r} in {timeout_s}s:\n{self.output()}")
+
     def output(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]

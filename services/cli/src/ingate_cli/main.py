@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(stack.run(args, settings))
     if args.command == "keys":
         sys.exit(keys.run(args, settings))
+    if args.command == "translator":
+        sys.exit(services.run_translator(settings))
     sys.exit(services.run_edge(settings))
 
 

@@ -1,7 +1,7 @@
 """`ingate run`: the whole local stack as child processes of one supervisor.
 
 nats-server (JetStream, data under INGATE_DATA_DIR) starts first, then the mock
-provider when it is wanted, then the edge. Ctrl-C stops them in reverse order and
+provider when it is wanted, then the translator and the edge. Ctrl-C stops them in reverse order and
 leaves nothing running.
 """
 
@@ -29,7 +29,7 @@ _CHILD = [sys.executable, "-m", "ingate_cli"]
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    run = commands.add_parser("run", help="run the whole local stack (NATS, edge, mock provider)")
+    run = commands.add_parser("run", help="run the whole local stack (NATS, edge, translator, mock provider)")
     run.add_argument(
         "--mock",
         action="store_true",
@@ -59,6 +59,7 @@ class Stack:
         if self.use_mock:
             env.update(self._start_mock())
         edge = self.settings.edge
+        self._spawn("translator", [*_CHILD, "translator"], env)
         self._spawn("edge", [*_CHILD, "edge"], env)
         _wait_http(f"http://127.0.0.1:{edge.port}/readyz", timeout_s=30, what="edge")
 

@@ -1,0 +1,1 @@
+"""Typed wire formats: one module per provider, used for decoding and encoding alike."""

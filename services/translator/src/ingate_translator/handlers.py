@@ -1,0 +1,93 @@
+"""Endpoint handlers: decode the call, run the pure library, answer (or answer an error).
+
+A request the library cannot express is a 400 with the library's message; anything
+else that goes wrong is a 500 that names no internals.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import msgspec
+from nats.micro.request import Request
+
+from ingate_contracts import translation as wire
+from ingate_translate import Pair, SseEvent, TranslationError, encode_sse, get_pair
+
+log = logging.getLogger("ingate.translator")
+
+_C = TypeVar("_C")
+Handler = Callable[[Request], Awaitable[None]]
+
+
+class UnknownPairError(Exception):
+    pass
+
+
+def _pair(client: str, backend: str) -> Pair:
+    pair = get_pair(client, backend)  # type: ignore[arg-type]  # validated by the lookup itself
+    if pair is None:
+        raise UnknownPairError(f"no translation from {client} to {backend}")
+    return pair
+
+
+def _request(call: wire.RequestCall) -> bytes:
+    translated = _pair(call.client, call.backend).request(call.body)
+    return wire.encode(
+        wire.RequestReply(
+            body=translated.body,
+            path=translated.path,
+            headers=translated.headers,
+            stream=translated.stream,
+            model=translated.model,
+            context=translated.context,
+        )
+    )
+
+
+def _response(call: wire.ResponseCall) -> bytes:
+    body = _pair(call.client, call.backend).response(call.context, call.body)
+    return wire.encode(wire.ResponseReply(status=call.status, body=body))
+
+
+def _error(call: wire.ResponseCall) -> bytes:
+    status, body = _pair(call.client, call.backend).error(call.context, call.status, call.body)
+    return wire.encode(wire.ResponseReply(status=status, body=body))
+
+
+def _stream(call: wire.StreamCall) -> bytes:
+    pair = _pair(call.client, call.backend)
+    state = call.state or pair.stream_start(call.context)
+    events = [SseEvent(event, data) for event, data in call.events]
+    state, out = pair.stream(state, events, call.final)
+    return wire.encode(wire.StreamReply(state=state, body=encode_sse(out)))
+
+
+def _endpoint(call_type: type[_C], work: Callable[[_C], bytes]) -> Handler:
+    decode = msgspec.msgpack.Decoder(call_type).decode
+
+    async def handle(request: Request) -> None:
+        traceparent = (request.headers or {}).get("traceparent", "")
+        try:
+            reply = work(decode(request.data))
+        except (TranslationError, UnknownPairError) as exc:
+            await request.respond_error("400", str(exc))
+            return
+        except msgspec.DecodeError as exc:
+            await request.respond_error("400", f"malformed translator call: {exc}")
+            return
+        except Exception:
+            log.exception("translation failed (traceparent=%s)", traceparent)
+            await request.respond_error("500", "translation failed")
+            return
+        await request.respond(reply)
+
+    return handle
+
+
+ENDPOINTS: dict[str, Handler] = {
+    "request": _endpoint(wire.RequestCall, _request),
+    "response": _endpoint(wire.ResponseCall, _response),
+    "error": _endpoint(wire.ResponseCall, _error),
+    "stream": _endpoint(wire.StreamCall, _stream),
+}

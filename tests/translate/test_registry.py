@@ -1,0 +1,57 @@
+"""The registry, the package's exports and SSE framing."""
+
+import ingate_translate
+from ingate_translate import (
+    PAIRS,
+    AnthropicToOpenAI,
+    OpenAIToAnthropic,
+    Pair,
+    SseEvent,
+    encode_sse,
+    get_pair,
+)
+
+
+def test_pairs_are_keyed_by_their_formats() -> None:
+    assert set(PAIRS) == {("openai", "anthropic"), ("anthropic", "openai")}
+    for (client, backend), pair in PAIRS.items():
+        assert (pair.client, pair.backend) == (client, backend)
+
+
+def test_get_pair() -> None:
+    assert isinstance(get_pair("openai", "anthropic"), OpenAIToAnthropic)
+    assert isinstance(get_pair("anthropic", "openai"), AnthropicToOpenAI)
+    assert get_pair("openai", "openai") is None
+    assert get_pair("anthropic", "anthropic") is None
+
+
+def test_classes_satisfy_the_pair_protocol() -> None:
+    pairs: list[Pair] = [OpenAIToAnthropic(), AnthropicToOpenAI()]
+    assert [p.client for p in pairs] == ["openai", "anthropic"]
+
+
+def test_exports() -> None:
+    for name in ingate_translate.__all__:
+        assert hasattr(ingate_translate, name), name
+    expected = {
+        "Format",
+        "Pair",
+        "SseEvent",
+        "TranslatedRequest",
+        "TranslationError",
+        "encode_sse",
+        "get_pair",
+        "PAIRS",
+    }
+    assert expected | {"OpenAIToAnthropic", "AnthropicToOpenAI"} <= set(ingate_translate.__all__)
+
+
+def test_encode_sse_frames_named_and_unnamed_events() -> None:
+    events = [
+        SseEvent("message_stop", '{"type":"message_stop"}'),
+        SseEvent("", "[DONE]"),
+        SseEvent("", "a\nb"),
+    ]
+    assert encode_sse(events) == (
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\ndata: [DONE]\n\ndata: a\ndata: b\n\n'
+    )
