@@ -1,0 +1,193 @@
+"""`python -m bench`: start the stack, run every wrk measurement, report, stop everything."""
+
+import argparse
+import datetime as dt
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Final
+
+from bench import procs, report, wrk
+from bench.load import LoadMeter
+from bench.procs import Pinning, Stack, StackError
+from bench.report import Measurement, Mode, Run, Via
+from bench.wrk import WrkError
+
+DOCS_PATH: Final = procs.ROOT / "docs" / "benchmarks.md"
+_BODIES: Final[dict[Mode, str]] = {"json": wrk.JSON_BODY, "stream": wrk.STREAM_BODY}
+_PATHS: Final[tuple[Via, ...]] = ("direct", "edge")
+_BUSY_LOAD: Final = 0.5
+_QUIET_WAIT_S: Final = 30.0
+_SETTLE_S: Final = 1.0  # after readiness, before the idle RSS reading
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure the Ingate edge's overhead against calling the upstream directly.",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=10.0, metavar="S", help="measured seconds per run (default 10)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, metavar="S", help="warm-up seconds before each run (default 2)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=32,
+        metavar="N",
+        help="connections for the concurrent runs (default 32; c=1 is always measured)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="measure a run again, up to N times, while other processes were busy (default 2)",
+    )
+    parser.add_argument("--only", choices=("json", "stream"), help="measure only non-stream or stream")
+    parser.add_argument("--no-write", action="store_true", help="print results only; leave docs alone")
+    return parser
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.retries < 0:
+        print(
+            "bench: --duration must be ≥ 1, --warmup ≥ 0, --connections ≥ 1, --retries ≥ 0", file=sys.stderr
+        )
+        return 2
+    modes: tuple[Mode, ...] = (args.only,) if args.only else ("json", "stream")
+    try:
+        wrk.wrk_binary()
+    except WrkError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the stack on `kill` as on Ctrl-C
+    pinning = Pinning.detect()
+    run = Run(
+        started=dt.datetime.now(dt.UTC),
+        machine=report.Machine.detect(),
+        pinning=pinning.describe(),
+        warmup_s=args.warmup,
+        duration_s=args.duration,
+        connections=args.connections,
+        retries=args.retries,
+        modes=modes,
+    )
+    stack = Stack(pinning)
+    try:
+        _measure(stack, run)
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; stopping everything", file=sys.stderr)
+        return 130
+    except (StackError, WrkError, OSError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.close()
+    print()
+    print(report.summary(run))
+    if not args.no_write:
+        report.write_markdown(DOCS_PATH, run)
+        print(f"\nwrote {DOCS_PATH.relative_to(DOCS_PATH.parent.parent)}")
+    return 0
+
+
+def _measure(stack: Stack, run: Run) -> None:
+    load = os.getloadavg()[0]
+    if load > _BUSY_LOAD:
+        _log(f"WARNING: the machine is busy before the run (load average {load:.2f}); expect noise")
+    _log("starting nats-server, upstream and edge ...")
+    stack.start()
+    time.sleep(_SETTLE_S)
+    run.rss_idle_kib = procs.rss_kib(stack.edge_pid)
+    idle_mb = run.rss_idle_kib * 1024 / 1e6
+    _log(f"edge ready (pid {stack.edge_pid}), idle RSS {idle_mb:.1f} MB; readyz: {stack.readiness()}")
+    _check_answers(stack, run.modes)
+    with tempfile.TemporaryDirectory(prefix="ingate-bench-wrk-") as tmp:
+        for mode in run.modes:
+            script = Path(tmp) / f"{mode}.lua"
+            script.write_text(wrk.script(_BODIES[mode], stack.api_key), encoding="utf-8")
+            for connections in dict.fromkeys((1, run.connections)):
+                for via in _PATHS:
+                    run.measurements.append(_quietest(stack, run, mode, via, connections, script))
+    run.rss_after_kib = procs.rss_kib(stack.edge_pid)
+
+
+def _quietest(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script: Path) -> Measurement:
+    """Measure; while other processes disturbed the run, measure again (up to --retries times)."""
+    best: Measurement | None = None
+    for attempt in range(run.retries + 1):
+        if best is not None:
+            _log(f"other load {best.max_other_load_pct:.0f}% of a CPU; again ({attempt}/{run.retries})")
+            _wait_for_quiet(stack)
+        measurement = _one(stack, run, mode, via, connections, script)
+        if best is None or measurement.max_other_load_pct < best.max_other_load_pct:
+            best = measurement
+        if best.max_other_load_pct <= report.NOISY_PCT:
+            break
+    assert best is not None  # at least one attempt ran
+    return best
+
+
+def _wait_for_quiet(stack: Stack) -> None:
+    """Give a burst of other work up to _QUIET_WAIT_S to pass before measuring again."""
+    meter = LoadMeter(stack.edge_pid, stack.pinning.edge_cpu, stack.pinning.support_cpu)
+    deadline = time.monotonic() + _QUIET_WAIT_S
+    while time.monotonic() < deadline:
+        before = meter.sample()
+        time.sleep(1.0)
+        load = meter.since(before)
+        if max(load.stranger_edge_pct or 0.0, load.stranger_support_pct or 0.0) <= report.NOISY_PCT:
+            return
+
+
+def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script: Path) -> Measurement:
+    base = stack.edge_url if via == "edge" else stack.upstream_url
+    url = base + wrk.PATH
+    cpus = stack.pinning.support
+    label = f"{mode:6} {via:6} c={connections:<3}"
+    if run.warmup_s > 0:
+        _log(f"{label} warm-up {run.warmup_s:g}s")
+        wrk.run(wrk.command(url, script, connections, run.warmup_s, cpus), run.warmup_s)
+    meter = LoadMeter(stack.edge_pid, stack.pinning.edge_cpu, stack.pinning.support_cpu)
+    before = meter.sample()
+    result = wrk.run(wrk.command(url, script, connections, run.duration_s, cpus), run.duration_s)
+    load = meter.since(before)
+    measurement = Measurement(mode, via, connections, result, load)
+    per_request = measurement.cpu_us_per_request
+    _log(
+        f"{label} {result.rps:9,.0f} req/s  p50 {result.p50_ms:.3f} ms  p99 {result.p99_ms:.3f} ms"
+        + ("" if per_request is None else f"  edge CPU {per_request:.0f} µs/req")
+        + f"  other load {measurement.other_load}"
+    )
+    if result.errors or result.non_2xx:
+        _log(f"{label} WARNING: {result.errors} socket errors, {result.non_2xx} non-2xx answers")
+    return measurement
+
+
+def _check_answers(stack: Stack, modes: tuple[Mode, ...]) -> None:
+    """One request per mode and path before any load: a broken set-up fails here, clearly."""
+    expected = {"json": b'"chat.completion"', "stream": b"data: [DONE]"}
+    for mode in modes:
+        for base in (stack.upstream_url, stack.edge_url):
+            status, body = procs.post(base + wrk.PATH, _BODIES[mode], stack.api_key)
+            if status != 200 or expected[mode] not in body:
+                raise StackError(
+                    f"{mode} request to {base} answered {status}: {body[:300]!r}\n"
+                    f"edge log:\n{stack.log_tail('edge')}"
+                )
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
