@@ -4,8 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import clickhouse_connect
 import pytest
+from clickhouse_connect.driver.client import Client as ClickHouseClient
 
+from ingate_analytics.migrations import apply_migrations
 from ingate_nats import NatsServer
 from tests.support.processes import INGATE, Service, clean_env, free_port, run_cli
 
@@ -33,6 +36,15 @@ class Edge:
 @pytest.fixture(scope="session")
 def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> ClickHouseClient:
+    """The real ClickHouse engine (chDB), schema applied. chDB allows one data path per
+    process, so every in-process test shares this client (processes under test have their own)."""
+    client = clickhouse_connect.get_client(interface="chdb", path=str(tmp_path_factory.mktemp("chdb")))
+    apply_migrations(client)
+    return client
 
 
 @pytest.fixture(scope="session")

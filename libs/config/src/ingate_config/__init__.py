@@ -5,7 +5,9 @@ from ingate_config.errors import ConfigError
 from ingate_config.loader import env_name, load_settings
 from ingate_config.model import (
     PROVIDER_FORMATS,
+    AnalyticsConfig,
     EdgeConfig,
+    EventsConfig,
     ProviderConfig,
     ProviderFormat,
     Settings,
@@ -14,8 +16,10 @@ from ingate_config.model import (
 __all__ = [
     "BUILTIN_PROVIDERS",
     "PROVIDER_FORMATS",
+    "AnalyticsConfig",
     "ConfigError",
     "EdgeConfig",
+    "EventsConfig",
     "ProviderConfig",
     "ProviderFormat",
     "Settings",

@@ -17,19 +17,32 @@ import yaml
 
 from ingate_config.builtins import BUILTIN_PROVIDERS
 from ingate_config.errors import ConfigError
-from ingate_config.model import PROVIDER_FORMATS, EdgeConfig, ProviderConfig, Settings
+from ingate_config.model import (
+    PROVIDER_FORMATS,
+    AnalyticsConfig,
+    EdgeConfig,
+    EventsConfig,
+    ProviderConfig,
+    Settings,
+)
 
 _T = TypeVar("_T")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
-_RESERVED_NAMES: Final = frozenset({"edge", "nats", "data", "config", "mock", "clickhouse"})
+_RESERVED_NAMES: Final = frozenset(
+    {"edge", "events", "analytics", "nats", "data", "config", "mock", "clickhouse", "log"}
+)
 
 _TOP_LEVEL_ENV: Final = {
     "nats_url": ("INGATE_NATS_URL",),
     "data_dir": ("INGATE_DATA_DIR",),
     "clickhouse_url": ("CLICKHOUSE_URL", "INGATE_CLICKHOUSE_URL"),
 }
-_EDGE_FIELDS: Final = {f.name: f.type for f in msgspec.structs.fields(EdgeConfig)}
+_SECTIONS: Final[dict[str, Any]] = {
+    "edge": EdgeConfig,
+    "events": EventsConfig,
+    "analytics": AnalyticsConfig,
+}
 _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
     "format": str,
     "base_url": str,
@@ -49,7 +62,8 @@ def load_settings(config_path: str | None = None, environ: Mapping[str, str] | N
             if env.get(name):
                 merged[field] = env[name]
                 break
-    merged["edge"] = _edge_section(raw.get("edge"), env)
+    for section, struct in _SECTIONS.items():
+        merged[section] = _section(section, struct, raw.get(section), env)
     merged["providers"] = _providers_section(raw.get("providers"), env)
     settings = _convert(merged)
     _check(settings)
@@ -82,16 +96,17 @@ def _read_yaml(config_path: str | None, env: Mapping[str, str]) -> dict[str, Any
     return data
 
 
-def _edge_section(section: Any, env: Mapping[str, str]) -> dict[str, Any]:
+def _section(name: str, struct: Any, section: Any, env: Mapping[str, str]) -> dict[str, Any]:
     if section is None:
         section = {}
     if not isinstance(section, dict):
-        raise ConfigError("edge", "must be a mapping")
+        raise ConfigError(name, "must be a mapping")
     result = dict(section)
-    for field, field_type in _EDGE_FIELDS.items():
-        var = f"INGATE_EDGE_{field.upper()}"
+    for field in msgspec.structs.fields(struct):
+        field_type = field.type
+        var = f"INGATE_{name.upper()}_{field.name.upper()}"
         if env.get(var):
-            result[field] = _typed_env(var, env[var], field_type)
+            result[field.name] = _typed_env(var, env[var], field_type)
     return result
 
 
@@ -203,6 +218,11 @@ def _check(settings: Settings) -> None:
     for field in ("max_body_bytes", "max_header_bytes", "workers", "translate_timeout_s"):
         if getattr(edge, field) <= 0:
             raise ConfigError(f"edge.{field}", "must be positive")
+    for section in ("events", "analytics"):
+        values = msgspec.structs.asdict(getattr(settings, section))
+        for field, value in values.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+                raise ConfigError(f"{section}.{field}", "must be positive")
     _check_url("nats_url", settings.nats_url, ("nats", "tls", "ws", "wss"))
     if settings.clickhouse_url:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))

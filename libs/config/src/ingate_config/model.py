@@ -43,11 +43,33 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     workers: int = 1
 
 
+class EventsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The JetStream stream of request records, and the edge's spool for when NATS is away."""
+
+    stream_max_age_s: float = 7 * 24 * 3600.0
+    stream_max_bytes: int = 1024 * 1024 * 1024
+    stream_replicas: int = 1
+    # JetStream drops a re-published record whose Nats-Msg-Id it saw within this window.
+    duplicate_window_s: float = 120.0
+    spool_memory_events: int = 10_000
+    spool_file_max_bytes: int = 256 * 1024 * 1024
+    spool_dir: str = ""  # default: <data_dir>/spool
+
+
+class AnalyticsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    batch_size: int = 5000
+    flush_interval_ms: int = 500
+    ttl_days: int = 365
+    migrations_dir: str = ""  # default: the migrations shipped with Ingate
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     nats_url: str = "nats://127.0.0.1:4222"
     data_dir: str = "./var"
     clickhouse_url: str | None = None
     edge: EdgeConfig = msgspec.field(default_factory=EdgeConfig)
+    events: EventsConfig = msgspec.field(default_factory=EventsConfig)
+    analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
 
     def provider_names(self) -> list[str]:

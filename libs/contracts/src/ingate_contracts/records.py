@@ -27,3 +27,9 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     request_bytes: int = 0
     response_bytes: int = 0
     error_type: str = ""
+    input_tokens: int = 0  # prompt tokens, cached ones included
+    output_tokens: int = 0
+    cached_tokens: int = 0  # the part of input_tokens served from the provider's prompt cache
+    cost_usd: float = 0.0
+    # False when the model has no price in the table: its cost_usd is 0, not free.
+    price_known: bool = True

@@ -11,3 +11,15 @@ EVENTS_SUBJECT_PREFIX: Final = "ingate.events.v1"
 def events_subject(provider: str) -> str:
     """Subject for one request's record; the provider is the last token so consumers can filter."""
     return f"{EVENTS_SUBJECT_PREFIX}.{provider}"
+
+
+# Every subject the events stream captures.
+EVENTS_STREAM_SUBJECTS: Final = "ingate.events.>"
+ANALYTICS_CONSUMER: Final = "analytics"
+
+# Records the analytics consumer cannot decode go here (kept in their own stream), not round again.
+DEADLETTER_STREAM: Final = "INGATE_DEADLETTER"
+DEADLETTER_SUBJECT: Final = "ingate.deadletter.events"
+
+# `ingate usage` asks the analytics service, which alone may open the embedded database.
+USAGE_QUERY_SUBJECT: Final = "ingate.usage.query"

@@ -3,6 +3,7 @@
 from ingate_nats.connection import connect
 from ingate_nats.keystore import KeyCache, KeyNotFoundError, KeyStore, key_bucket
 from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_listening, nats_server_binary
+from ingate_nats.streams import ensure_event_streams, ensure_stream, events_stream_config
 
 __all__ = [
     "KeyCache",
@@ -11,6 +12,9 @@ __all__ = [
     "NatsServer",
     "NatsServerError",
     "connect",
+    "ensure_event_streams",
+    "ensure_stream",
+    "events_stream_config",
     "host_port",
     "key_bucket",
     "nats_listening",
