@@ -102,9 +102,12 @@ def edge_env(nats_url: str, mock_url: str, port: int, **extra: str) -> dict[str,
     )
 
 
-def start_edge(nats_url: str, mock_url: str, logs_dir: Path, name: str = "edge") -> Edge:
+def start_edge(
+    nats_url: str, mock_url: str, logs_dir: Path, name: str = "edge", data_dir: Path | None = None
+) -> Edge:
     port = free_port()
-    env = edge_env(nats_url, mock_url, port)
+    extra = {"INGATE_DATA_DIR": str(data_dir)} if data_dir is not None else {}
+    env = edge_env(nats_url, mock_url, port, **extra)
     service = Service(name, [*INGATE, "edge"], env, logs_dir)
     url = f"http://127.0.0.1:{port}"
     service.wait_http(f"{url}/readyz")
@@ -112,8 +115,10 @@ def start_edge(nats_url: str, mock_url: str, logs_dir: Path, name: str = "edge")
 
 
 @pytest.fixture(scope="session")
-def edge(nats_server: NatsServer, mock_url: str, logs_dir: Path) -> Iterator[Edge]:
-    running = start_edge(nats_server.url, mock_url, logs_dir)
+def edge(
+    nats_server: NatsServer, mock_url: str, logs_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Edge]:
+    running = start_edge(nats_server.url, mock_url, logs_dir, data_dir=tmp_path_factory.mktemp("edge-data"))
     try:
         yield running
     finally:

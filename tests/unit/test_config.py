@@ -176,3 +176,25 @@ def test_the_shipped_example_configuration_loads() -> None:
     settings = load_settings(str(example), environ={"OPENAI_API_KEY": "sk-o", "GROQ_API_KEY": "gsk"})
     assert settings.providers["groq"].models == ["llama-*", "mixtral-*"]
     assert settings.providers["openai"].api_key == "sk-o"
+
+
+def test_price_overrides_from_yaml_and_prices_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("prices:\n  my-model: {input: 1.0, output: 2.0}\n")
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("gpt-4o: {input: 9.0, output: 9.0, cached_input: 1.0}\n")
+    settings = load_settings(str(config), environ={"INGATE_PRICES_FILE": str(prices)})
+    assert settings.prices["my-model"].input == 1.0
+    assert settings.prices["gpt-4o"].cached_input == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "setting"),
+    [("prices:\n  m: {input: cheap, output: 1}\n", "prices"), ("prices:\n  m: {input: 1}\n", "prices")],
+)
+def test_bad_prices_fail_at_start(tmp_path: Path, text: str, setting: str) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(config), environ={})
+    assert caught.value.setting.startswith(setting)

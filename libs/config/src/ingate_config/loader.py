@@ -57,6 +57,8 @@ def load_settings(config_path: str | None = None, environ: Mapping[str, str] | N
     env = os.environ if environ is None else environ
     raw = _read_yaml(config_path, env)
     merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "providers"}
+    if env.get("INGATE_PRICES_FILE"):
+        merged["prices"] = {**(raw.get("prices") or {}), **_prices_file(env["INGATE_PRICES_FILE"])}
     for field, names in _TOP_LEVEL_ENV.items():
         for name in names:
             if env.get(name):
@@ -93,6 +95,17 @@ def _read_yaml(config_path: str | None, env: Mapping[str, str]) -> dict[str, Any
         return {}
     if not isinstance(data, dict):
         raise ConfigError(setting, f"{path} must hold a mapping at the top level")
+    return data
+
+
+def _prices_file(path: str) -> dict[str, Any]:
+    """A YAML or JSON mapping of model name to {input, output, cached_input} prices."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("INGATE_PRICES_FILE", f"cannot read prices from {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("INGATE_PRICES_FILE", f"{path} must map model names to prices")
     return data
 
 

@@ -4,6 +4,8 @@ from typing import Final, Literal
 
 import msgspec
 
+from ingate_pricing import ModelPrice
+
 ProviderFormat = Literal["openai", "anthropic", "ollama"]
 PROVIDER_FORMATS: Final[tuple[str, ...]] = ("openai", "anthropic", "ollama")
 
@@ -46,6 +48,7 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
 class EventsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """The JetStream stream of request records, and the edge's spool for when NATS is away."""
 
+    publish: bool = True  # the edge publishes one record per request (off only to measure its cost)
     stream_max_age_s: float = 7 * 24 * 3600.0
     stream_max_bytes: int = 1024 * 1024 * 1024
     stream_replicas: int = 1
@@ -70,6 +73,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     edge: EdgeConfig = msgspec.field(default_factory=EdgeConfig)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
+    # Overrides of the shipped price table, USD per million tokens, by model name or prefix.
+    prices: dict[str, ModelPrice] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
 
     def provider_names(self) -> list[str]:

@@ -18,12 +18,14 @@ from ingate_edge.auth import authenticate, extract_key
 from ingate_edge.detect import caller_dialect, select_upstream
 from ingate_edge.errors import GatewayError, error_body
 from ingate_edge.headers import InboundHeaders, is_true, response_headers, split_headers
+from ingate_edge.metering import ask_for_stream_usage, settle, stream_tap
 from ingate_edge.probe import probe_body
 from ingate_edge.routes import KNOWN_PATHS, Dialect, Route, find_route, guess_dialect
 from ingate_edge.runtime import EdgeRuntime
-from ingate_edge.streaming import ClientDisconnected, UpstreamBrokeOff, pump_stream
+from ingate_edge.streaming import ClientDisconnected, StreamTransform, UpstreamBrokeOff, pump_stream
 from ingate_edge.translated import Translation, plan_translation
 from ingate_edge.upstream import Upstream
+from ingate_edge.usage import Usage, read_usage
 
 log = logging.getLogger("ingate.edge.proxy")
 
@@ -46,13 +48,15 @@ def new_request_id() -> str:
 class Exchange:
     """Per-request state the error path needs: the dialect to answer in, and the record."""
 
-    __slots__ = ("dialect", "record", "request_id_bytes", "started", "t0")
+    __slots__ = ("dialect", "record", "request_id_bytes", "started", "strip_usage_chunk", "t0", "usage")
 
     def __init__(self, record: RequestRecord, dialect: Dialect) -> None:
         self.record = record
         self.dialect: Dialect = dialect
         self.request_id_bytes = record.request_id.encode()
         self.started = False  # response headers sent: errors can no longer be reported
+        self.usage = Usage()
+        self.strip_usage_chunk = False  # the edge asked for a usage chunk the caller did not
         self.t0 = time.perf_counter()
 
 
@@ -92,7 +96,8 @@ class Proxy:
             await self._send_error(exchange, send, GatewayError(errors.INTERNAL, "Internal gateway error."))
         finally:
             record.latency_ms = (time.perf_counter() - exchange.t0) * 1000.0
-            await self.runtime.publisher.publish(record)
+            settle(record, exchange.usage, self.runtime.prices)
+            self.runtime.publisher.emit(record)
 
     async def _serve(self, exchange: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         record = exchange.record
@@ -138,6 +143,8 @@ class Proxy:
                     f"Model {record.model[:100]!r} is not allowed on provider {upstream.name!r}.",
                 )
         if translation is None:
+            if record.stream and route.endpoint == "chat.completions":
+                body, exchange.strip_usage_chunk = ask_for_stream_usage(body)
             url = upstream.url(dialect, suffix, scope["query_string"])
         else:
             translated = await translation.request(body)
@@ -231,13 +238,19 @@ class Proxy:
         status = response.status
         try:
             if content_type.startswith(_STREAM_TYPES) and status < 400:
-                transform = translation.stream() if translation is not None else None
+                transform: StreamTransform
+                if translation is not None:
+                    transform = translation.stream(exchange.usage)
+                else:
+                    transform = stream_tap(exchange.dialect, exchange.usage, exchange.strip_usage_chunk)
                 exchange.started = True
                 await pump_stream(response, out_headers, send, receive, exchange.t0, record, transform)
                 return
             data = await _read_whole(response, upstream)
         finally:
             response.release()
+        if status < 300:
+            read_usage(upstream.format if translation else exchange.dialect, data, exchange.usage)
         if translation is not None:
             status, data = await translation.response(status, data)
             out_headers = [h for h in out_headers if h[0] != b"content-type"]

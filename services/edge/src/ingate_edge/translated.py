@@ -14,6 +14,7 @@ from ingate_edge.routes import Dialect, Route
 from ingate_edge.sse import SseFramer
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
+from ingate_edge.usage import Usage, read_usage
 
 # Translation covers chat: OpenAI chat completions ⇄ Anthropic messages.
 TRANSLATABLE_ENDPOINTS = frozenset({"chat.completions", "messages"})
@@ -48,15 +49,16 @@ class Translation:
             reply = await self.translator.response(call, self.traceparent)
         return reply.status, reply.body
 
-    def stream(self) -> "TranslatingStream":
-        return TranslatingStream(self)
+    def stream(self, usage: Usage) -> "TranslatingStream":
+        return TranslatingStream(self, usage)
 
 
 class TranslatingStream:
     """A StreamTransform: provider SSE bytes in, client-format SSE bytes out."""
 
-    def __init__(self, translation: Translation) -> None:
+    def __init__(self, translation: Translation, usage: Usage) -> None:
         self._translation = translation
+        self._usage = usage
         self._framer = SseFramer()
         self._state = b""
 
@@ -69,6 +71,9 @@ class TranslatingStream:
 
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
+        for _, data in events:
+            if '"usage"' in data:  # counted in the provider's own format, before translation
+                read_usage(t.backend, data, self._usage)
         call = wire.StreamCall(
             client=t.client,
             backend=t.backend,

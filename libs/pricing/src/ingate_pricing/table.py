@@ -1,0 +1,63 @@
+"""What a request cost: the shipped price table, an operator's overrides, one lookup.
+
+Providers name dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`);
+a model without an exact entry takes the price of its longest listed prefix, so
+`gpt-4o-mini-2024-07-18` is priced as `gpt-4o-mini`, never as `gpt-4o`.
+"""
+
+from importlib import resources
+from typing import Final
+
+import msgspec
+
+_PER_TOKEN: Final = 1 / 1_000_000
+
+
+class ModelPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    input: float
+    output: float
+    cached_input: float | None = None  # None: cached prompt tokens cost as much as others
+
+
+class _PriceFile(msgspec.Struct):
+    models: dict[str, ModelPrice]
+    as_of: str = ""
+    unit: str = ""
+
+
+class PriceTable:
+    def __init__(self, prices: dict[str, ModelPrice]) -> None:
+        self._prices = dict(prices)
+        # Longest first, so the most specific prefix wins.
+        self._prefixes = sorted(self._prices, key=len, reverse=True)
+        self._resolved: dict[str, ModelPrice | None] = {}
+
+    @classmethod
+    def shipped(cls, overrides: dict[str, ModelPrice] | None = None) -> "PriceTable":
+        data = resources.files("ingate_pricing").joinpath("prices.json").read_bytes()
+        prices = msgspec.json.decode(data, type=_PriceFile).models
+        return cls({**prices, **(overrides or {})})
+
+    def price(self, model: str) -> ModelPrice | None:
+        if model in self._resolved:
+            return self._resolved[model]
+        found = self._prices.get(model)
+        if found is None:
+            found = next((self._prices[p] for p in self._prefixes if model.startswith(p + "-")), None)
+        if len(self._resolved) < 4096:  # model names come from callers: bound the memo
+            self._resolved[model] = found
+        return found
+
+    def cost(
+        self, model: str, input_tokens: int, output_tokens: int, cached_tokens: int = 0
+    ) -> tuple[float, bool]:
+        """(USD, price known). `input_tokens` includes `cached_tokens`. Unknown models cost 0."""
+        price = self.price(model)
+        if price is None:
+            return 0.0, False
+        cached = min(cached_tokens, input_tokens)
+        cached_rate = price.input if price.cached_input is None else price.cached_input
+        usd = (
+            (input_tokens - cached) * price.input + cached * cached_rate + output_tokens * price.output
+        ) * _PER_TOKEN
+        return usd, True

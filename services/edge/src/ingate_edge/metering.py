@@ -1,0 +1,47 @@
+"""Counting what a request used: token usage from bodies and streams, then its cost.
+
+For OpenAI chat streams the edge asks the upstream for the usage chunk
+(`stream_options.include_usage`) when the caller did not, and removes that chunk
+again on the way back, so the caller sees exactly the stream it asked for.
+"""
+
+import msgspec
+
+from ingate_contracts import RequestRecord
+from ingate_edge.streaming import StreamTransform
+from ingate_edge.taps import NdjsonUsageTap, SseUsageTap
+from ingate_edge.usage import Format, Usage
+from ingate_pricing import PriceTable
+
+_INCLUDE_USAGE = b'"stream_options":{"include_usage":true},'
+
+
+def ask_for_stream_usage(body: bytes) -> tuple[bytes, bool]:
+    """The body with `stream_options.include_usage` set, and whether the edge had to set it."""
+    if b'"stream_options"' not in body:
+        start = body.find(b"{")
+        return body[: start + 1] + _INCLUDE_USAGE + body[start + 1 :], True
+    document = msgspec.json.decode(body)
+    options = document.get("stream_options") if isinstance(document, dict) else None
+    if not isinstance(options, dict) or options.get("include_usage"):
+        return body, False  # already asked for, or a shape the upstream should judge itself
+    options["include_usage"] = True
+    return msgspec.json.encode(document), True
+
+
+def stream_tap(fmt: Format, usage: Usage, strip_usage_chunk: bool) -> StreamTransform:
+    if fmt == "ollama":
+        return NdjsonUsageTap(usage)
+    return SseUsageTap(fmt, usage, strip_usage_chunk)
+
+
+def settle(record: RequestRecord, usage: Usage, prices: PriceTable) -> None:
+    record.input_tokens = usage.input_tokens
+    record.output_tokens = usage.output_tokens
+    record.cached_tokens = usage.cached_tokens
+    if usage.input_tokens or usage.output_tokens:
+        record.cost_usd, record.price_known = prices.cost(
+            record.model, usage.input_tokens, usage.output_tokens, usage.cached_tokens
+        )
+    else:
+        record.price_known = prices.price(record.model) is not None
