@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ingate_edge.metering import ask_for_stream_usage, stream_tap
+from ingate_edge.streaming import StreamTransform
 from ingate_edge.usage import Usage, read_usage
 
 
@@ -13,7 +14,13 @@ from ingate_edge.usage import Usage, read_usage
     [
         (
             "openai",
-            {"usage": {"prompt_tokens": 11, "completion_tokens": 7, "prompt_tokens_details": {"cached_tokens": 4}}},
+            {
+                "usage": {
+                    "prompt_tokens": 11,
+                    "completion_tokens": 7,
+                    "prompt_tokens_details": {"cached_tokens": 4},
+                }
+            },
             (11, 7, 4),
         ),
         ("openai", {"usage": {"prompt_tokens": 3, "total_tokens": 3}}, (3, 0, 0)),
@@ -63,11 +70,11 @@ OPENAI_STREAM = (
 )
 
 
-async def _run(tap: object, stream: bytes, step: int) -> bytes:
+async def _run(tap: StreamTransform, stream: bytes, step: int) -> bytes:
     out = b""
     for i in range(0, len(stream), step):
-        out += await tap.feed(stream[i : i + step])  # type: ignore[attr-defined]
-    return out + await tap.finish()  # type: ignore[attr-defined]
+        out += await tap.feed(stream[i : i + step])
+    return out + await tap.finish()
 
 
 @pytest.mark.parametrize("step", [1, 7, 64, 10_000])

@@ -10,7 +10,7 @@ def _item(i: int) -> Pending:
 
 
 def _drain(spool: Spool) -> list[str]:
-    seen = []
+    seen: list[str] = []
     while True:
         items, offset = spool.take(3)
         if not items:
