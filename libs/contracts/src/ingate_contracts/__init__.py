@@ -1,6 +1,6 @@
 """Names and wire types that more than one Ingate service relies on."""
 
-from ingate_contracts import headers, subjects, translation
+from ingate_contracts import headers, subjects, translation, usage
 from ingate_contracts.keys import (
     KEY_PREFIX,
     KeyRecord,
@@ -28,4 +28,5 @@ __all__ = [
     "looks_like_key_id",
     "subjects",
     "translation",
+    "usage",
 ]

@@ -1,6 +1,7 @@
 """One way to connect to NATS for every Ingate process: reconnect forever, never give up."""
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client
@@ -32,9 +33,15 @@ async def connect(
         if on_reconnect is not None:
             await on_reconnect()
 
+    last_logged = [0.0]
+
     async def error(exc: Exception) -> None:
-        if reconnect:  # a caller that does not retry reports the failure itself
-            log.warning("nats error: %s", exc)
+        # A caller that does not retry reports the failure itself; one that retries forever
+        # would otherwise log every attempt while NATS is away.
+        now = time.monotonic()
+        if reconnect and now - last_logged[0] >= 10.0:
+            last_logged[0] = now
+            log.warning("nats error (repeats muted for 10 s): %s", exc)
 
     await client.connect(
         servers=[url],

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from ingate_cli import keys, services, stack
+from ingate_cli import keys, services, stack, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     stack.add_parser(commands)
     keys.add_parser(commands)
+    usage.add_parser(commands)
     services.add_parsers(commands)
     return parser
 
@@ -33,9 +34,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(stack.run(args, settings))
     if args.command == "keys":
         sys.exit(keys.run(args, settings))
-    if args.command == "translator":
-        sys.exit(services.run_translator(settings))
-    sys.exit(services.run_edge(settings))
+    if args.command == "usage":
+        sys.exit(usage.run(args, settings))
+    sys.exit(services.run_service(args.command, settings))
 
 
 def _settings(config_path: str | None) -> Settings:

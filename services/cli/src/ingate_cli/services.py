@@ -1,16 +1,27 @@
-"""One sub-command per service, for containers: `ingate edge`, `ingate translator`, `ingate mock-provider`."""
+"""One sub-command per service, for containers: `ingate edge|translator|analytics|mock-provider`.
+
+Each service's stack (HTTP server, ClickHouse engine, …) is imported only when that
+service is run, so `ingate keys` and `ingate usage` start in a fraction of the time.
+"""
 
 import argparse
+import importlib
+from collections.abc import Callable
+from typing import Any, Final
 
 from ingate_config import Settings
-from ingate_edge import serve as serve_edge
-from ingate_mock.cli import main as mock_main
-from ingate_translator import serve as serve_translator
+
+# sub-command → (module, entry point taking Settings)
+SERVICES: Final = {
+    "edge": ("ingate_edge", "serve", "run the edge service (the HTTP gateway)"),
+    "translator": ("ingate_translator", "serve", "run the translator service (OpenAI ⇄ Anthropic)"),
+    "analytics": ("ingate_analytics", "serve", "run the analytics service (request records into ClickHouse)"),
+}
 
 
 def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    commands.add_parser("edge", help="run the edge service (the HTTP gateway)")
-    commands.add_parser("translator", help="run the translator service (OpenAI ⇄ Anthropic, over NATS)")
+    for name, (_, _, help_text) in SERVICES.items():
+        commands.add_parser(name, help=help_text)
     commands.add_parser(
         "mock-provider",
         help="run the fake OpenAI/Anthropic/Ollama upstream (flags: ingate mock-provider --help)",
@@ -18,16 +29,17 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
     )
 
 
-def run_edge(settings: Settings) -> int:
-    serve_edge(settings)
-    return 0
+def _entry(module: str, name: str) -> Callable[..., Any]:
+    entry: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return entry
 
 
-def run_translator(settings: Settings) -> int:
-    serve_translator(settings)
+def run_service(command: str, settings: Settings) -> int:
+    module, name, _ = SERVICES[command]
+    _entry(module, name)(settings)
     return 0
 
 
 def run_mock_provider(argv: list[str]) -> int:
-    mock_main(argv)
+    _entry("ingate_mock.cli", "main")(argv)
     return 0

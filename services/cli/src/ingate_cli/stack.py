@@ -1,7 +1,8 @@
 """`ingate run`: the whole local stack as child processes of one supervisor.
 
 nats-server (JetStream, data under INGATE_DATA_DIR) starts first, then the mock
-provider when it is wanted, then the translator and the edge. Ctrl-C stops them in reverse order and
+provider when it is wanted, then the translator, the analytics service (embedded
+ClickHouse under INGATE_DATA_DIR) and the edge. Ctrl-C stops them in reverse order and
 leaves nothing running.
 """
 
@@ -29,7 +30,9 @@ _CHILD = [sys.executable, "-m", "ingate_cli"]
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    run = commands.add_parser("run", help="run the whole local stack (NATS, edge, translator, mock provider)")
+    run = commands.add_parser(
+        "run", help="run the whole local stack (NATS, edge, translator, analytics, mock provider)"
+    )
     run.add_argument(
         "--mock",
         action="store_true",
@@ -60,6 +63,7 @@ class Stack:
             env.update(self._start_mock())
         edge = self.settings.edge
         self._spawn("translator", [*_CHILD, "translator"], env)
+        self._spawn("analytics", [*_CHILD, "analytics"], env)
         self._spawn("edge", [*_CHILD, "edge"], env)
         _wait_http(f"http://127.0.0.1:{edge.port}/readyz", timeout_s=30, what="edge")
 
@@ -107,7 +111,7 @@ class Stack:
     def stop(self) -> None:
         for name, process in reversed(self.children):
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(15)
                 except subprocess.TimeoutExpired:
@@ -123,6 +127,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     use_mock = bool(args.mock) or not has_credentials
     if use_mock and not args.mock:
         log.warning("no provider credentials configured: forwarding to the mock provider")
+    if args.config:
+        # The children read the same file: they get it the way every Ingate process can.
+        os.environ["INGATE_CONFIG"] = str(Path(args.config).resolve())
     stack = Stack(settings, use_mock)
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:

@@ -1,0 +1,66 @@
+"""What `ingate usage` and the analytics service say to each other over NATS request-reply.
+
+The request is a `UsageQuery`; the answer is a `UsageReply`, or a `UsageFailure` whose
+`error` says in one line what was wrong. A client tells them apart by the `error` field.
+"""
+
+from typing import Final
+
+import msgspec
+
+# Replicas of the analytics service share the usage subject in this queue group.
+USAGE_QUEUE_GROUP: Final = "ingate-analytics"
+
+# Longest user or session id a query may name, as `ingate keys create --user` allows.
+MAX_ID_LENGTH: Final = 256
+
+
+class UsageQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Totals over the last `since_s` seconds, optionally for one user and/or one session."""
+
+    user: str | None = None
+    session: str | None = None
+    since_s: float = 24 * 3600.0
+
+
+class UserUsage(msgspec.Struct, kw_only=True):
+    user_id: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    errors: int  # requests answered with a status of 400 or more
+    p50_ms: float  # latency percentiles
+    p95_ms: float
+
+
+class SessionUsage(msgspec.Struct, kw_only=True):
+    session_id: str
+    user_id: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+
+
+class Stats(msgspec.Struct, kw_only=True):
+    """Counters of the answering analytics process since it started."""
+
+    inserted: int = 0  # rows written to ingate.requests
+    duplicates: int = 0  # deliveries of a request id already stored (or twice in one batch)
+    dead_lettered: int = 0  # messages that were not storable records
+    batches: int = 0  # batches written and acknowledged
+    insert_failures: int = 0  # failed write attempts, each retried
+
+
+class UsageReply(msgspec.Struct, kw_only=True):
+    users: list[UserUsage]
+    sessions: list[SessionUsage]
+    stats: Stats
+
+
+class UsageFailure(msgspec.Struct, kw_only=True):
+    error: str | None = None

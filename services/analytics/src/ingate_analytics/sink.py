@@ -1,0 +1,76 @@
+"""ClickHouse behind an async face: which request ids are stored, store new ones, run a query.
+
+clickhouse-connect clients block, and a client must not be used by two threads at once.
+Every call therefore runs on one dedicated worker thread: the event loop keeps serving
+NATS (heart-beats, acks, usage queries) while ClickHouse works, and calls queue up in
+order instead of overlapping, even when an awaiting coroutine is cancelled mid-call.
+"""
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final, Protocol, TypeVar
+
+from clickhouse_connect.driver.client import Client
+
+from ingate_analytics.records import COLUMNS, to_row
+from ingate_contracts import RequestRecord
+
+REQUESTS_TABLE: Final = "ingate.requests"
+
+_T = TypeVar("_T")
+
+# The table is ordered by (toDate(ts), request_id): the date bounds let ClickHouse skip
+# every other day's parts.
+_EXISTING_SQL: Final = (
+    "SELECT DISTINCT request_id FROM ingate.requests "
+    "WHERE toDate(ts) BETWEEN {first:Date} AND {last:Date} AND request_id IN {ids:Array(String)}"
+)
+
+
+class Sink(Protocol):
+    """Where batches go. The batcher needs only these two calls."""
+
+    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]: ...
+
+    async def insert(self, records: Sequence[RequestRecord]) -> None: ...
+
+
+class ClickHouseSink:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+
+    async def run(self, work: Callable[[Client], _T]) -> _T:
+        """Run `work(client)` on the ClickHouse thread and wait for it without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, work, self.client)
+
+    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
+        if not records:
+            return set()
+        days = [dt.datetime.fromtimestamp(r.ts, dt.UTC).date() for r in records]
+        parameters = {"first": min(days), "last": max(days), "ids": [r.request_id for r in records]}
+        rows = await self.query(_EXISTING_SQL, parameters)
+        return {str(row[0]) for row in rows}
+
+    async def insert(self, records: Sequence[RequestRecord]) -> None:
+        rows = [to_row(r) for r in records]
+        await self.run(lambda client: client.insert(REQUESTS_TABLE, rows, column_names=list(COLUMNS)))
+
+    async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        def work(client: Client) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in client.query(sql, parameters=parameters).result_rows]
+
+        return await self.run(work)
+
+    async def close(self, *, close_client: bool = True) -> None:
+        """Let the calls already queued finish, then close the client (unless told not to)."""
+
+        def finish(client: Client) -> None:
+            if close_client:
+                client.close()
+
+        await self.run(finish)
+        self._worker.shutdown(wait=False)

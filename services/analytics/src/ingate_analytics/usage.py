@@ -1,0 +1,128 @@
+"""Answer `ingate usage`: per-user and per-session totals, computed exactly from ingate.requests.
+
+The service answers rather than the command line reading the database itself because an
+embedded (chDB) database may be opened by one process only: the analytics service.
+Totals come from `ingate.requests FINAL`, so a row ClickHouse has not merged away yet is
+still counted once; percentiles are exact, interpolated between neighbouring latencies.
+"""
+
+import logging
+import math
+import time
+from typing import Any, Final
+
+import msgspec
+from nats.aio.client import Client
+
+from ingate_analytics.sink import ClickHouseSink
+from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
+from ingate_contracts.usage import (
+    MAX_ID_LENGTH,
+    USAGE_QUEUE_GROUP,
+    SessionUsage,
+    Stats,
+    UsageFailure,
+    UsageQuery,
+    UsageReply,
+    UserUsage,
+)
+
+log = logging.getLogger("ingate.analytics")
+
+_TOTALS: Final = (
+    "count() AS requests, sum(input_tokens), sum(output_tokens), sum(cost_usd), "
+    "countIf(status >= 400), "
+    "quantileExactInclusive(0.5)(latency_ms), quantileExactInclusive(0.95)(latency_ms)"
+)
+_USERS_KEYS: Final = "user_id"
+_SESSIONS_KEYS: Final = "session_id, user_id"
+
+_decoder: Final = msgspec.json.Decoder(UsageQuery)
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def usage_sql(keys: str, query: UsageQuery, now_s: float) -> tuple[str, dict[str, Any]]:
+    """The statement grouping by `keys`, and its parameters; every value the caller sent is bound."""
+    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
+    parameters: dict[str, Any] = {"since_ms": math.floor((now_s - query.since_s) * 1000)}
+    if query.user is not None:
+        where.append("user_id = {user:String}")
+        parameters["user"] = query.user
+    if query.session is not None:
+        where.append("session_id = {session:String}")
+        parameters["session"] = query.session
+    if keys == _SESSIONS_KEYS:
+        where.append("session_id != ''")
+    # Only constants are spliced in; every value the caller sent is a bound parameter.
+    select = f"SELECT {keys}, {_TOTALS} FROM ingate.requests FINAL"  # noqa: S608
+    return f"{select} WHERE {' AND '.join(where)} GROUP BY {keys} ORDER BY {keys}", parameters
+
+
+def check_query(query: UsageQuery) -> None:
+    if not (math.isfinite(query.since_s) and query.since_s > 0):
+        raise BadQuery("since_s must be a positive number of seconds")
+    for name, value in (("user", query.user), ("session", query.session)):
+        if value is not None and len(value) > MAX_ID_LENGTH:
+            raise BadQuery(f"{name} must be at most {MAX_ID_LENGTH} characters")
+
+
+class UsageResponder:
+    """Serves USAGE_QUERY_SUBJECT (or `subject`) in the analytics queue group."""
+
+    def __init__(
+        self, client: Client, sink: ClickHouseSink, stats: Stats, *, subject: str = USAGE_QUERY_SUBJECT
+    ) -> None:
+        self.client = client
+        self.sink = sink
+        self.stats = stats
+        self.subject = subject
+        self._sub: Any = None
+
+    async def start(self) -> None:
+        self._sub = await self.client.subscribe(self.subject, queue=USAGE_QUEUE_GROUP, cb=self._handle)
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+            self._sub = None
+
+    async def answer(self, query: UsageQuery) -> UsageReply:
+        check_query(query)
+        now_s = time.time()
+        user_rows = await self.sink.query(*usage_sql(_USERS_KEYS, query, now_s))
+        session_rows = await self.sink.query(*usage_sql(_SESSIONS_KEYS, query, now_s))
+        return UsageReply(
+            users=[UserUsage(user_id=row[0], **_totals(row[1:])) for row in user_rows],
+            sessions=[
+                SessionUsage(session_id=row[0], user_id=row[1], **_totals(row[2:])) for row in session_rows
+            ],
+            stats=msgspec.structs.replace(self.stats),  # a snapshot, not the live counters
+        )
+
+    async def _handle(self, msg: Any) -> None:
+        if not msg.reply:
+            return
+        try:
+            reply: UsageReply | UsageFailure = await self.answer(_decoder.decode(msg.data))
+        except (msgspec.DecodeError, BadQuery) as exc:
+            reply = UsageFailure(error=f"bad usage query: {exc}")
+        except Exception as exc:  # the database failed: say so, keep serving
+            log.warning("usage query failed: %s", exc)
+            reply = UsageFailure(error=f"usage query failed: {' '.join(str(exc).split())[:300]}")
+        await msg.respond(msgspec.json.encode(reply))
+
+
+def _totals(row: tuple[Any, ...]) -> dict[str, Any]:
+    requests, input_tokens, output_tokens, cost, errors, p50, p95 = row
+    return {
+        "requests": int(requests),
+        "input_tokens": int(input_tokens),
+        "output_tokens": int(output_tokens),
+        "cost_usd": float(cost),
+        "errors": int(errors),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+    }

@@ -1,0 +1,141 @@
+"""`ingate usage`: per-user and per-session totals, answered by the analytics service over NATS.
+
+The command never opens the database itself: an embedded one belongs to the analytics
+service, which may be the only process to open it.
+"""
+
+import argparse
+import asyncio
+import re
+import sys
+from collections.abc import Sequence
+from typing import Final, NamedTuple
+
+import msgspec
+from nats.aio.client import Client
+from nats.errors import NoRespondersError
+
+from ingate_cli.keys import CommandError
+from ingate_config import Settings
+from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
+from ingate_contracts.usage import SessionUsage, UsageFailure, UsageQuery, UsageReply, UserUsage
+from ingate_nats import connect
+
+ANSWER_TIMEOUT_S: Final = 5.0
+
+_DURATION_RE: Final = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_TOTAL_HEADERS: Final = (
+    "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "COST USD", "ERRORS", "P50 MS", "P95 MS",
+)  # fmt: skip
+
+
+class Since(NamedTuple):
+    label: str  # as the user wrote it, e.g. "24h"
+    seconds: float
+
+
+def parse_since(text: str) -> Since:
+    match = _DURATION_RE.match(text.strip())
+    seconds = float(match.group(1)) * _UNIT_S[match.group(2)] if match else 0.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive duration such as 90s, 30m, 24h or 7d, got {text!r}"
+        )
+    return Since(text.strip(), seconds)
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    usage = commands.add_parser("usage", help="per-user and per-session totals (asks the analytics service)")
+    usage.add_argument("--user", help="only this user's requests")
+    usage.add_argument("--session", help="only this session's requests")
+    usage.add_argument(
+        "--since",
+        type=parse_since,
+        default=Since("24h", 24 * 3600.0),
+        metavar="DURATION",
+        help="how far back to count: 90s, 30m, 24h (default) or 7d",
+    )
+    usage.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    query = UsageQuery(user=args.user, session=args.session, since_s=args.since.seconds)
+    try:
+        reply = asyncio.run(ask(settings.nats_url, query))
+    except CommandError as exc:
+        print(f"ingate: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(msgspec.json.encode(reply).decode())
+    else:
+        print(render(reply, args.since.label))
+    return 0
+
+
+async def ask(url: str, query: UsageQuery, timeout_s: float = ANSWER_TIMEOUT_S) -> UsageReply:
+    try:
+        client: Client = await connect(url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
+    except Exception:
+        raise CommandError(f"cannot reach NATS at {url} (is `ingate run` running?)") from None
+    try:
+        try:
+            answer = await client.request(USAGE_QUERY_SUBJECT, msgspec.json.encode(query), timeout=timeout_s)
+        except (NoRespondersError, TimeoutError):
+            raise CommandError(
+                f"no analytics service answered on NATS at {url} (is `ingate run` running?)"
+            ) from None
+        return _decode(answer.data)
+    finally:
+        await client.close()
+
+
+def render(reply: UsageReply, since_label: str) -> str:
+    lines = [f"Usage over the last {since_label}", ""]
+    if reply.users:
+        lines += _table(("USER", *_TOTAL_HEADERS), [(_name(u.user_id), *_totals(u)) for u in reply.users], 1)
+    else:
+        lines.append("No requests.")
+    if reply.sessions:
+        rows = [(s.session_id, _name(s.user_id), *_totals(s)) for s in reply.sessions]
+        lines += ["", *_table(("SESSION", "USER", *_TOTAL_HEADERS), rows, 2)]
+    return "\n".join(lines)
+
+
+def _decode(data: bytes) -> UsageReply:
+    try:
+        failure = msgspec.json.decode(data, type=UsageFailure)
+        if failure.error:
+            raise CommandError(f"the analytics service refused: {failure.error}")
+        return msgspec.json.decode(data, type=UsageReply)
+    except msgspec.DecodeError as exc:
+        raise CommandError(f"the analytics service sent an answer this command cannot read: {exc}") from None
+
+
+def _totals(row: UserUsage | SessionUsage) -> tuple[str, ...]:
+    return (
+        str(row.requests),
+        str(row.input_tokens),
+        str(row.output_tokens),
+        f"{row.cost_usd:.6f}",
+        str(row.errors),
+        f"{row.p50_ms:.1f}",
+        f"{row.p95_ms:.1f}",
+    )
+
+
+def _name(user_id: str) -> str:
+    return user_id or "(none)"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int) -> list[str]:
+    """Left-aligned text columns first, right-aligned numbers after."""
+    grid = [tuple(headers), *(tuple(row) for row in rows)]
+    widths = [max(len(line[i]) for line in grid) for i in range(len(headers))]
+    return [
+        "  ".join(
+            cell.ljust(width) if i < text_columns else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in grid
+    ]
