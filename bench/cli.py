@@ -11,15 +11,23 @@ from pathlib import Path
 from types import FrameType
 from typing import Final
 
-from bench import procs, report, wrk
-from bench.load import LoadMeter
+from bench import markdown, procs, report, wrk
+from bench.load import LoadMeter, cpu_seconds
 from bench.procs import Pinning, Stack, StackError
-from bench.report import Measurement, Mode, Run, Via
+from bench.report import MODES, PATHS, STREAM_CHUNKS, Measurement, Mode, Run, Via
+from bench.upstream import MESSAGE_ID
 from bench.wrk import WrkError
 
 DOCS_PATH: Final = procs.ROOT / "docs" / "benchmarks.md"
 _BODIES: Final[dict[Mode, str]] = {"json": wrk.JSON_BODY, "stream": wrk.STREAM_BODY}
-_PATHS: Final[tuple[Via, ...]] = ("direct", "edge")
+_HEADERS: Final[dict[Via, dict[str, str]]] = {"direct": {}, "edge": {}, "translated": wrk.TRANSLATE_HEADERS}
+_TRANSLATED_ID: Final = ("chatcmpl-" + MESSAGE_ID.removeprefix("msg_")).encode()
+# --only: which modes and which paths.
+_ONLY: Final[dict[str, tuple[tuple[Mode, ...], tuple[Via, ...]]]] = {
+    "json": (("json",), PATHS),
+    "stream": (("stream",), PATHS),
+    "translate": (MODES, ("edge", "translated")),
+}
 _BUSY_LOAD: Final = 0.5
 _QUIET_WAIT_S: Final = 30.0
 _SETTLE_S: Final = 1.0  # after readiness, before the idle RSS reading
@@ -28,7 +36,8 @@ _SETTLE_S: Final = 1.0  # after readiness, before the idle RSS reading
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Measure the Ingate edge's overhead against calling the upstream directly.",
+        description="Measure the Ingate edge's overhead against calling the upstream directly, "
+        "and what translation adds on top.",
     )
     parser.add_argument(
         "--duration", type=float, default=10.0, metavar="S", help="measured seconds per run (default 10)"
@@ -50,7 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="measure a run again, up to N times, while other processes were busy (default 2)",
     )
-    parser.add_argument("--only", choices=("json", "stream"), help="measure only non-stream or stream")
+    parser.add_argument(
+        "--only",
+        choices=tuple(_ONLY),
+        help="measure only non-stream or only stream (every path), or only translated and "
+        "untranslated runs through the edge (both modes)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print results only; leave docs alone")
     return parser
 
@@ -66,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "bench: --duration must be ≥ 1, --warmup ≥ 0, --connections ≥ 1, --retries ≥ 0", file=sys.stderr
         )
         return 2
-    modes: tuple[Mode, ...] = (args.only,) if args.only else ("json", "stream")
+    modes, paths = _ONLY[args.only] if args.only else (MODES, PATHS)
     try:
         wrk.wrk_binary()
     except WrkError as exc:
@@ -83,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         retries=args.retries,
         modes=modes,
+        paths=paths,
+        only=args.only,
     )
     stack = Stack(pinning)
     try:
@@ -98,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.summary(run))
     if not args.no_write:
-        report.write_markdown(DOCS_PATH, run)
+        markdown.write_markdown(DOCS_PATH, run)
         print(f"\nwrote {DOCS_PATH.relative_to(DOCS_PATH.parent.parent)}")
     return 0
 
@@ -107,20 +123,23 @@ def _measure(stack: Stack, run: Run) -> None:
     load = os.getloadavg()[0]
     if load > _BUSY_LOAD:
         _log(f"WARNING: the machine is busy before the run (load average {load:.2f}); expect noise")
-    _log("starting nats-server, upstream and edge ...")
+    _log("starting nats-server, upstream, translator and edge ...")
     stack.start()
     time.sleep(_SETTLE_S)
     run.rss_idle_kib = procs.rss_kib(stack.edge_pid)
     idle_mb = run.rss_idle_kib * 1024 / 1e6
     _log(f"edge ready (pid {stack.edge_pid}), idle RSS {idle_mb:.1f} MB; readyz: {stack.readiness()}")
-    _check_answers(stack, run.modes)
+    _check_answers(stack, run.modes, run.paths)
     with tempfile.TemporaryDirectory(prefix="ingate-bench-wrk-") as tmp:
         for mode in run.modes:
-            script = Path(tmp) / f"{mode}.lua"
-            script.write_text(wrk.script(_BODIES[mode], stack.api_key), encoding="utf-8")
+            scripts = {}
+            for via in run.paths:
+                scripts[via] = Path(tmp) / f"{mode}-{via}.lua"
+                text = wrk.script(_BODIES[mode], stack.api_key, _HEADERS[via])
+                scripts[via].write_text(text, encoding="utf-8")
             for connections in dict.fromkeys((1, run.connections)):
-                for via in _PATHS:
-                    run.measurements.append(_quietest(stack, run, mode, via, connections, script))
+                for via in run.paths:
+                    run.measurements.append(_quietest(stack, run, mode, via, connections, scripts[via]))
     run.rss_after_kib = procs.rss_kib(stack.edge_pid)
 
 
@@ -153,22 +172,26 @@ def _wait_for_quiet(stack: Stack) -> None:
 
 
 def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script: Path) -> Measurement:
-    base = stack.edge_url if via == "edge" else stack.upstream_url
+    base = stack.upstream_url if via == "direct" else stack.edge_url
     url = base + wrk.PATH
     cpus = stack.pinning.support
-    label = f"{mode:6} {via:6} c={connections:<3}"
+    label = f"{mode:6} {via:10} c={connections:<3}"
     if run.warmup_s > 0:
         _log(f"{label} warm-up {run.warmup_s:g}s")
         wrk.run(wrk.command(url, script, connections, run.warmup_s, cpus), run.warmup_s)
     meter = LoadMeter(stack.edge_pid, stack.pinning.edge_cpu, stack.pinning.support_cpu)
+    translator_before = cpu_seconds(stack.translator_pid)
     before = meter.sample()
     result = wrk.run(wrk.command(url, script, connections, run.duration_s, cpus), run.duration_s)
     load = meter.since(before)
-    measurement = Measurement(mode, via, connections, result, load)
+    translator = cpu_seconds(stack.translator_pid) - translator_before if via == "translated" else None
+    measurement = Measurement(mode, via, connections, result, load, translator)
     per_request = measurement.cpu_us_per_request
+    translator_us = measurement.translator_us_per_request
     _log(
         f"{label} {result.rps:9,.0f} req/s  p50 {result.p50_ms:.3f} ms  p99 {result.p99_ms:.3f} ms"
         + ("" if per_request is None else f"  edge CPU {per_request:.0f} µs/req")
+        + ("" if translator_us is None else f"  translator CPU {translator_us:.0f} µs/req")
         + f"  other load {measurement.other_load}"
     )
     if result.errors or result.non_2xx:
@@ -176,17 +199,23 @@ def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script:
     return measurement
 
 
-def _check_answers(stack: Stack, modes: tuple[Mode, ...]) -> None:
-    """One request per mode and path before any load: a broken set-up fails here, clearly."""
+def _check_answers(stack: Stack, modes: tuple[Mode, ...], paths: tuple[Via, ...]) -> None:
+    """One request per mode and path before any load: a broken set-up fails here, clearly, and
+    a translated stream must bring the client as many chunks as an untranslated one."""
     expected = {"json": b'"chat.completion"', "stream": b"data: [DONE]"}
     for mode in modes:
-        for base in (stack.upstream_url, stack.edge_url):
-            status, body = procs.post(base + wrk.PATH, _BODIES[mode], stack.api_key)
-            if status != 200 or expected[mode] not in body:
+        for via in paths:
+            base = stack.upstream_url if via == "direct" else stack.edge_url
+            status, body = procs.post(base + wrk.PATH, _BODIES[mode], stack.api_key, _HEADERS[via])
+            chunks = body.count(b"data: {")
+            if status != 200 or expected[mode] not in body or (mode == "stream" and chunks != STREAM_CHUNKS):
                 raise StackError(
-                    f"{mode} request to {base} answered {status}: {body[:300]!r}\n"
-                    f"edge log:\n{stack.log_tail('edge')}"
+                    f"{mode} request ({via}) answered {status} with {chunks} chunks "
+                    f"(a stream needs {STREAM_CHUNKS}): {body[:300]!r}\n"
+                    f"edge log:\n{stack.log_tail('edge')}\ntranslator log:\n{stack.log_tail('translator')}"
                 )
+            if via == "translated" and _TRANSLATED_ID not in body:
+                raise StackError(f"{mode} request was not translated: {body[:300]!r}")
 
 
 def _log(message: str) -> None:

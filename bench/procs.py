@@ -1,4 +1,5 @@
-"""The processes under test: NATS, the constant upstream and the edge, each a child process.
+"""The processes under test: NATS, the constant upstream, the translator and the edge, each a
+child process.
 
 Everything listens on loopback ports picked free at start, every wait has a
 deadline, and `Stack.close` stops whatever was started (it is safe to call at
@@ -16,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
@@ -25,6 +27,8 @@ from ingate_nats import KeyStore, NatsServer, connect
 HOST: Final = "127.0.0.1"
 EDGE_COMMAND: Final = (sys.executable, "-m", "ingate_cli", "edge")
 UPSTREAM_COMMAND: Final = (sys.executable, "-m", "bench.upstream")
+TRANSLATOR_COMMAND: Final = (sys.executable, "-m", "ingate_cli", "translator")
+TRANSLATOR_READY: Final = b"ingate translator serving"
 ROOT: Final = Path(__file__).resolve().parent.parent  # where `bench` is importable from
 
 
@@ -34,7 +38,10 @@ class StackError(RuntimeError):
 
 @dataclass(frozen=True)
 class Pinning:
-    """CPU lists for taskset: the edge alone on one CPU, everything else on another."""
+    """CPU lists for taskset: the edge alone on one CPU, everything else on another.
+
+    The translator is a service of its own, like NATS, so it shares the other CPU: the
+    edge's CPU shows what the edge itself costs, translated or not."""
 
     edge: str | None
     support: str | None
@@ -57,7 +64,9 @@ class Pinning:
     def describe(self) -> str:
         if self.edge is None:
             return "no pinning (fewer than 2 CPUs available)"
-        return f"edge on CPU {self.edge}; upstream, wrk, NATS and the harness on CPU {self.support}"
+        return (
+            f"edge on CPU {self.edge}; upstream, translator, wrk, NATS and the harness on CPU {self.support}"
+        )
 
 
 def free_port() -> int:
@@ -86,12 +95,14 @@ def _http_status(url: str, timeout_s: float = 1.0) -> int | None:
         return None
 
 
-def post(url: str, body: str, api_key: str, timeout_s: float = 5.0) -> tuple[int, bytes]:
+def post(
+    url: str, body: str, api_key: str, headers: Mapping[str, str] | None = None, timeout_s: float = 5.0
+) -> tuple[int, bytes]:
     request = urllib.request.Request(  # noqa: S310 (loopback http)
         url,
         data=body.encode(),
         method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
@@ -111,7 +122,8 @@ async def _create_key(nats_url: str) -> str:
 
 
 class Stack:
-    """NATS, the upstream and the edge, started in that order and stopped in reverse."""
+    """NATS, the upstream, the translator and the edge, started in that order and stopped in
+    reverse."""
 
     def __init__(self, pinning: Pinning) -> None:
         self.pinning = pinning
@@ -123,6 +135,7 @@ class Stack:
         self.edge_port = free_port()
         self.api_key = ""
         self._upstream: subprocess.Popen[bytes] | None = None
+        self._translator: subprocess.Popen[bytes] | None = None
         self._edge: subprocess.Popen[bytes] | None = None
         self._logs: list[IO[bytes]] = []
 
@@ -140,6 +153,12 @@ class Stack:
             raise StackError("the edge is not running")
         return self._edge.pid
 
+    @property
+    def translator_pid(self) -> int:
+        if self._translator is None:
+            raise StackError("the translator is not running")
+        return self._translator.pid
+
     def start(self, timeout_s: float = 30.0) -> None:
         if self.pinning.support is not None:
             # The harness itself moves to the support CPU, so NATS (started below, and not
@@ -154,23 +173,35 @@ class Stack:
             None,
         )
         self._wait_http("upstream", self._upstream, self.upstream_url + "/", timeout_s)
-        self._edge = self._spawn("edge", list(EDGE_COMMAND), self.pinning.edge, self._edge_env())
+        self._translator = self._spawn(
+            "translator", list(TRANSLATOR_COMMAND), self.pinning.support, self._env(translator=True)
+        )
+        self._wait_log("translator", self._translator, TRANSLATOR_READY, timeout_s)
+        self._edge = self._spawn("edge", list(EDGE_COMMAND), self.pinning.edge, self._env())
         self._wait_http("edge", self._edge, self.edge_url + "/readyz", timeout_s)
 
-    def _edge_env(self) -> dict[str, str]:
+    def _env(self, translator: bool = False) -> dict[str, str]:
         # Only the settings below: an INGATE_CONFIG or provider variable in the caller's
         # environment must not change what is measured.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INGATE_", "CLICKHOUSE_"))}
+        env["INGATE_NATS_URL"] = self.nats.url
+        if translator:
+            return env
         env.update(
             {
-                "INGATE_NATS_URL": self.nats.url,
                 "INGATE_EDGE_HOST": HOST,
                 "INGATE_EDGE_PORT": str(self.edge_port),
                 "INGATE_OPENAI_BASE_URL": self.upstream_url + "/v1",
                 "INGATE_OPENAI_API_KEY": "sk-bench-upstream",
+                "INGATE_ANTHROPIC_BASE_URL": self.upstream_url,  # Anthropic's has no /v1
+                "INGATE_ANTHROPIC_API_KEY": "sk-ant-bench-upstream",
                 "INGATE_DATA_DIR": str(self.workdir / "data"),
             }
         )
+        # The one knob passed through: INGATE_EVENTS_PUBLISH=false measures the edge without
+        # publishing request records (the cost of publishing is the difference).
+        if "INGATE_EVENTS_PUBLISH" in os.environ:
+            env["INGATE_EVENTS_PUBLISH"] = os.environ["INGATE_EVENTS_PUBLISH"]
         return env
 
     def _spawn(
@@ -192,6 +223,20 @@ class Stack:
                 return
             time.sleep(0.1)
         raise StackError(f"{name} not ready at {url} within {timeout_s:g}s:\n{self.log_tail(name)}")
+
+    def _wait_log(
+        self, name: str, process: "subprocess.Popen[bytes]", ready: bytes, timeout_s: float
+    ) -> None:
+        """Wait until the process has written `ready` to its log (it serves no HTTP)."""
+        path = self.workdir / f"{name}.log"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StackError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+            if ready in path.read_bytes():
+                return
+            time.sleep(0.1)
+        raise StackError(f"{name} not ready within {timeout_s:g}s:\n{self.log_tail(name)}")
 
     def log_tail(self, name: str, chars: int = 2000) -> str:
         path = self.workdir / f"{name}.log"
@@ -217,10 +262,11 @@ class Stack:
 
     def _stop_children(self) -> None:
         try:
-            for process in (self._edge, self._upstream):
+            children = (self._edge, self._translator, self._upstream)
+            for process in children:
                 if process is not None and process.poll() is None:
                     process.terminate()
-            for process in (self._edge, self._upstream):
+            for process in children:
                 if process is None:
                     continue
                 try:
@@ -228,7 +274,7 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(5)
-            self._edge = self._upstream = None
+            self._edge = self._translator = self._upstream = None
         finally:
             self.nats.stop()
             for log in self._logs:

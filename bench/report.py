@@ -1,7 +1,6 @@
-"""Results as a text table for the terminal and as docs/benchmarks.md.
+"""Results: what was measured, what it adds up to, and the tables for the terminal and docs.
 
-The Markdown file is regenerated above the `<!-- analysis -->` marker line;
-everything from the marker on (hand-written profiling notes) is kept as it is.
+`bench.markdown` turns the same tables into docs/benchmarks.md.
 """
 
 import datetime as dt
@@ -14,17 +13,16 @@ from pathlib import Path
 from typing import Final, Literal
 
 from bench.load import Load
-from bench.upstream import COMPLETION_BODY, STREAM_EVENTS
+from bench.upstream import STREAM_EVENTS
 from bench.wrk import WrkResult
 
-MARKER: Final = "<!-- analysis -->"
-_DEFAULT_ANALYSIS: Final = (
-    f"{MARKER}\n\n## Analysis\n\n"
-    "_Hand-written notes (profiles, explanations) go here; `make bench` keeps this section._\n"
-)
-
 Mode = Literal["json", "stream"]
-Via = Literal["direct", "edge"]
+# direct: to the upstream; edge: through the edge; translated: through the edge and the translator.
+Via = Literal["direct", "edge", "translated"]
+MODES: Final[tuple[Mode, ...]] = ("json", "stream")
+PATHS: Final[tuple[Via, ...]] = ("direct", "edge", "translated")
+# Chunks a client receives in a stream, translated or not ([DONE] not counted).
+STREAM_CHUNKS: Final = len(STREAM_EVENTS) - 1
 
 # The issue's targets.
 JSON_P50_OVERHEAD_MS: Final = 0.5
@@ -32,6 +30,8 @@ JSON_P99_OVERHEAD_MS: Final = 1.5
 STREAM_OVERHEAD_MS: Final = 1.0
 EDGE_RPS: Final = 3000.0
 IDLE_RSS_MB: Final = 80.0
+TRANSLATED_JSON_P50_MS: Final = 1.5  # added by translation, non-stream, c=1
+TRANSLATED_CHUNK_P50_MS: Final = 0.3  # added by translation per stream chunk, c=1
 # Other processes' CPU use (% of a CPU) above which p99 means little: at c=1 a disturbance
 # of 1-2% of the run already reaches the slowest 1% of requests.
 NOISY_PCT: Final = 2.0
@@ -44,12 +44,19 @@ class Measurement:
     connections: int
     result: WrkResult
     load: Load
+    translator_cpu_s: float | None = None  # translated runs only
 
     @property
     def cpu_us_per_request(self) -> float | None:
-        if self.via != "edge" or not self.result.requests:
+        if self.via == "direct" or not self.result.requests:
             return None
         return self.load.edge_cpu_s / self.result.requests * 1e6
+
+    @property
+    def translator_us_per_request(self) -> float | None:
+        if self.translator_cpu_s is None or not self.result.requests:
+            return None
+        return self.translator_cpu_s / self.result.requests * 1e6
 
     @property
     def other_load(self) -> str:
@@ -62,7 +69,7 @@ class Measurement:
     @property
     def max_other_load_pct(self) -> float:
         """The worst disturbance that matters: a direct run does not use the edge's CPU."""
-        edge = (self.load.stranger_edge_pct or 0.0) if self.via == "edge" else 0.0
+        edge = (self.load.stranger_edge_pct or 0.0) if self.via != "direct" else 0.0
         return max(edge, self.load.stranger_support_pct or 0.0)
 
 
@@ -95,6 +102,8 @@ class Run:
     connections: int
     retries: int
     modes: tuple[Mode, ...]
+    paths: tuple[Via, ...]
+    only: str | None = None
     measurements: list[Measurement] = field(default_factory=list)
     rss_idle_kib: int | None = None
     rss_after_kib: int | None = None
@@ -105,12 +114,23 @@ class Run:
                 return m
         return None
 
-    def overhead(self, mode: Mode, connections: int) -> tuple[float, float] | None:
-        """(edge p50 - direct p50, edge p99 - direct p99) in ms."""
-        direct, edge = self.find(mode, "direct", connections), self.find(mode, "edge", connections)
-        if direct is None or edge is None:
+    def overhead(
+        self, mode: Mode, connections: int, via: Via = "edge", base: Via = "direct"
+    ) -> tuple[float, float] | None:
+        """(`via` p50 - `base` p50, `via` p99 - `base` p99) in ms: by default the edge's overhead."""
+        before, after = self.find(mode, base, connections), self.find(mode, via, connections)
+        if before is None or after is None:
             return None
-        return edge.result.p50_ms - direct.result.p50_ms, edge.result.p99_ms - direct.result.p99_ms
+        return after.result.p50_ms - before.result.p50_ms, after.result.p99_ms - before.result.p99_ms
+
+    def translation(self, mode: Mode, connections: int) -> tuple[float, float] | None:
+        """What translation adds: translated minus untranslated through the edge (p50, p99), ms."""
+        return self.overhead(mode, connections, "translated", "edge")
+
+    def per_chunk_ms(self) -> float | None:
+        """Translation's added p50 for a stream at c=1, per chunk the client receives."""
+        added = self.translation("stream", 1)
+        return None if added is None else added[0] / STREAM_CHUNKS
 
 
 def noise_note(run: Run) -> str:
@@ -143,7 +163,7 @@ def _wrk_version() -> str:
     return words[1] if len(words) > 1 else "unknown"
 
 
-def _mb(kib: int | None) -> str:
+def megabytes(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib * 1024 / 1e6:.1f} MB"
 
 
@@ -206,52 +226,122 @@ def overhead_rows(run: Run) -> list[list[str]]:
     return rows
 
 
+def translation_rows(run: Run) -> list[list[str]]:
+    rows = []
+    for mode in run.modes:
+        for conns in dict.fromkeys((1, run.connections)):
+            translated = run.find(mode, "translated", conns)
+            if translated is None:
+                continue
+            edge = run.find(mode, "edge", conns)
+            added = run.translation(mode, conns)
+            cpu = translated.translator_us_per_request
+            rows.append(
+                [
+                    mode,
+                    str(conns),
+                    "n/a" if edge is None else _ms(edge.result.p50_ms),
+                    _ms(translated.result.p50_ms),
+                    "n/a" if added is None else _signed(added[0]),
+                    "n/a" if edge is None else _ms(edge.result.p99_ms),
+                    _ms(translated.result.p99_ms),
+                    "n/a" if added is None else _signed(added[1]),
+                    "n/a" if edge is None else f"{edge.result.rps:,.0f}",
+                    f"{translated.result.rps:,.0f}",
+                    "-" if cpu is None else f"{cpu:.0f}",
+                ]
+            )
+    return rows
+
+
+TRANSLATION_HEADER: Final = [
+    "mode",
+    "conns",
+    "edge p50 ms",
+    "translated p50 ms",
+    "Δp50 ms",
+    "edge p99 ms",
+    "translated p99 ms",
+    "Δp99 ms",
+    "edge req/s",
+    "translated req/s",
+    "translator CPU µs/req",
+]
+
+
+def per_chunk_note(run: Run) -> str:
+    added, per_chunk = run.translation("stream", 1), run.per_chunk_ms()
+    if added is None or per_chunk is None:
+        return "Per stream chunk: not measured."
+    return f"Per stream chunk (c=1): Δp50 {added[0]:.3f} ms / {STREAM_CHUNKS} chunks = {per_chunk:.3f} ms."
+
+
 def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("pass" if ok else "MISS")
 
 
+def _target(label: str, value: float | None, shown: str, limit: float, at_most: bool = True) -> list[str]:
+    """One targets row; `shown` formats the value, e.g. "{:.3f} ms"."""
+    if value is None:
+        return [label, "n/a", _verdict(None)]
+    return [label, shown.format(value), _verdict(value <= limit if at_most else value >= limit)]
+
+
+def _first(pair: tuple[float, float] | None, index: int = 0) -> float | None:
+    return None if pair is None else pair[index]
+
+
 def target_rows(run: Run) -> list[list[str]]:
-    rows = []
-    json1 = run.overhead("json", 1)
-    rows.append(
-        [
-            f"non-stream overhead p50 ≤ {JSON_P50_OVERHEAD_MS} ms (c=1)",
-            "n/a" if json1 is None else f"{json1[0]:.3f} ms",
-            _verdict(None if json1 is None else json1[0] <= JSON_P50_OVERHEAD_MS),
-        ]
-    )
-    rows.append(
-        [
-            f"non-stream overhead p99 ≤ {JSON_P99_OVERHEAD_MS} ms (c=1)",
-            "n/a" if json1 is None else f"{json1[1]:.3f} ms",
-            _verdict(None if json1 is None else json1[1] <= JSON_P99_OVERHEAD_MS),
-        ]
-    )
-    stream1 = run.overhead("stream", 1)
-    rows.append(
-        [
-            f"stream overhead ≤ {STREAM_OVERHEAD_MS:g} ms, last byte, p50 (c=1)",
-            "n/a" if stream1 is None else f"{stream1[0]:.3f} ms",
-            _verdict(None if stream1 is None else stream1[0] <= STREAM_OVERHEAD_MS),
-        ]
-    )
+    json1, stream1 = run.overhead("json", 1), run.overhead("stream", 1)
     busy = run.find("json", "edge", run.connections)
-    rows.append(
-        [
-            f"≥ {EDGE_RPS:,.0f} req/s through one edge process (non-stream, c={run.connections})",
-            "n/a" if busy is None else f"{busy.result.rps:,.0f} req/s",
-            _verdict(None if busy is None else busy.result.rps >= EDGE_RPS),
-        ]
-    )
     idle = run.rss_idle_kib
-    rows.append(
-        [
+    added = run.translation("stream", 1)
+    chunk_shown = "{:.3f} ms" + ("" if added is None else f" ({added[0]:.3f} ms / {STREAM_CHUNKS} chunks)")
+    return [
+        _target(
+            f"non-stream overhead p50 ≤ {JSON_P50_OVERHEAD_MS} ms (c=1)",
+            _first(json1),
+            "{:.3f} ms",
+            JSON_P50_OVERHEAD_MS,
+        ),
+        _target(
+            f"non-stream overhead p99 ≤ {JSON_P99_OVERHEAD_MS} ms (c=1)",
+            _first(json1, 1),
+            "{:.3f} ms",
+            JSON_P99_OVERHEAD_MS,
+        ),
+        _target(
+            f"stream overhead ≤ {STREAM_OVERHEAD_MS:g} ms, last byte, p50 (c=1)",
+            _first(stream1),
+            "{:.3f} ms",
+            STREAM_OVERHEAD_MS,
+        ),
+        _target(
+            f"≥ {EDGE_RPS:,.0f} req/s through one edge process (non-stream, c={run.connections})",
+            None if busy is None else busy.result.rps,
+            "{:,.0f} req/s",
+            EDGE_RPS,
+            at_most=False,
+        ),
+        _target(
             f"edge RSS ≤ {IDLE_RSS_MB:g} MB idle",
-            _mb(idle),
-            _verdict(None if idle is None else idle * 1024 / 1e6 <= IDLE_RSS_MB),
-        ]
-    )
-    return rows
+            None if idle is None else idle * 1024 / 1e6,
+            "{:.1f} MB",
+            IDLE_RSS_MB,
+        ),
+        _target(
+            f"translation adds ≤ {TRANSLATED_JSON_P50_MS} ms p50, non-stream (c=1)",
+            _first(run.translation("json", 1)),
+            "{:.3f} ms",
+            TRANSLATED_JSON_P50_MS,
+        ),
+        _target(
+            f"translation adds ≤ {TRANSLATED_CHUNK_P50_MS} ms p50 per stream chunk (c=1)",
+            run.per_chunk_ms(),
+            chunk_shown,
+            TRANSLATED_CHUNK_P50_MS,
+        ),
+    ]
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -281,9 +371,13 @@ def summary(run: Run) -> str:
         text_table(RESULTS_HEADER, results_rows(run)),
         "",
         "Edge overhead (edge minus direct)",
-        text_table(OVERHEAD_HEADER, overhead_rows(run)),
+        text_table(OVERHEAD_HEADER, overhead_rows(run)) if overhead_rows(run) else "not measured",
         "",
-        f"Edge RSS: idle {_mb(run.rss_idle_kib)}, after load {_mb(run.rss_after_kib)}",
+        "Translation (translated minus untranslated, both through the edge)",
+        text_table(TRANSLATION_HEADER, translation_rows(run)),
+        per_chunk_note(run),
+        "",
+        f"Edge RSS: idle {megabytes(run.rss_idle_kib)}, after load {megabytes(run.rss_after_kib)}",
         "",
         "Targets",
         text_table(TARGETS_HEADER, target_rows(run)),
@@ -291,100 +385,3 @@ def summary(run: Run) -> str:
         noise_note(run),
     ]
     return "\n".join(parts)
-
-
-def markdown(run: Run) -> str:
-    machine = run.machine
-    date = run.started.strftime("%Y-%m-%d %H:%M UTC")
-    only = "" if run.modes == ("json", "stream") else f" --only {run.modes[0]}"
-    return "\n".join(
-        [
-            "# Benchmarks",
-            "",
-            "<!-- Generated by `make bench` (`python -m bench`): the part above the analysis marker",
-            "     is rewritten on every run; hand-written notes go below the marker and are kept. -->",
-            "",
-            "How much the edge adds to a request, compared with calling the same upstream directly.",
-            "",
-            f"- Command: `make bench` (here: `python -m bench --duration {run.duration_s:g} "
-            f"--connections {run.connections}{only}`)",
-            f"- Date: {date}",
-            "",
-            "## Machine",
-            "",
-            markdown_table(
-                ["", ""],
-                [
-                    ["CPUs (nproc)", str(machine.nproc)],
-                    ["CPU model", machine.cpu_model],
-                    ["Python", machine.python],
-                    ["Kernel", machine.kernel],
-                    ["wrk", machine.wrk],
-                ],
-            ),
-            "",
-            "## Method",
-            "",
-            "- The harness starts every process itself on loopback ports: nats-server (JetStream, "
-            "temporary store), the constant upstream (`bench/upstream.py`) and one edge process "
-            "(`python -m ingate_cli edge`), and stops them all at the end.",
-            "- Upstream: a raw ASGI app under uvicorn (uvloop, httptools, no access log) that answers "
-            f"every request with the same chat.completion JSON ({len(COMPLETION_BODY)} bytes), or, when "
-            f'the body says `"stream": true`, the same {len(STREAM_EVENTS) - 1} `chat.completion.chunk` '
-            "SSE events plus `data: [DONE]`, each sent as its own body message with no delay.",
-            f"- Pinning: {run.pinning}.",
-            "- Load: wrk, one thread, keep-alive connections, `POST /v1/chat/completions` with "
-            '`{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}` (plus `"stream":true` '
-            "for stream), with an `Authorization: Bearer` key created in NATS for the run.",
-            f"- Each measurement: {run.warmup_s:g} s warm-up run, then {run.duration_s:g} s measured. "
-            f"Connections: 1 and {run.connections}. The same requests are sent directly to the upstream "
-            "and through the edge.",
-            "- Latency is wrk's, request sent to last response byte received; percentiles are exact "
-            "(read from wrk's Lua `done` hook). Overhead = edge percentile minus direct percentile.",
-            "- Edge RSS: VmRSS from /proc after readiness and before any load, and again after all runs. "
-            "Edge CPU per request: user+system time of the edge process during the measured run "
-            "divided by the requests completed.",
-            "- Other load %: CPU time other processes on the machine used during the run, as a share of "
-            "the edge's CPU / of the CPU shared by upstream, wrk and NATS (per-CPU busy time from "
-            "/proc/stat minus what the harness's own processes used). A run where it exceeds "
-            f"{NOISY_PCT:g}% on a CPU the run uses (direct runs do not use the edge's) is measured "
-            f"again (after waiting up to 30 s for the machine to calm down), up to {run.retries} more "
-            "times, and the quietest attempt is reported.",
-            "",
-            "## Results",
-            "",
-            markdown_table(RESULTS_HEADER, results_rows(run)),
-            "",
-            "Overhead of the edge (edge minus direct, ms):",
-            "",
-            markdown_table(OVERHEAD_HEADER, overhead_rows(run)),
-            "",
-            f"Edge RSS: {_mb(run.rss_idle_kib)} idle, {_mb(run.rss_after_kib)} after load.",
-            "",
-            "## Targets",
-            "",
-            markdown_table(TARGETS_HEADER, target_rows(run)),
-            "",
-            noise_note(run),
-            "",
-        ]
-    )
-
-
-def write_markdown(path: Path, run: Run) -> None:
-    """Rewrite `path` above the marker line; keep the marker and everything after it."""
-    try:
-        old = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        old = ""
-    kept = _DEFAULT_ANALYSIS
-    lines = old.splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        if line.strip() == MARKER:
-            kept = "".join(lines[index:])
-            break
-    else:
-        if old.strip():  # a file without the marker: keep all of it below a new marker
-            kept = f"{MARKER}\n\n{old}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown(run) + "\n" + kept, encoding="utf-8")

@@ -1,10 +1,13 @@
-"""A constant-body OpenAI-style upstream, small enough never to be the bottleneck.
+"""A constant-body OpenAI- and Anthropic-style upstream, small enough never to be the bottleneck.
 
 Raw ASGI under uvicorn (uvloop + httptools, no access log). Every request gets
 the same answer: a chat.completion JSON body, or, when the request body asks
 for `"stream": true`, the same SSE body of chat.completion.chunk events sent as
-separate body messages. The request is never parsed as JSON; a substring test
-on the raw body is enough and costs next to nothing.
+separate body messages. `POST /v1/messages` (what the translator makes of a chat
+request) gets the Anthropic equivalent: the same reply as one message JSON, or
+as message_start … message_stop events carrying the same text deltas. The
+request is never parsed as JSON; a substring test on the raw body is enough and
+costs next to nothing.
 
 Run on its own with `python -m bench.upstream --port 9000`.
 """
@@ -23,6 +26,8 @@ _MODEL: Final = "gpt-4o-2024-08-06"
 _CREATED: Final = 1_700_000_000
 _REPLY_TOKENS: Final = ("Hello", "!", " How", " can", " I", " help", " you", " today", "?")
 _STREAM_MARKERS: Final = (b'"stream":true', b'"stream": true')
+_CLAUDE_MODEL: Final = "claude-sonnet-4-5-20250929"
+MESSAGE_ID: Final = "msg_01Bench000000000000000000"
 
 
 def _usage() -> dict[str, Any]:
@@ -85,33 +90,107 @@ def _stream_events() -> tuple[bytes, ...]:
     return tuple(events)
 
 
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _anthropic_usage(output_tokens: int) -> dict[str, Any]:
+    return {
+        "input_tokens": 9,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": output_tokens,
+        "service_tier": "standard",
+    }
+
+
+def _message(content: list[dict[str, Any]], stop: str | None, output_tokens: int) -> dict[str, Any]:
+    return {
+        "id": MESSAGE_ID,
+        "type": "message",
+        "role": "assistant",
+        "model": _CLAUDE_MODEL,
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": _anthropic_usage(output_tokens),
+    }
+
+
+def _message_body() -> bytes:
+    text = {"type": "text", "text": "".join(_REPLY_TOKENS)}
+    return _json(_message([text], "end_turn", len(_REPLY_TOKENS)))
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + _json({"type": name, **data}) + b"\n\n"
+
+
+def _message_events() -> tuple[bytes, ...]:
+    """Anthropic's event sequence for one text block, with the OpenAI stream's text deltas."""
+    events = [
+        _event("message_start", {"message": _message([], None, 1)}),
+        _event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+        _event("ping", {}),
+    ]
+    events.extend(
+        _event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": token}})
+        for token in _REPLY_TOKENS
+    )
+    events.append(_event("content_block_stop", {"index": 0}))
+    events.append(
+        _event(
+            "message_delta",
+            {
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": len(_REPLY_TOKENS)},
+            },
+        )
+    )
+    events.append(_event("message_stop", {}))
+    return tuple(events)
+
+
 COMPLETION_BODY: Final = _completion_body()
 STREAM_EVENTS: Final = _stream_events()
+MESSAGE_BODY: Final = _message_body()
+MESSAGE_EVENTS: Final = _message_events()
+TEXT_DELTAS: Final = len(_REPLY_TOKENS)  # in either stream
+MESSAGES_PATH: Final = "/v1/messages"
 
-_JSON_START: Final[Message] = {
-    "type": "http.response.start",
-    "status": 200,
-    "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(COMPLETION_BODY)).encode()),
-        (b"openai-processing-ms", b"1"),
-        (b"x-request-id", b"req_bench"),
-    ],
-}
-_JSON_BODY: Final[Message] = {"type": "http.response.body", "body": COMPLETION_BODY}
-_STREAM_START: Final[Message] = {
-    "type": "http.response.start",
-    "status": 200,
-    "headers": [
-        (b"content-type", b"text/event-stream; charset=utf-8"),
-        (b"cache-control", b"no-cache"),
-        (b"openai-processing-ms", b"1"),
-        (b"x-request-id", b"req_bench"),
-    ],
-}
-_STREAM_BODIES: Final[tuple[Message, ...]] = tuple(
-    {"type": "http.response.body", "body": event, "more_body": True} for event in STREAM_EVENTS
+
+class _Answers:
+    """The ASGI messages of one dialect's constant answers, built once."""
+
+    def __init__(self, body: bytes, events: tuple[bytes, ...], extra: list[tuple[bytes, bytes]]) -> None:
+        self.json_start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *extra,
+            ],
+        }
+        self.json_body: Message = {"type": "http.response.body", "body": body}
+        self.stream_start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-cache"),
+                *extra,
+            ],
+        }
+        self.stream_bodies: tuple[Message, ...] = tuple(
+            {"type": "http.response.body", "body": event, "more_body": True} for event in events
+        )
+
+
+_OPENAI: Final = _Answers(
+    COMPLETION_BODY, STREAM_EVENTS, [(b"openai-processing-ms", b"1"), (b"x-request-id", b"req_bench")]
 )
+_ANTHROPIC: Final = _Answers(MESSAGE_BODY, MESSAGE_EVENTS, [(b"request-id", b"req_bench")])
 _STREAM_END: Final[Message] = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
@@ -126,14 +205,15 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             return
         body += message.get("body", b"")
         more = message.get("more_body", False)
+    answers = _ANTHROPIC if scope["path"] == MESSAGES_PATH else _OPENAI
     if any(marker in body for marker in _STREAM_MARKERS):
-        await send(_STREAM_START)
-        for event in _STREAM_BODIES:
+        await send(answers.stream_start)
+        for event in answers.stream_bodies:
             await send(event)
         await send(_STREAM_END)
         return
-    await send(_JSON_START)
-    await send(_JSON_BODY)
+    await send(answers.json_start)
+    await send(answers.json_body)
 
 
 def main(argv: list[str] | None = None) -> None:

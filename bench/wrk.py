@@ -6,14 +6,21 @@ microsecond percentiles on one tagged line that `parse_result` reads.
 
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 JSON_BODY: Final = '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
-STREAM_BODY: Final = '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true}'
+# include_usage: the constant upstream always ends its stream with a usage chunk, and with it
+# the translated stream has the same 12 chunks as the untranslated one.
+STREAM_BODY: Final = (
+    '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,'
+    '"stream_options":{"include_usage":true}}'
+)
 PATH: Final = "/v1/chat/completions"
+# What makes the edge send an OpenAI chat request to the Anthropic provider through the translator.
+TRANSLATE_HEADERS: Final = {"X-Ingate-Provider": "anthropic", "X-Ingate-Translate": "true"}
 
 _TAG: Final = "INGATE_BENCH"
 _FIELDS: Final = (
@@ -81,14 +88,17 @@ def lua_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def script(body: str, api_key: str) -> str:
-    """A wrk script that POSTs `body` as JSON with a bearer key and reports exact percentiles."""
+def script(body: str, api_key: str, headers: Mapping[str, str] | None = None) -> str:
+    """A wrk script that POSTs `body` as JSON with a bearer key (and `headers`) and reports
+    exact percentiles."""
+    extra = [f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in (headers or {}).items()]
     return "\n".join(
         [
             'wrk.method = "POST"',
             f"wrk.body = {lua_string(body)}",
             'wrk.headers["Content-Type"] = "application/json"',
             f'wrk.headers["Authorization"] = {lua_string("Bearer " + api_key)}',
+            *extra,
             _DONE_HOOK,
         ]
     )

@@ -41,7 +41,7 @@ STOP_GRACE_S: Final = 10.0
 DEADLETTER_REASON_HEADER: Final = "Ingate-Deadletter-Reason"
 ORIGINAL_SUBJECT_HEADER: Final = "Ingate-Original-Subject"
 
-_FETCH_MAX: Final = 1000  # messages per pull request
+_FETCH_MAX: Final = 5000  # messages per pull request
 _IDLE_FETCH_S: Final = 1.0  # longest wait for messages, so a stop is noticed within it
 _MIN_FETCH_S: Final = 0.01
 _STATS_LOG_EVERY_S: Final = 60.0
@@ -91,13 +91,20 @@ class EventConsumer:
         if self._sub is None:
             await self.start()
         next_report = time.monotonic() + _STATS_LOG_EVERY_S
+        # One batch is written while the next one fills: fetching never waits for ClickHouse,
+        # and each batch is still acknowledged only after its own insert returned.
+        writing: asyncio.Future[None] | None = None
         while not stop.is_set():
             await self._fetch()
             if self.batcher.due:
-                await self._flush(stop)
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(self._flush(stop))
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + _STATS_LOG_EVERY_S
                 log.debug("analytics counters: %s", self.stats)
+        if writing is not None:
+            await writing
         await self._flush(stop)
         await self._sub.unsubscribe()
         self._sub = None

@@ -56,8 +56,11 @@ class ClickHouseSink:
         return {str(row[0]) for row in rows}
 
     async def insert(self, records: Sequence[RequestRecord]) -> None:
-        rows = [to_row(r) for r in records]
-        await self.run(lambda client: client.insert(REQUESTS_TABLE, rows, column_names=list(COLUMNS)))
+        def work(client: Client) -> None:
+            # Rows are built on the ClickHouse thread too, off the loop that fetches and acks.
+            client.insert(REQUESTS_TABLE, [to_row(r) for r in records], column_names=list(COLUMNS))
+
+        await self.run(work)
 
     async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         def work(client: Client) -> list[tuple[Any, ...]]:

@@ -12,6 +12,7 @@ import logging
 
 import msgspec
 from nats.aio.client import Client
+from nats.js import JetStreamContext
 
 from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import events_subject
@@ -29,6 +30,8 @@ class RecordPublisher:
         self.spool = spool
         self.enabled = enabled
         self._client: Client | None = None
+        # One context per connection: each context subscribes its own reply inbox for acks.
+        self._js: JetStreamContext | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
@@ -36,6 +39,7 @@ class RecordPublisher:
 
     def attach(self, client: Client) -> None:
         self._client = client
+        self._js = client.jetstream()
         self._wake.set()
 
     def start(self) -> None:
@@ -66,8 +70,8 @@ class RecordPublisher:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            client = self._client
-            if client is None or not client.is_connected:
+            client, js = self._client, self._js
+            if client is None or js is None or not client.is_connected:
                 await asyncio.sleep(0.25)
                 self._wake.set()
                 continue
@@ -75,7 +79,7 @@ class RecordPublisher:
                 items, offset = self.spool.take(_BATCH)
                 if not items:
                     break
-                if not await self._publish(client, items):
+                if not await self._publish(js, items):
                     if offset is None:
                         self.spool.put_back(items)
                     self.failed_attempts += 1
@@ -85,9 +89,8 @@ class RecordPublisher:
                 if offset is not None:
                     self.spool.commit_file(offset)
 
-    async def _publish(self, client: Client, items: list[Pending]) -> bool:
+    async def _publish(self, js: JetStreamContext, items: list[Pending]) -> bool:
         """Publish a batch with async acks; True when every record is stored."""
-        js = client.jetstream()
         try:
             futures = [
                 await js.publish_async(item.subject, item.payload, headers={"Nats-Msg-Id": item.msg_id})

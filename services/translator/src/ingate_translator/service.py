@@ -4,6 +4,7 @@ import asyncio
 import logging
 import signal
 
+import uvloop
 from nats.aio.client import Client
 from nats.micro import add_service
 from nats.micro.service import Service
@@ -44,4 +45,4 @@ async def run_translator(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
-    asyncio.run(run_translator(settings))
+    uvloop.run(run_translator(settings))

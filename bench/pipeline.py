@@ -1,0 +1,210 @@
+"""How fast records go from JetStream into ClickHouse, and how soon each can be queried.
+
+    python -m bench.pipeline [--events 150000] [--rate 1000] [--seconds 10] [--no-write]
+
+1. Throughput: `--events` records are published to INGATE_EVENTS first; then one
+   `ingate analytics` process (embedded ClickHouse) starts and drains them. Rate =
+   records / time from its readiness to the last one stored.
+2. Event-to-queryable: with the consumer caught up, records are published at `--rate`
+   per second for `--seconds`; each record's lag is the time from its publish to the first
+   moment the analytics service reports it stored (stored rows are immediately queryable).
+Everything runs on loopback; processes are started and stopped by the harness.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+
+from ingate_config import EventsConfig
+from ingate_contracts import RequestRecord
+from ingate_contracts.subjects import USAGE_QUERY_SUBJECT, events_subject
+from ingate_contracts.usage import UsageReply
+from ingate_nats import NatsServer, connect, ensure_event_streams
+
+_encode = msgspec.json.Encoder().encode
+_reply = msgspec.json.Decoder(UsageReply).decode
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+START, END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
+
+
+def _record(i: int, run: str) -> bytes:
+    return _encode(
+        RequestRecord(
+            ts=time.time(),
+            request_id=f"req_{run}{i:012x}",
+            key_id="key_bench",
+            user_id=f"user_{i % 50}",
+            session_id=f"sess_{i % 500}",
+            provider="openai",
+            model="gpt-4o",
+            endpoint="chat.completions",
+            status=200 if i % 20 else 500,
+            input_tokens=20,
+            output_tokens=40,
+            cost_usd=0.0005,
+            latency_ms=12.5,
+        )
+    )
+
+
+async def _publish(js: object, count: int, run: str, start: int = 0) -> None:
+    futures = []
+    for i in range(start, start + count):
+        futures.append(
+            await js.publish_async(  # type: ignore[attr-defined]
+                events_subject("openai"), _record(i, run), headers={"Nats-Msg-Id": f"{run}{i}"}
+            )
+        )
+        if len(futures) >= 2000:
+            await asyncio.gather(*futures)
+            futures.clear()
+    await asyncio.gather(*futures)
+
+
+async def _stored(client: object) -> int:
+    try:
+        msg = await client.request(USAGE_QUERY_SUBJECT, b'{"since_s": 1}', timeout=2)  # type: ignore[attr-defined]
+    except Exception:
+        return -1
+    return _reply(msg.data).stats.inserted
+
+
+def _start_analytics(nats_url: str, data_dir: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, INGATE_NATS_URL=nats_url, INGATE_DATA_DIR=data_dir, INGATE_LOG_LEVEL="WARNING")
+    return subprocess.Popen([sys.executable, "-m", "ingate_cli", "analytics"], env=env)
+
+
+async def run(events: int, rate: int, seconds: int) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="ingate-pipeline-"))
+    with_socket = __import__("socket").socket()
+    with_socket.bind(("127.0.0.1", 0))
+    port = with_socket.getsockname()[1]
+    with_socket.close()
+    nats = NatsServer("127.0.0.1", port, work / "jetstream")
+    nats.start()
+    analytics: subprocess.Popen[bytes] | None = None
+    results: dict[str, float] = {}
+    try:
+        client = await connect(nats.url, "bench-pipeline")
+        js = client.jetstream(publish_async_max_pending=4000)
+        await ensure_event_streams(js, EventsConfig())
+        run_id = os.urandom(3).hex()
+        t = time.perf_counter()
+        await _publish(js, events, run_id)
+        results["publish_per_s"] = events / (time.perf_counter() - t)
+
+        analytics = _start_analytics(nats.url, str(work / "data"))
+        while await _stored(client) < 0:  # ready once it answers
+            await asyncio.sleep(0.05)
+        t0 = time.perf_counter()
+        while (stored := await _stored(client)) < events:
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - t0
+        results["drain_per_s"] = stored / elapsed
+        results["drained"] = float(stored)
+
+        lags = await _lags(client, js, rate, seconds, run_id, base=stored)
+        results["lag_p50_s"] = statistics.median(lags)
+        results["lag_p99_s"] = statistics.quantiles(lags, n=100)[98]
+        results["lag_max_s"] = max(lags)
+        await client.close()
+    finally:
+        if analytics is not None:
+            analytics.terminate()
+            analytics.wait(20)
+        nats.stop()
+    return results
+
+
+async def _lags(client: object, js: object, rate: int, seconds: int, run: str, base: int) -> list[float]:
+    sent: list[float] = []
+
+    async def producer() -> None:
+        start = time.perf_counter()
+        for i in range(rate * seconds):
+            target = start + i / rate
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent.append(time.perf_counter())
+            await js.publish_async(  # type: ignore[attr-defined]
+                events_subject("openai"), _record(10**9 + i, run), headers={"Nats-Msg-Id": f"{run}lag{i}"}
+            )
+
+    seen_at: list[tuple[float, int]] = []
+    task = asyncio.create_task(producer())
+    total = rate * seconds
+    while True:
+        stored = await _stored(client) - base
+        seen_at.append((time.perf_counter(), stored))
+        if task.done() and stored >= total:
+            break
+        await asyncio.sleep(0.02)
+    lags = []
+    cursor = 0
+    for i, published in enumerate(sent):
+        while seen_at[cursor][1] < i + 1:
+            cursor += 1
+        lags.append(seen_at[cursor][0] - published)
+    return lags
+
+
+def _verdict(passed: bool) -> str:
+    return "pass" if passed else "MISS"
+
+
+def write_doc(results: dict[str, float], events: int, rate: int, seconds: int) -> None:
+    section = "\n".join(
+        [
+            START,
+            "## Analytics pipeline: JetStream → ClickHouse",
+            "",
+            f"- Command: `python -m bench.pipeline --events {events} --rate {rate} --seconds {seconds}`"
+            " (part of `make bench`)",
+            f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one `ingate analytics` process,"
+            " embedded ClickHouse (chDB), batches of 5,000 / 500 ms, unpinned.",
+            "",
+            "| measure | result | target |",
+            "|---|---|---|",
+            f"| sustained records/s into ClickHouse (draining {int(results['drained']):,} queued) "
+            f"| {results['drain_per_s']:,.0f} | ≥ 30,000 — {_verdict(results['drain_per_s'] >= 30000)} |",
+            f"| event-to-queryable p50 at {rate:,}/s | {results['lag_p50_s'] * 1000:,.0f} ms | |",
+            f"| event-to-queryable p99 at {rate:,}/s | {results['lag_p99_s'] * 1000:,.0f} ms "
+            f"| ≤ 2,000 ms — {_verdict(results['lag_p99_s'] <= 2)} |",
+            f"| event-to-queryable max | {results['lag_max_s'] * 1000:,.0f} ms | |",
+            f"| publisher (harness) records/s to JetStream | {results['publish_per_s']:,.0f} | |",
+            END,
+        ]
+    )
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    DOC.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=150_000)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    results = asyncio.run(run(args.events, args.rate, args.seconds))
+    for name, value in results.items():
+        print(f"{name:>16}: {value:,.3f}")
+    if not args.no_write:
+        write_doc(results, args.events, args.rate, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
