@@ -117,11 +117,9 @@ async def test_a_crash_between_insert_and_ack_is_recovered_without_double_counti
     # The first consumer gave up without acknowledging: its rows are in, its messages not done.
     stalled = stalling.count
     assert await stored_rows(sink, lane) == stalled > 0
-    info = await js.consumer_info(EVENTS_STREAM, lane.durable)
-    assert info.num_ack_pending == stalled
-    assert info.num_ack_pending + info.num_pending == 25
+    # Its unacknowledged messages come round again (some may already have come round to it,
+    # been recognised as stored and acknowledged without a second insert).
     async with running_consumer(js, lane, sink, ack_wait_s=1.0) as successor:
-        await eventually(lambda: _inserted(successor.stats.duplicates, stalled), what="redeliveries skipped")
         await eventually(lambda: _no_ack_pending(js, lane), what="everything acknowledged")
     assert successor.stats.inserted == 25 - stalled
     assert await stored_rows(sink, lane) == 25

@@ -68,12 +68,18 @@ class Batcher:
         self.heartbeat_s = heartbeat_s
         self.backoff = backoff or Backoff()
         self._items: list[tuple[Delivery, RequestRecord]] = []
+        # Request ids that may already be stored (see `add`); only these are looked up.
+        self._suspects: set[str] = set()
         self._opened_at = 0.0
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def add(self, delivery: Delivery, record: RequestRecord) -> None:
+    def add(self, delivery: Delivery, record: RequestRecord, maybe_stored: bool = True) -> None:
+        """Take a record. `maybe_stored=False` promises it cannot be in ClickHouse yet (a first
+        delivery that JetStream has already de-duplicated by request id), which spares the lookup."""
+        if maybe_stored:
+            self._suspects.add(record.request_id)
         if not self._items:
             self._opened_at = time.monotonic()
         self._items.append((delivery, record))
@@ -97,19 +103,20 @@ class Batcher:
     async def flush(self) -> int:
         """Write the open batch and acknowledge it; return how many rows were inserted."""
         items, self._items = self._items, []
+        suspects, self._suspects = self._suspects, set()
         if not items:
             return 0
         unique = list({record.request_id: record for _, record in reversed(items)}.values())
         deliveries = [delivery for delivery, _ in items]
         async with _keep_alive(deliveries, self.heartbeat_s):
-            inserted = await self._write_until_done(unique)
+            inserted = await self._write_until_done(unique, suspects)
         self.stats.inserted += inserted
         self.stats.duplicates += len(items) - inserted
         self.stats.batches += 1
         await _ack_all(deliveries)
         return inserted
 
-    async def _write_until_done(self, records: Sequence[RequestRecord]) -> int:
+    async def _write_until_done(self, records: Sequence[RequestRecord], suspects: set[str]) -> int:
         retries = stamina.retry_context(
             on=self._failed,
             attempts=None,
@@ -118,14 +125,17 @@ class Batcher:
             wait_max=self.backoff.max_s,
             wait_jitter=self.backoff.jitter_s,
         )
+        first = True
         async for attempt in retries:
             with attempt:
-                return await self._write(records)
+                # After a failed attempt every record is a suspect: that insert may have landed.
+                check = [r for r in records if r.request_id in suspects] if first else list(records)
+                first = False
+                return await self._write(records, check)
         raise AssertionError("unreachable: the retries above never give up")
 
-    async def _write(self, records: Sequence[RequestRecord]) -> int:
-        # Asked again on every attempt: an insert that raised may have landed all the same.
-        stored = await self.sink.existing_ids(records)
+    async def _write(self, records: Sequence[RequestRecord], check: Sequence[RequestRecord]) -> int:
+        stored = await self.sink.existing_ids(check) if check else set()
         fresh = [record for record in records if record.request_id not in stored]
         if fresh:
             await self.sink.insert(fresh)

@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from ingate_analytics.batcher import Batcher
 from ingate_analytics.records import InvalidRecord, decode_record
+from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import (
     ANALYTICS_CONSUMER,
     DEADLETTER_SUBJECT,
@@ -58,8 +59,13 @@ class EventConsumer:
         filter_subject: str = EVENTS_STREAM_SUBJECTS,
         ack_wait_s: float = ACK_WAIT_S,
         stop_grace_s: float = STOP_GRACE_S,
+        duplicate_window_s: float = 0.0,
     ) -> None:
         self.js = js
+        # JetStream drops a re-publish of a request id within this window (Nats-Msg-Id). A
+        # first delivery of a record published well inside it cannot be stored already;
+        # 0 means: trust nothing, look every record up.
+        self.trusted_window_s = duplicate_window_s * 0.5
         self.batcher = batcher
         self.stats: Stats = batcher.stats
         self.durable = durable
@@ -148,7 +154,15 @@ class EventConsumer:
         except InvalidRecord as exc:
             await self._dead_letter(message, str(exc))
             return
-        self.batcher.add(message, record)
+        self.batcher.add(message, record, self._maybe_stored(message, record))
+
+    def _maybe_stored(self, message: Any, record: RequestRecord) -> bool:
+        metadata = message.metadata
+        if metadata.num_delivered != 1 or self.trusted_window_s <= 0:
+            return True  # a redelivery: its batch may have been written before the ack was lost
+        # Published long after the request (e.g. from an edge's spool after an outage): an
+        # earlier publish of it may lie outside JetStream's duplicate window.
+        return bool(metadata.timestamp.timestamp() - record.ts > self.trusted_window_s)
 
     async def _dead_letter(self, message: Any, reason: str) -> None:
         reason = " ".join(reason.split())[:500]  # header values are one line

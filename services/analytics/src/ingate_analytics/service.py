@@ -57,7 +57,11 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         await client.close()
         raise
     stats = Stats()
-    consumer = EventConsumer(js, build_batcher(settings, sink, stats, ACK_WAIT_S))
+    consumer = EventConsumer(
+        js,
+        build_batcher(settings, sink, stats, ACK_WAIT_S),
+        duplicate_window_s=settings.events.duplicate_window_s,
+    )
     usage = UsageResponder(client, sink, stats)
     try:
         await consumer.start()
