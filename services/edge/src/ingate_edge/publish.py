@@ -96,17 +96,17 @@ class RecordPublisher:
                 await js.publish_async(item.subject, item.payload, headers={"Nats-Msg-Id": item.msg_id})
                 for item in items
             ]
-            results = await asyncio.gather(
-                *(asyncio.wait_for(f, _ACK_TIMEOUT_S) for f in futures), return_exceptions=True
-            )
         except Exception as exc:
             log.warning("publishing %d request records failed: %s", len(items), exc)
             return False
-        failures = [r for r in results if isinstance(r, BaseException)]
+        # One wait for the whole batch (a wait_for per record would cost a task each).
+        _, late = await asyncio.wait(futures, timeout=_ACK_TIMEOUT_S)
+        for future in late:
+            future.cancel()
+        failures = [f for f in futures if f.cancelled() or f.exception() is not None]
         if failures:
-            log.warning(
-                "%d of %d request records not acknowledged: %s", len(failures), len(items), failures[0]
-            )
+            first = "no acknowledgement in time" if failures[0].cancelled() else failures[0].exception()
+            log.warning("%d of %d request records not stored: %s", len(failures), len(items), first)
             return False
         self.published += len(items)
         return True
