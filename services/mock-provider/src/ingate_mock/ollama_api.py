@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from ingate_mock.catalog import ollama_tags
-from ingate_mock.reply import Reply, ToolRequest, ToolSpec, plan_reply
+from ingate_mock.reply import FunctionTool, Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, rfc3339_now
 from ingate_mock.vectors import DEFAULT_DIMENSIONS, embed
 from ingate_mock.wire import NDJSON, Request, ndjson
@@ -25,21 +25,11 @@ class _Message(msgspec.Struct):
     content: str | None = None
 
 
-class _Function(msgspec.Struct):
-    name: str
-    parameters: dict[str, Any] | None = None
-
-
-class _Tool(msgspec.Struct):
-    type: str = "function"
-    function: _Function | None = None
-
-
 class ChatRequest(msgspec.Struct):
     model: str
     messages: list[_Message] | None = None
     stream: bool | None = None
-    tools: list[_Tool] | None = None
+    tools: list[FunctionTool] | None = None
     options: dict[str, Any] | None = None
     format: str | dict[str, Any] | None = None
 

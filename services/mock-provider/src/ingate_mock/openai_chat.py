@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from ingate_mock.faults import openai_error
-from ingate_mock.reply import Reply, ToolRequest, ToolSpec, plan_reply
+from ingate_mock.reply import FunctionTool, Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_id, text_of, unix_now
 from ingate_mock.wire import Request, sse_data
 
@@ -18,16 +18,6 @@ _JSON_OBJECT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"reply": {"type": "string"}},
 }
-
-
-class _Function(msgspec.Struct):
-    name: str
-    parameters: dict[str, Any] | None = None
-
-
-class _Tool(msgspec.Struct):
-    type: str = "function"
-    function: _Function | None = None
 
 
 class _Message(msgspec.Struct):
@@ -59,7 +49,7 @@ class ChatRequest(msgspec.Struct):
     max_tokens: int | None = None
     max_completion_tokens: int | None = None
     n: int | None = None
-    tools: list[_Tool] | None = None
+    tools: list[FunctionTool] | None = None
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
     response_format: _ResponseFormat | None = None

@@ -18,6 +18,18 @@ from ingate_mock.text import as_pieces, echo_words, fragments, mentions_parallel
 _encode = msgspec.json.Encoder().encode
 
 
+class FunctionDef(msgspec.Struct):
+    name: str
+    parameters: dict[str, Any] | None = None
+
+
+class FunctionTool(msgspec.Struct):
+    """A tool as OpenAI's chat API declares it; Ollama's /api/chat takes the same shape."""
+
+    type: str = "function"
+    function: FunctionDef | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
     """A tool offered by the caller: its name and JSON-schema parameters."""
