@@ -1,5 +1,6 @@
 """`ingate run`: the whole local stack from one command, stopped cleanly by Ctrl-C."""
 
+import os
 import signal
 import subprocess
 import time
@@ -21,6 +22,13 @@ def _children_of(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def _alive(pid: int) -> bool:
@@ -61,6 +69,21 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
             model="gpt-4o", messages=[{"role": "user", "content": "Explain AI gateways in one paragraph."}]
         )
         assert (completion.choices[0].message.content or "").startswith("Mock reply from gpt-4o:")
+
+        analytics = next(pid for pid in children if "analytics" in _cmdline(pid))
+        os.kill(analytics, signal.SIGKILL)  # a non-essential service dies: it is started again
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            replacements = [p for p in _children_of(process.pid) if "analytics" in _cmdline(p)]
+            if replacements and analytics not in replacements:
+                break
+            time.sleep(0.2)
+        assert replacements and analytics not in replacements, "analytics was not started again"
+        again = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "still?"}]
+        )
+        assert (again.choices[0].message.content or "").startswith("Mock reply")
+        children = _children_of(process.pid)
 
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0

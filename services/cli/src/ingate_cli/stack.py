@@ -27,6 +27,7 @@ from ingate_nats import KeyStore, NatsServer, connect, host_port, nats_listening
 log = logging.getLogger("ingate.run")
 
 _CHILD = [sys.executable, "-m", "ingate_cli"]
+_MAX_RESTARTS = 3
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -49,6 +50,9 @@ class Stack:
         self.nats = NatsServer(nats_host, nats_port, Path(settings.data_dir) / "jetstream")
         self.stopping = False
         self.own_nats = True
+        self._restartable: dict[str, tuple[list[str], dict[str, str] | None]] = {}
+        self._restarts: dict[str, int] = {}
+        self._given_up: set[str] = set()
 
     def start(self) -> None:
         if nats_listening(self.nats.host, self.nats.port):
@@ -62,8 +66,8 @@ class Stack:
         if self.use_mock:
             env.update(self._start_mock())
         edge = self.settings.edge
-        self._spawn("translator", [*_CHILD, "translator"], env)
-        self._spawn("analytics", [*_CHILD, "analytics"], env)
+        self._spawn("translator", [*_CHILD, "translator"], env, essential=False)
+        self._spawn("analytics", [*_CHILD, "analytics"], env, essential=False)
         self._spawn("edge", [*_CHILD, "edge"], env)
         _wait_http(f"http://127.0.0.1:{edge.port}/readyz", timeout_s=30, what="edge")
 
@@ -90,18 +94,38 @@ class Stack:
         log.warning("using the mock provider at %s for: %s", mock_url, ", ".join(names) or "nothing")
         return wired
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None) -> None:
+    def _spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None, essential: bool = True
+    ) -> None:
         # A session of its own: Ctrl-C reaches only the supervisor, which stops children in order.
         process = subprocess.Popen(command, env=env, start_new_session=True)
         self.children.append((name, process))
+        if not essential:
+            self._restartable[name] = (command, env)
 
     def watch(self) -> int:
-        """Block until a signal or a child's death; return the exit status."""
+        """Block until a signal or an essential child's death; return the exit status.
+
+        The translator and analytics are not essential to forwarding: when one dies it is
+        started again (records wait in JetStream meanwhile), a few times at most."""
         while not self.stopping:
-            for name, process in self.children:
-                if process.poll() is not None:
-                    log.error("%s exited with status %s; stopping", name, process.returncode)
-                    return 1
+            for index, (name, process) in enumerate(self.children):
+                if process.poll() is None:
+                    continue
+                if name in self._restartable and self._restarts.get(name, 0) < _MAX_RESTARTS:
+                    self._restarts[name] = self._restarts.get(name, 0) + 1
+                    log.error("%s exited with status %s; starting it again", name, process.returncode)
+                    command, env = self._restartable[name]
+                    restarted = subprocess.Popen(command, env=env, start_new_session=True)
+                    self.children[index] = (name, restarted)
+                    continue
+                if name in self._restartable:
+                    if name not in self._given_up:  # the gateway itself keeps serving
+                        self._given_up.add(name)
+                        log.error("%s keeps exiting; not starting it again", name)
+                    continue
+                log.error("%s exited with status %s; stopping", name, process.returncode)
+                return 1
             if self.own_nats and not self.nats.running:
                 log.error("nats-server exited; stopping")
                 return 1
