@@ -91,3 +91,11 @@ def test_upstream_overload_passes_through(client: anthropic.Anthropic) -> None:
         )
     assert caught.value.status_code == 529
     assert caught.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
+
+
+def test_models_list_reaches_anthropic(client: anthropic.Anthropic) -> None:
+    # /v1/models is OpenAI's path too; the SDK's anthropic-version header says which is meant.
+    models = client.models.list()
+    ids = [m.id for m in models.data]
+    assert ids
+    assert all(m.id.startswith("claude") for m in models.data)

@@ -13,8 +13,17 @@ _DEFAULT_PROVIDER: dict[Dialect, str] = {
 }
 
 
-def select_upstream(route: Route, requested: bytes | None, upstreams: Upstreams) -> Upstream:
-    name = requested.decode("latin-1").strip().lower() if requested else _DEFAULT_PROVIDER[route.dialect]
+def select_upstream(
+    route: Route, requested: bytes | None, upstreams: Upstreams, anthropic_sdk: bool = False
+) -> Upstream:
+    """`anthropic_sdk`: the caller sent `anthropic-version`, as the Anthropic SDK always does; on
+    a path both APIs serve (/v1/models) that, not the path, says which provider is meant."""
+    if requested:
+        name = requested.decode("latin-1").strip().lower()
+    elif route.shared and anthropic_sdk:
+        name = _DEFAULT_PROVIDER["anthropic"]
+    else:
+        name = _DEFAULT_PROVIDER[route.dialect]
     upstream = upstreams.get(name)
     if upstream is None:
         raise GatewayError(
@@ -30,3 +39,11 @@ def caller_dialect(route: Route, upstream: Upstream) -> Dialect:
     if route.shared and upstream.format == "anthropic":
         return "anthropic"
     return route.dialect
+
+
+def native_suffix(route: Route, dialect: Dialect, suffix: str) -> str:
+    """The path to append to the provider's base URL. OpenAI's base URL ends in /v1 and the
+    route table follows it; Anthropic's does not, so a shared path gains its /v1 back."""
+    if route.shared and dialect == "anthropic":
+        return "/v1" + suffix
+    return suffix

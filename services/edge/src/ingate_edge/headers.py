@@ -28,6 +28,7 @@ _IDENTITY: Final = ("accept-encoding", "identity")
 
 class InboundHeaders:
     __slots__ = (
+        "anthropic_version",
         "authorization",
         "content_length",
         "content_type",
@@ -51,6 +52,7 @@ class InboundHeaders:
         self.content_type: bytes | None = None
         self.content_length: bytes | None = None
         self.traceparent: bytes | None = None
+        self.anthropic_version: bytes | None = None
         self.size = 0
         self.forward: list[tuple[str, str]] = [_IDENTITY]
 
@@ -78,6 +80,8 @@ def split_headers(raw: list[tuple[bytes, bytes]]) -> InboundHeaders:
                 parsed.content_type = value
             elif name == b"traceparent":
                 parsed.traceparent = value
+            elif name == b"anthropic-version":
+                parsed.anthropic_version = value
             forward.append((name.decode("latin-1"), value.decode("latin-1")))
     parsed.size = size
     if connection_tokens:

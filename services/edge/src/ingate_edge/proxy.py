@@ -15,7 +15,7 @@ import aiohttp
 from ingate_contracts import RequestRecord
 from ingate_edge import errors
 from ingate_edge.auth import authenticate, extract_key
-from ingate_edge.detect import caller_dialect, select_upstream
+from ingate_edge.detect import caller_dialect, native_suffix, select_upstream
 from ingate_edge.errors import GatewayError, error_body
 from ingate_edge.headers import InboundHeaders, is_true, response_headers, split_headers
 from ingate_edge.metering import ask_for_stream_usage, settle, stream_tap
@@ -117,7 +117,9 @@ class Proxy:
         record.key_id = key.key_id
         record.user_id = _attribution("X-Ingate-User-Id", inbound.user_id) or key.user_id
         record.session_id = _attribution("X-Ingate-Session-Id", inbound.session_id)
-        upstream = select_upstream(route, inbound.provider, self.runtime.upstreams)
+        upstream = select_upstream(
+            route, inbound.provider, self.runtime.upstreams, inbound.anthropic_version is not None
+        )
         record.provider = upstream.name
         dialect = exchange.dialect = caller_dialect(route, upstream)
         translation = None
@@ -145,7 +147,7 @@ class Proxy:
         if translation is None:
             if record.stream and route.endpoint == "chat.completions":
                 body, exchange.strip_usage_chunk = ask_for_stream_usage(body)
-            url = upstream.url(dialect, suffix, scope["query_string"])
+            url = upstream.url(dialect, native_suffix(route, dialect, suffix), scope["query_string"])
         else:
             translated = await translation.request(body)
             record.translated = True
