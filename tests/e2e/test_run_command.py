@@ -94,3 +94,43 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.mark.timeout(90)
+def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> None:
+    edge_port = free_port()
+    config = tmp_path / "ingate.yaml"
+    config.write_text(
+        f"nats_url: nats://127.0.0.1:{free_port()}\n"
+        f"data_dir: {tmp_path / 'var'}\n"
+        f"edge:\n  port: {edge_port}\n  host: 127.0.0.1\n"
+    )
+    process = subprocess.Popen(
+        [*INGATE, "--config", str(config), "run"],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        key = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not key:
+            line = process.stdout.readline()
+            if not line:
+                break
+            key = line.strip() if line.startswith("sk-ingate-") else ""
+        assert key, "ingate run printed no key"
+        # The edge child listens where the file says, so it read the file too.
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{edge_port}", api_key=key, max_retries=0)
+        completion = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert (completion.choices[0].message.content or "").startswith("Mock reply from gpt-4o:")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
