@@ -121,3 +121,17 @@ async def test_ollama_ndjson_usage_from_the_done_line(step: int) -> None:
     out = await _run(stream_tap("ollama", usage, strip_usage_chunk=False), stream, step)
     assert out == stream
     assert (usage.input_tokens, usage.output_tokens) == (6, 9)
+
+
+async def test_rewritten_stream_keeps_multi_line_data_events_valid() -> None:
+    stream = (
+        b'data: {"id":"c",\ndata: "choices":[{"index":0,"delta":{"content":"x"}}]}\n\n'
+        b'data: {"id":"c","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1}}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    usage = Usage()
+    out = await _run(stream_tap("openai", usage, strip_usage_chunk=True), stream, 5)
+    assert (
+        out == b'data: {"id":"c",\ndata: "choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n'
+    )
+    assert (usage.input_tokens, usage.output_tokens) == (2, 1)

@@ -6,7 +6,8 @@ caller did not ask for is taken out again.
 """
 
 from ingate_edge.sse import SseFramer
-from ingate_edge.usage import Format, Usage, read_usage
+from ingate_edge.usage import Format, Usage, read_stream_usage, read_usage
+from ingate_translate import SseEvent, encode_sse
 
 _OLLAMA_DONE = b'"done":true'
 
@@ -23,30 +24,25 @@ class SseUsageTap:
     async def feed(self, chunk: bytes) -> bytes:
         if not self._strip:
             # Always framed: a usage event may straddle two chunks.
-            self._observe(self._framer.feed(chunk))
+            read_stream_usage(self._fmt, self._framer.feed(chunk), self._usage)
             return chunk
         return self._rewrite(self._framer.feed(chunk))
 
     async def finish(self) -> bytes:
         events = self._framer.flush()
         if not self._strip:
-            self._observe(events)
+            read_stream_usage(self._fmt, events, self._usage)
             return b""
         return self._rewrite(events)
 
-    def _observe(self, events: list[tuple[str, str]]) -> None:
-        for _, data in events:
-            if '"usage"' in data:
-                read_usage(self._fmt, data, self._usage)
-
     def _rewrite(self, events: list[tuple[str, str]]) -> bytes:
-        out = []
+        kept = []
         for event, data in events:
             if '"usage"' in data and '"choices":[]' in data.replace(" ", ""):
                 read_usage(self._fmt, data, self._usage)
                 continue  # the caller did not ask for this chunk
-            out.append(f"event: {event}\ndata: {data}\n\n" if event else f"data: {data}\n\n")
-        return "".join(out).encode()
+            kept.append(SseEvent(event, data))
+        return encode_sse(kept)
 
 
 class NdjsonUsageTap:

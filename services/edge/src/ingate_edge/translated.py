@@ -14,7 +14,7 @@ from ingate_edge.routes import Dialect, Route
 from ingate_edge.sse import SseFramer
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
-from ingate_edge.usage import Usage, read_usage
+from ingate_edge.usage import Usage, read_stream_usage
 
 # Translation covers chat: OpenAI chat completions ⇄ Anthropic messages.
 TRANSLATABLE_ENDPOINTS = frozenset({"chat.completions", "messages"})
@@ -71,9 +71,7 @@ class TranslatingStream:
 
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
-        for _, data in events:
-            if '"usage"' in data:  # counted in the provider's own format, before translation
-                read_usage(t.backend, data, self._usage)
+        read_stream_usage(t.backend, events, self._usage)  # in the provider's own format
         call = wire.StreamCall(
             client=t.client,
             backend=t.backend,

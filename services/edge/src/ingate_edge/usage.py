@@ -75,6 +75,13 @@ def read_usage(fmt: Format, body: bytes | str, into: Usage) -> None:
         return  # not JSON, or not shaped as usage: nothing to count
 
 
+def read_stream_usage(fmt: Format, events: list[tuple[str, str]], into: Usage) -> None:
+    """Fold the usage any of these stream events reports into `into`."""
+    for _, data in events:
+        if '"usage"' in data:  # cheap filter: most events carry no usage
+            read_usage(fmt, data, into)
+
+
 def _fold_openai(body: _OpenAIBody, into: Usage) -> None:
     usage = body.usage if body.usage is not None else (body.response.usage if body.response else None)
     if usage is None:
