@@ -53,6 +53,24 @@ class StallAfterInsert:
         await asyncio.Event().wait()
 
 
+class GatedSink:
+    """Passes calls to a real sink, but holds every insert until `gate` is set."""
+
+    def __init__(self, inner: Sink) -> None:
+        self.inner = inner
+        self.gate = asyncio.Event()
+        self.held = 0  # inserts waiting at the gate
+
+    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
+        return await self.inner.existing_ids(records)
+
+    async def insert(self, records: Sequence[RequestRecord]) -> None:
+        self.held += 1
+        await self.gate.wait()
+        self.held -= 1
+        await self.inner.insert(records)
+
+
 @asynccontextmanager
 async def running_consumer(
     js: JetStreamContext,

@@ -1,6 +1,7 @@
 """The consumer in process, against the real nats-server and the real ClickHouse engine (chDB)."""
 
 import asyncio
+import functools
 import time
 
 import msgspec
@@ -8,7 +9,8 @@ from nats.js import JetStreamContext
 
 from ingate_analytics import DEADLETTER_REASON_HEADER, ORIGINAL_SUBJECT_HEADER, ClickHouseSink
 from ingate_contracts.subjects import DEADLETTER_STREAM, EVENTS_STREAM
-from tests.analytics.harness import FlakySink, StallAfterInsert, running_consumer
+from ingate_contracts.usage import Stats
+from tests.analytics.harness import FlakySink, GatedSink, StallAfterInsert, running_consumer
 from tests.analytics.support import (
     Lane,
     eventually,
@@ -153,6 +155,45 @@ async def test_a_batch_is_written_after_its_time_limit(
         waited = time.monotonic() - started
     assert 0.25 <= waited < 2.0
     assert consumer.stats.batches == 1
+
+
+async def test_the_next_batch_is_pulled_while_one_is_being_written(
+    js: JetStreamContext, lane: Lane, sink: ClickHouseSink
+) -> None:
+    gated = GatedSink(sink)
+    records = make_records(lane, 50)
+    async with running_consumer(js, lane, gated, batch_size=20, flush_s=30.0, ack_wait_s=30.0) as consumer:
+        await publish(js, lane, records)
+        await eventually(lambda: _inserted(gated.held, 1), what="the first batch being written")
+        await eventually(lambda: _inserted(len(consumer.batcher), 20), what="the next batch filled meanwhile")
+        assert consumer.stats.inserted == 0
+        gated.gate.set()
+        await eventually(lambda: _inserted(consumer.stats.inserted, 40), what="both batches written")
+    assert consumer.stats.inserted == 50  # the last 10 on stop
+    assert consumer.stats.batches == 3
+    assert await stored_rows(sink, lane) == 50
+
+
+async def test_records_trickling_in_are_each_written_within_the_time_limit(
+    js: JetStreamContext, lane: Lane, sink: ClickHouseSink
+) -> None:
+    flush_s = 0.2
+    records = make_records(lane, 12)
+    waits = []
+    async with running_consumer(js, lane, sink, batch_size=1000, flush_s=flush_s) as consumer:
+        await asyncio.sleep(0.3)  # idle: a pull request waits on the server, no batch is open
+        for n, record in enumerate(records, 1):
+            started = time.monotonic()
+            await publish(js, lane, [record])
+            await eventually(functools.partial(_rows_written, consumer.stats, n), timeout_s=5)
+            waits.append(time.monotonic() - started)
+            await asyncio.sleep(0.13)  # lands anywhere in the pull request's life
+    # Not held until the pull request ends (it lasts a second when nothing more comes).
+    assert max(waits) < flush_s + 0.4, waits
+
+
+async def _rows_written(stats: Stats, target: int) -> bool:
+    return stats.inserted >= target
 
 
 async def _inserted(value: int, target: int) -> bool:

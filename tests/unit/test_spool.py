@@ -66,3 +66,14 @@ def test_persisted_memory_survives_a_restart_and_a_torn_line_is_skipped(tmp_path
     reopened = Spool(memory_limit=10, path=path, file_limit_bytes=10_000)
     items, _ = reopened.take(10)
     assert [i.msg_id for i in items] == ["req_0", "req_1", "req_2"]
+
+
+def test_trace_context_survives_the_file_and_old_lines_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.spool"
+    path.write_bytes(b'ingate.events.v1.openai\treq_old\t{"request_id":"req_old"}\n')
+    spool = Spool(memory_limit=0, path=path, file_limit_bytes=10_000)
+    traced = Pending("ingate.events.v1.openai", "req_new", b"{}", "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01")
+    spool.put(traced)
+    items, _ = spool.take(10)
+    assert [(i.msg_id, i.traceparent) for i in items] == [("req_old", ""), ("req_new", traced.traceparent)]
+    assert items[0].payload == b'{"request_id":"req_old"}'

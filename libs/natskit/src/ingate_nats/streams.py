@@ -30,6 +30,8 @@ def events_stream_config(config: EventsConfig) -> StreamConfig:
         discard=DiscardPolicy.OLD,
         num_replicas=config.stream_replicas,
         duplicate_window=config.duplicate_window_s,
+        # Edges publish records in atomic batches: one acknowledgement per batch, not per record.
+        allow_atomic=True,
     )
 
 

@@ -1,27 +1,36 @@
-"""The durable JetStream pull consumer: fetch records, hand them to the batcher, dead-letter the rest.
+"""The durable JetStream pull consumer: pull records, hand them to the batcher, dead-letter the rest.
 
-One loop: fetch as many messages as the open batch has room for (waiting no longer than
-the batch may stay open), decode each, and write the batch when it is due. A message that
-is not a storable record is copied to the dead-letter stream, with the reason and its
-original subject in headers, and terminated: it is never retried.
+One loop: keep one pull request outstanding for as many messages as the open batch has
+room for, write the batch when it is due (full, or `max_delay_s` after its first record),
+and move what is not a storable record to the dead-letter stream. Deliveries arrive through
+`PullFeed`'s callback and are decoded and added to the batch right there, so the loop only
+wakes for a due batch, a finished request or a dead letter. A dead-lettered message is
+copied with the reason and its original subject in headers, then terminated: never retried.
 
 The acknowledgement wait is short because nothing waits unattended for long: a batch is
 written at most `max_delay_s` after its first record arrived, and while it is being
 written (ClickHouse slow or away) its messages are told `in_progress`. A crashed process's
 messages therefore come round again within `ack_wait_s` of the crash.
+
+Acknowledgements stay explicit, one per message, sent only after the insert returned.
+AckPolicy.ALL would need one per batch, but acknowledges every pending message below the
+acknowledged stream sequence: a redelivery waiting in the next, unwritten batch, or a
+message another replica of this durable consumer holds, would be acknowledged unwritten.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, Final
+from typing import Final
 
 import nats.errors
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from ingate_analytics.batcher import Batcher
+from ingate_analytics.batcher import Batch, Batcher
+from ingate_analytics.pull import PullFeed, delivery_info
 from ingate_analytics.records import InvalidRecord, decode_record
 from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import (
@@ -43,8 +52,9 @@ DEADLETTER_REASON_HEADER: Final = "Ingate-Deadletter-Reason"
 ORIGINAL_SUBJECT_HEADER: Final = "Ingate-Original-Subject"
 
 _FETCH_MAX: Final = 5000  # messages per pull request
-_IDLE_FETCH_S: Final = 1.0  # longest wait for messages, so a stop is noticed within it
-_MIN_FETCH_S: Final = 0.01
+# How long the server holds a pull request open for messages; also the longest the loop
+# sleeps with no batch open, so a stop is noticed within it.
+_PULL_EXPIRES_S: Final = 1.0
 _STATS_LOG_EVERY_S: Final = 60.0
 _NATS_TROUBLE_PAUSE_S: Final = 0.5
 
@@ -72,7 +82,8 @@ class EventConsumer:
         self.filter_subject = filter_subject
         self.ack_wait_s = ack_wait_s
         self.stop_grace_s = stop_grace_s
-        self._sub: Any = None
+        self._feed: PullFeed | None = None
+        self._undecodable: list[tuple[Msg, str]] = []
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -88,36 +99,48 @@ class EventConsumer:
         )
 
     async def start(self) -> None:
-        """Create the durable consumer, or bring its settings up to date, and bind to it."""
+        """Create the durable consumer, or bring its settings up to date, and subscribe for its messages."""
         await self.js.add_consumer(EVENTS_STREAM, config=self.consumer_config())
-        self._sub = await self.js.pull_subscribe_bind(durable=self.durable, stream=EVENTS_STREAM)
+        # The context's client and API prefix (which carries a JetStream domain, if any).
+        feed = PullFeed(self.js._nc, EVENTS_STREAM, self.durable, self._accept, api_prefix=self.js._prefix)
+        await feed.start()
+        self._feed = feed
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, then write what is held and return."""
-        if self._sub is None:
+        if self._feed is None:
             await self.start()
+        assert self._feed is not None
+        feed = self._feed
         next_report = time.monotonic() + _STATS_LOG_EVERY_S
-        # One batch is written while the next one fills: fetching never waits for ClickHouse,
+        # One batch is written while the next one fills: pulling never waits for ClickHouse,
         # and each batch is still acknowledged only after its own insert returned.
         writing: asyncio.Future[None] | None = None
         while not stop.is_set():
-            await self._fetch()
             if self.batcher.due:
                 if writing is not None:
                     await writing
-                writing = asyncio.ensure_future(self._flush(stop))
+                # Taken now, not when the write starts running: the next pull request (sent
+                # before this loop next yields) is sized for an empty batch.
+                writing = asyncio.ensure_future(self._write(self.batcher.take(), stop))
+            await self._pull(feed)
+            await self._dead_letter_undecodable()
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + _STATS_LOG_EVERY_S
                 log.debug("analytics counters: %s", self.stats)
         if writing is not None:
             await writing
-        await self._flush(stop)
-        await self._sub.unsubscribe()
-        self._sub = None
+        self._feed = None
+        try:
+            await feed.stop()  # what was received still joins the last batch
+        except nats.errors.Error as exc:
+            log.warning("unsubscribing from %s failed: %s", EVENTS_STREAM, exc)
+        await self._dead_letter_undecodable()
+        await self._write(self.batcher.take(), stop)
 
-    async def _flush(self, stop: asyncio.Event) -> None:
-        """Write the open batch; once a stop is asked, allow it `stop_grace_s` more at most."""
-        flush = asyncio.ensure_future(self.batcher.flush())
+    async def _write(self, batch: Batch, stop: asyncio.Event) -> None:
+        """Write a batch; once a stop is asked, allow it `stop_grace_s` more at most."""
+        flush = asyncio.ensure_future(self.batcher.write(batch))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({flush, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -134,37 +157,55 @@ class EventConsumer:
             stopping.cancel()
             flush.cancel()  # no-op when done; else this coroutine itself was cancelled
 
-    async def _fetch(self) -> None:
+    async def _pull(self, feed: PullFeed) -> None:
+        """Have a pull request outstanding; wait until it ends, the open batch is due, or a while."""
+        if not feed.outstanding and self.batcher.room > 0:
+            if not feed.client.is_connected:  # reconnecting: requests would pile up meanwhile
+                await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
+                return
+            try:
+                await feed.request(min(self.batcher.room, _FETCH_MAX), _PULL_EXPIRES_S)
+            except nats.errors.Error as exc:
+                log.warning("pulling from %s failed: %s", EVENTS_STREAM, exc)
+                await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
+                return
         left = self.batcher.time_left()
-        wait_s = _IDLE_FETCH_S if left is None else min(_IDLE_FETCH_S, max(_MIN_FETCH_S, left))
-        try:
-            messages = await self._sub.fetch(batch=max(1, min(self.batcher.room, _FETCH_MAX)), timeout=wait_s)
-        except TimeoutError:
-            return
-        except nats.errors.Error as exc:  # e.g. reconnecting: the client comes back by itself
-            log.warning("fetching from %s failed: %s", EVENTS_STREAM, exc)
+        await feed.wait(_PULL_EXPIRES_S if left is None else left)
+        if feed.refusal is not None:  # e.g. the consumer was deleted: do not ask again at once
             await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
-            return
-        for message in messages:
-            await self._accept(message)
 
-    async def _accept(self, message: Any) -> None:
+    def _accept(self, message: Msg) -> None:
+        """Each delivery, as it arrives."""
         try:
             record = decode_record(message.data)
         except InvalidRecord as exc:
-            await self._dead_letter(message, str(exc))
+            self._undecodable.append((message, str(exc)))
+            self._wake_loop()
             return
-        self.batcher.add(message, record, self._maybe_stored(message, record))
+        if not len(self.batcher):
+            self._wake_loop()  # a batch opens: the loop must now also watch its time limit
+        self.batcher.add(message, record, self._maybe_stored(message.reply, record))
 
-    def _maybe_stored(self, message: Any, record: RequestRecord) -> bool:
-        metadata = message.metadata
-        if metadata.num_delivered != 1 or self.trusted_window_s <= 0:
+    def _wake_loop(self) -> None:
+        if self._feed is not None:
+            self._feed.wake()
+
+    def _maybe_stored(self, reply: str, record: RequestRecord) -> bool:
+        if self.trusted_window_s <= 0:
+            return True  # trust nothing
+        info = delivery_info(reply)
+        if info is None or info[0] != 1:
             return True  # a redelivery: its batch may have been written before the ack was lost
         # Published long after the request (e.g. from an edge's spool after an outage): an
         # earlier publish of it may lie outside JetStream's duplicate window.
-        return bool(metadata.timestamp.timestamp() - record.ts > self.trusted_window_s)
+        return info[1] - record.ts > self.trusted_window_s
 
-    async def _dead_letter(self, message: Any, reason: str) -> None:
+    async def _dead_letter_undecodable(self) -> None:
+        while self._undecodable:
+            message, reason = self._undecodable.pop(0)
+            await self._dead_letter(message, reason)
+
+    async def _dead_letter(self, message: Msg, reason: str) -> None:
         reason = " ".join(reason.split())[:500]  # header values are one line
         headers = {DEADLETTER_REASON_HEADER: reason, ORIGINAL_SUBJECT_HEADER: message.subject}
         try:

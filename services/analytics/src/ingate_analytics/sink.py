@@ -4,6 +4,12 @@ clickhouse-connect clients block, and a client must not be used by two threads a
 Every call therefore runs on one dedicated worker thread: the event loop keeps serving
 NATS (heart-beats, acks, usage queries) while ClickHouse works, and calls queue up in
 order instead of overlapping, even when an awaiting coroutine is cancelled mid-call.
+
+Inserts go column by column through one reusable insert context: clickhouse-connect would
+otherwise ask the server for the table's column types before every insert, and regroup
+rows into columns itself. Whatever clickhouse-connect imports lazily on the first insert
+(pandas, when installed, to check whether the data is a DataFrame: a second or so) is
+imported when the sink is made, so the first batch does not wait for it.
 """
 
 import asyncio
@@ -12,9 +18,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Protocol, TypeVar
 
+from clickhouse_connect.driver import options
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.insert import InsertContext
 
-from ingate_analytics.records import COLUMNS, to_row
+from ingate_analytics.records import COLUMNS, to_columns
 from ingate_contracts import RequestRecord
 
 REQUESTS_TABLE: Final = "ingate.requests"
@@ -41,6 +49,8 @@ class ClickHouseSink:
     def __init__(self, client: Client) -> None:
         self.client = client
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+        self._worker.submit(_import_insert_dependencies)
+        self._insert_context: InsertContext | None = None  # used and replaced on the worker only
 
     async def run(self, work: Callable[[Client], _T]) -> _T:
         """Run `work(client)` on the ClickHouse thread and wait for it without blocking the loop."""
@@ -57,8 +67,14 @@ class ClickHouseSink:
 
     async def insert(self, records: Sequence[RequestRecord]) -> None:
         def work(client: Client) -> None:
-            # Rows are built on the ClickHouse thread too, off the loop that fetches and acks.
-            client.insert(REQUESTS_TABLE, [to_row(r) for r in records], column_names=list(COLUMNS))
+            # Columns are built on the ClickHouse thread too, off the loop that pulls and acks.
+            columns = to_columns(records)
+            context = self._insert_context
+            if context is None:
+                context = client.create_insert_context(REQUESTS_TABLE, list(COLUMNS), column_oriented=True)
+            self._insert_context = None  # a failed insert may leave it holding data: never reused then
+            client.insert(data=columns, context=context)
+            self._insert_context = context
 
         await self.run(work)
 
@@ -77,3 +93,8 @@ class ClickHouseSink:
 
         await self.run(finish)
         self._worker.shutdown(wait=False)
+
+
+def _import_insert_dependencies() -> None:
+    # Touching these makes clickhouse-connect resolve (import) them now.
+    _ = options.pd, options.np

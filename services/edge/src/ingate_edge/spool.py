@@ -17,6 +17,7 @@ class Pending(NamedTuple):
     subject: str
     msg_id: str
     payload: bytes
+    traceparent: str = ""  # W3C trace context of the request, carried in the event's headers
 
 
 class Spool:
@@ -112,11 +113,21 @@ class Spool:
 
 def _line(item: Pending) -> bytes:
     # Encoded records are JSON without raw tabs or newlines, so tab-separated lines are safe.
+    # Three fields without a trace context keeps files written by older edges readable.
+    if item.traceparent:
+        return b"%s\t%s\t%s\t%s\n" % (
+            item.subject.encode(),
+            item.msg_id.encode(),
+            item.traceparent.encode(),
+            item.payload,
+        )
     return b"%s\t%s\t%s\n" % (item.subject.encode(), item.msg_id.encode(), item.payload)
 
 
 def _parse(raw: bytes) -> Pending | None:
-    parts = raw.rstrip(b"\n").split(b"\t", 2)
-    if len(parts) != 3:
-        return None
-    return Pending(parts[0].decode(), parts[1].decode(), parts[2])
+    parts = raw.rstrip(b"\n").split(b"\t", 3)
+    if len(parts) == 3:
+        return Pending(parts[0].decode(), parts[1].decode(), parts[2])
+    if len(parts) == 4:
+        return Pending(parts[0].decode(), parts[1].decode(), parts[3], parts[2].decode())
+    return None
