@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
+from ingate_contracts.key_limits import KeyChanges
 from ingate_nats import KeyStore, NatsServer, connect
 
 HOST: Final = "127.0.0.1"
@@ -115,7 +116,13 @@ async def _create_key(nats_url: str) -> str:
     client = await asyncio.wait_for(connect(nats_url, "bench"), timeout=10)
     try:
         store = await asyncio.wait_for(KeyStore.open(client), timeout=10)
-        key, _ = await asyncio.wait_for(store.create(name="bench"), timeout=10)
+        # BENCH_KEY_LIMITS=1 measures the limiter: limits too high to refuse, but all checked.
+        limits = (
+            KeyChanges(rpm=10**9, tpm=10**12, budget_usd=10**9)
+            if os.environ.get("BENCH_KEY_LIMITS") == "1"
+            else None
+        )
+        key, _ = await asyncio.wait_for(store.create(name="bench", attributes=limits), timeout=10)
         return key
     finally:
         await client.close()

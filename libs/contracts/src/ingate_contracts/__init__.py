@@ -1,6 +1,6 @@
 """Names and wire types that more than one Ingate service relies on."""
 
-from ingate_contracts import headers, subjects, translation, usage
+from ingate_contracts import headers, key_limits, subjects, translation, usage
 from ingate_contracts.keys import (
     KEY_PREFIX,
     KeyRecord,
@@ -24,6 +24,7 @@ __all__ = [
     "headers",
     "key_hint",
     "key_id_for_hash",
+    "key_limits",
     "looks_like_key",
     "looks_like_key_id",
     "subjects",

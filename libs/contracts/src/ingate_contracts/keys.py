@@ -29,6 +29,29 @@ class KeyRecord(msgspec.Struct, kw_only=True, frozen=True):
     revoked_at: str | None = None
     # Enough of the key for a person to recognise it in a list; useless for authentication.
     hint: str = ""
+    updated_at: str | None = None
+    # Access: empty means every provider / every model. Models are shell-style globs.
+    providers: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    # Limits: None means unlimited. Per-user limits apply to each distinct X-Ingate-User-Id
+    # under the key (requests without one share the key's owner as their user).
+    rpm: int | None = None
+    tpm: int | None = None
+    budget_usd: float | None = None  # per calendar month, UTC
+    per_user_rpm: int | None = None
+    per_user_tpm: int | None = None
+    expires_at: str | None = None  # ISO 8601, UTC
+
+    @property
+    def limited(self) -> bool:
+        """Whether the edge has anything to check beyond the key being active."""
+        return (
+            self.rpm is not None
+            or self.tpm is not None
+            or self.budget_usd is not None
+            or self.per_user_rpm is not None
+            or self.per_user_tpm is not None
+        )
 
 
 def generate_key() -> str:

@@ -3,6 +3,15 @@
 from typing import Final
 
 KEYS_BUCKET: Final = "ingate_keys"
+# Shared limiter state: request/token buckets that every edge replica leases capacity from.
+LIMITS_BUCKET: Final = "ingate_limits"
+# Spend per key and calendar month (UTC): key `<key_id>.<YYYY-MM>`, value micro-USD as ASCII digits.
+SPEND_BUCKET: Final = "ingate_spend"
+
+
+def spend_entry(key_id: str, month: str) -> str:
+    return f"{key_id}.{month}"
+
 
 EVENTS_STREAM: Final = "INGATE_EVENTS"
 EVENTS_SUBJECT_PREFIX: Final = "ingate.events.v1"

@@ -1,6 +1,6 @@
 """API keys in a NATS KV bucket, stored under their SHA-256 hash and never in clear.
 
-`KeyStore` is the administrative side (create, list, revoke) used by the CLI;
+`KeyStore` is the administrative side (create, list, update, revoke) used by the CLI;
 `KeyCache` is the read side every edge process keeps in memory, fed by a watch on
 the bucket so that a revoke reaches every replica as soon as NATS delivers it.
 """
@@ -8,11 +8,16 @@ the bucket so that a revoke reaches every replica as soon as NATS delivers it.
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable
+from typing import Final
 
 import msgspec
 from nats.aio.client import Client
-from nats.js.errors import BucketNotFoundError, NoKeysError
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError as EntryNotFoundError
 from nats.js.kv import KeyValue
 
 from ingate_contracts import (
@@ -24,51 +29,72 @@ from ingate_contracts import (
     looks_like_key,
     looks_like_key_id,
 )
+from ingate_contracts.key_limits import KeyChanges, apply_changes, check_changes, quoted, utc_iso
 from ingate_contracts.subjects import KEYS_BUCKET
+from ingate_nats.mirror import KvMirror
 
 log = logging.getLogger("ingate.keys")
 
 _encode = msgspec.json.Encoder().encode
 _decode_record = msgspec.json.Decoder(KeyRecord).decode
+# Compare-and-set attempts before giving up on a key that other writers keep changing.
+_WRITE_ATTEMPTS: Final = 5
 
 
 class KeyNotFoundError(LookupError):
     pass
 
 
-async def key_bucket(client: Client) -> KeyValue:
-    """The key bucket, created on first use (idempotent, safe from several processes)."""
+class KeyRevokedError(RuntimeError):
+    """The key is revoked; it stays as it was revoked, for the record."""
+
+
+class KeyConflictError(RuntimeError):
+    """Others kept changing the key while this change was being written."""
+
+
+async def key_bucket(client: Client, replicas: int = 1) -> KeyValue:
+    """The key bucket, created on first use (idempotent, safe from several processes).
+
+    `replicas`: copies kept in a NATS cluster (the events stream's setting, so keys are as
+    safe as the records); only the first creation decides it."""
     js = client.jetstream()
     try:
         return await js.key_value(KEYS_BUCKET)
     except BucketNotFoundError:
         return await js.create_key_value(
-            bucket=KEYS_BUCKET, history=5, description="Ingate API keys by SHA-256 hash"
+            bucket=KEYS_BUCKET, history=5, description="Ingate API keys by SHA-256 hash", replicas=replicas
         )
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class KeyStore:
-    def __init__(self, bucket: KeyValue) -> None:
+    def __init__(self, bucket: KeyValue, js: JetStreamContext) -> None:
         self._bucket = bucket
+        self._js = js
 
     @classmethod
-    async def open(cls, client: Client) -> "KeyStore":
-        return cls(await key_bucket(client))
+    async def open(cls, client: Client, replicas: int = 1) -> "KeyStore":
+        return cls(await key_bucket(client, replicas), client.jetstream())
 
-    async def create(self, name: str = "", user_id: str = "") -> tuple[str, KeyRecord]:
-        """Make a key; the caller shows the returned key once, then it exists only as a hash."""
+    async def create(
+        self, name: str = "", user_id: str = "", attributes: KeyChanges | None = None
+    ) -> tuple[str, KeyRecord]:
+        """Make a key; the caller shows the returned key once, then it exists only as a hash.
+
+        `attributes` sets access lists and limits (and may set the name and user too); they are
+        checked here as well, so no caller can store what the edges would not understand.
+        """
+        now = _now()
+        given = check_changes(KeyChanges(name=name, user_id=user_id), now).given()
+        given |= check_changes(attributes or KeyChanges(), now).given()
         key = generate_key()
         key_hash = hash_key(key)
         record = KeyRecord(
-            key_id=key_id_for_hash(key_hash),
-            name=name,
-            user_id=user_id,
-            created_at=_now(),
-            hint=key_hint(key),
+            key_id=key_id_for_hash(key_hash), created_at=utc_iso(now), hint=key_hint(key), **given
         )
         await self._bucket.create(key_hash, _encode(record))
         return key, record
@@ -77,24 +103,64 @@ class KeyStore:
         return [record for _, record in await self._all()]
 
     async def revoke(self, key_or_id: str) -> KeyRecord:
+        def revoked(record: KeyRecord) -> KeyRecord | None:
+            if record.status == "revoked":
+                return None
+            return msgspec.structs.replace(record, status="revoked", revoked_at=utc_iso(_now()))
+
+        return await self._change(key_or_id, revoked)
+
+    async def update(self, key_or_id: str, changes: KeyChanges) -> KeyRecord:
+        """Set the given attributes, leave the others; refused for a revoked key."""
+        checked = check_changes(changes, _now())
+
+        def updated(record: KeyRecord) -> KeyRecord:
+            if record.status == "revoked":
+                raise KeyRevokedError(f"{record.key_id} is revoked and cannot be changed; create a new key")
+            return apply_changes(record, checked, _now())
+
+        return await self._change(key_or_id, updated)
+
+    async def _change(self, key_or_id: str, change: Callable[[KeyRecord], KeyRecord | None]) -> KeyRecord:
+        """Write `change(record)` only over the revision it was computed from, so a concurrent
+        writer's change is never lost: on a conflict the record is read again and changed again.
+        `change` returns None when there is nothing to write."""
         key_hash, record, revision = await self._find(key_or_id)
-        if record.status == "revoked":
-            return record
-        revoked = msgspec.structs.replace(record, status="revoked", revoked_at=_now())
-        await self._bucket.update(key_hash, _encode(revoked), last=revision)
-        return revoked
+        for _ in range(_WRITE_ATTEMPTS):
+            changed = change(record)
+            if changed is None:
+                return record
+            try:
+                await self._bucket.update(key_hash, _encode(changed), last=revision)
+            except KeyWrongLastSequenceError:
+                record, revision = await self._read(key_hash, key_or_id)
+                continue
+            return changed
+        raise KeyConflictError(f"{record.key_id} kept changing while being written; try again")
 
     async def _all(self) -> list[tuple[str, KeyRecord]]:
-        try:
-            hashes = await self._bucket.keys()
-        except NoKeysError:
-            return []
-        found = []
-        for key_hash in hashes:
-            entry = await self._bucket.get(key_hash)
-            if entry.value:
-                found.append((key_hash, _decode_record(entry.value)))
+        hashes = await self._hashes()
+        entries = await asyncio.gather(*(self._get(key_hash) for key_hash in hashes))
+        found = [(h, e[0]) for h, e in zip(hashes, entries, strict=True) if e is not None]
         return sorted(found, key=lambda item: item[1].created_at)
+
+    async def _hashes(self) -> list[str]:
+        # Not KeyValue.keys(): its watch reports an empty bucket now and then when the server's
+        # count of pending entries overtakes the first deliveries (seen with a few hundred keys).
+        # The stream's own list of subjects has no such race; deleted keys are still listed there.
+        prefix = f"$KV.{KEYS_BUCKET}."
+        info = await self._js.stream_info(f"KV_{KEYS_BUCKET}", subjects_filter=f"{prefix}>")
+        return [subject[len(prefix) :] for subject in info.state.subjects or {}]
+
+    async def _get(self, key_hash: str) -> tuple[KeyRecord, int] | None:
+        """The record and its revision; None when there is none (never stored, deleted, purged)."""
+        try:
+            entry = await self._bucket.get(key_hash)
+        except EntryNotFoundError:
+            return None
+        if not entry.value or entry.revision is None:
+            return None
+        return _decode_record(entry.value), entry.revision
 
     async def _find(self, key_or_id: str) -> tuple[str, KeyRecord, int]:
         if looks_like_key(key_or_id):
@@ -102,82 +168,30 @@ class KeyStore:
         elif looks_like_key_id(key_or_id):
             candidates = [h for h, r in await self._all() if r.key_id == key_or_id]
         else:
-            raise KeyNotFoundError(f"{key_or_id!r} is neither an Ingate key nor a key id")
+            raise KeyNotFoundError(f"{quoted(key_or_id)} is neither an Ingate key nor a key id")
         for key_hash in candidates:
-            try:
-                entry = await self._bucket.get(key_hash)
-            except Exception:  # noqa: S112 - a missing key is simply not a match
-                continue
-            if entry.value and entry.revision is not None:
-                return key_hash, _decode_record(entry.value), entry.revision
-        raise KeyNotFoundError(f"no key matches {key_or_id!r}")
+            with contextlib.suppress(KeyNotFoundError):
+                record, revision = await self._read(key_hash, key_or_id)
+                return key_hash, record, revision
+        raise KeyNotFoundError(f"no key matches {_shown(key_or_id)}")
+
+    async def _read(self, key_hash: str, key_or_id: str) -> tuple[KeyRecord, int]:
+        found = await self._get(key_hash)
+        if found is None:
+            raise KeyNotFoundError(f"no key matches {_shown(key_or_id)}")
+        return found
 
 
-class KeyCache:
+def _shown(key_or_id: str) -> str:
+    # Only its hint: a real key in an error message would end up in terminals' scrollback and logs.
+    return key_hint(key_or_id) if looks_like_key(key_or_id) else quoted(key_or_id)
+
+
+class KeyCache(KvMirror[KeyRecord]):
     """In-memory view of the key bucket, kept current by a watch; lookups are a dict read."""
 
-    def __init__(self) -> None:
-        self._records: dict[str, KeyRecord] = {}
-        self.loaded = asyncio.Event()
-        self._restart = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    def __init__(self, replicas: int = 1) -> None:
+        super().__init__(functools.partial(key_bucket, replicas=replicas), _decode_record, "keys")
 
     def lookup(self, key: str) -> KeyRecord | None:
-        return self._records.get(hash_key(key))
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def start(self, client: Client) -> None:
-        self._task = asyncio.create_task(self._run(client), name="ingate-key-watch")
-
-    def resync(self) -> None:
-        """Ask for a fresh watch, e.g. after a reconnect (an ordered consumer may be gone)."""
-        self._restart.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self, client: Client) -> None:
-        while True:
-            try:
-                await self._watch_once(client)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("key watch failed, retrying: %s", exc)
-                await asyncio.sleep(0.5)
-
-    async def _watch_once(self, client: Client) -> None:
-        bucket = await key_bucket(client)
-        watcher = await bucket.watchall()
-        self._restart.clear()
-        fresh: dict[str, KeyRecord] | None = {}
-        restart = asyncio.ensure_future(self._restart.wait())
-        try:
-            while not restart.done():
-                next_update = watcher.updates(timeout=3600)  # type: ignore[no-untyped-call]
-                update = asyncio.ensure_future(next_update)
-                done, _ = await asyncio.wait({update, restart}, return_when=asyncio.FIRST_COMPLETED)
-                if update not in done:
-                    update.cancel()
-                    break
-                entry = update.result()
-                if entry is None:  # end of the initial snapshot
-                    if fresh is not None:
-                        self._records = fresh
-                        fresh = None
-                    self.loaded.set()
-                    continue
-                target = fresh if fresh is not None else self._records
-                if entry.operation in ("DEL", "PURGE") or not entry.value:
-                    target.pop(entry.key, None)
-                else:
-                    target[entry.key] = _decode_record(entry.value)
-        finally:
-            restart.cancel()
-            with contextlib.suppress(Exception):
-                await watcher.stop()  # type: ignore[no-untyped-call]
+        return self.entries.get(hash_key(key))

@@ -1,97 +1,209 @@
-"""`ingate keys create|list|revoke`: manage API keys in the NATS key bucket."""
+"""`ingate keys create|list|update|revoke`: manage API keys in the NATS key bucket."""
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Final, NamedTuple
 
 import msgspec
 from nats.aio.client import Client
 
+from ingate_cli import key_view
 from ingate_config import Settings
 from ingate_contracts import KeyRecord
+from ingate_contracts.key_limits import (
+    CLEAR,
+    KeyChanges,
+    LimitError,
+    advisories,
+    parse_changes,
+    unknown_providers,
+)
 from ingate_nats import KeyNotFoundError, KeyStore, connect
+from ingate_nats.keystore import KeyConflictError, KeyRevokedError
+from ingate_nats.spend import month_of, read_spend
+
+# Exit statuses: 2 for arguments that cannot be right (as argparse), 1 for everything else.
+EXIT_FAILED: Final = 1
+EXIT_BAD_ARGUMENTS: Final = 2
 
 
 class CommandError(Exception):
     """A failure to report as one line on stderr, with exit status 1."""
 
 
+class _Flag(NamedTuple):
+    flag: str
+    field: str  # the KeyRecord field it sets, also the keyword of `parse_changes`
+    metavar: str
+    help: str
+    repeatable: bool = False
+
+
+_FLAGS: Final = (
+    _Flag("--name", "name", "NAME", "a label for people, e.g. the app using it"),
+    _Flag("--user", "user_id", "USER", "the user this key belongs to"),
+    _Flag("--providers", "providers", "P1,P2", "providers the key may use (default: all)", True),
+    _Flag("--models", "models", "GLOB,…", "models the key may use, shell-style globs like 'gpt-4o*'", True),
+    _Flag("--rpm", "rpm", "N", "requests per minute for the whole key"),
+    _Flag("--tpm", "tpm", "N", "tokens per minute for the whole key"),
+    _Flag("--budget-usd", "budget_usd", "USD", "spend allowed per calendar month (UTC), e.g. 50 or 12.5"),
+    _Flag("--per-user-rpm", "per_user_rpm", "N", "requests per minute for each X-Ingate-User-Id"),
+    _Flag("--per-user-tpm", "per_user_tpm", "N", "tokens per minute for each X-Ingate-User-Id"),
+    _Flag("--expires", "expires_at", "WHEN", "ISO date/time (UTC unless zoned) or a duration: 30d, 12h, 90m"),
+)
+_FLAG_FOR: Final = {f.field: f.flag for f in _FLAGS}
+
+
+@dataclass(frozen=True)
+class _Call:
+    client: Client
+    store: KeyStore
+    args: argparse.Namespace
+    changes: KeyChanges
+
+
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    keys = commands.add_parser("keys", help="create, list and revoke Ingate API keys")
+    keys = commands.add_parser("keys", help="create, list, update and revoke Ingate API keys")
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key and print it once")
-    create.add_argument("--name", default="", help="a label for people, e.g. the app using it")
-    create.add_argument("--user", default="", help="the user this key belongs to")
+    _add_attribute_flags(create)
     create.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    listing = actions.add_parser("list", help="list keys (never the keys themselves)")
+    listing = actions.add_parser("list", help="list keys with their limits and this month's spend")
     listing.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    update = actions.add_parser(
+        "update",
+        help="change a key's name, user, access or limits",
+        description=f"Change only what is given; the value {CLEAR} removes a limit or an access list.",
+    )
+    update.add_argument("key", help="key id (key_…) or the key (sk-ingate-…)")
+    _add_attribute_flags(update)
+    update.add_argument("--json", action="store_true", help="print machine-readable JSON")
     revoke = actions.add_parser("revoke", help="revoke a key by its id or by the key itself")
     revoke.add_argument("key", help="key id (key_…) or the key (sk-ingate-…)")
     revoke.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+def _add_attribute_flags(parser: argparse.ArgumentParser) -> None:
+    for flag in _FLAGS:
+        parser.add_argument(
+            flag.flag,
+            dest=flag.field,
+            metavar=flag.metavar,
+            action="append" if flag.repeatable else "store",
+            help=flag.help + ("; may be repeated" if flag.repeatable else ""),
+        )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    handlers: dict[str, Callable[[KeyStore, argparse.Namespace], Awaitable[None]]] = {
+    handlers: dict[str, Callable[[_Call], Awaitable[None]]] = {
         "create": _create,
         "list": _list,
+        "update": _update,
         "revoke": _revoke,
     }
-    return asyncio.run(_with_store(settings.nats_url, handlers[args.action], args))
+    changes = KeyChanges()
+    if args.action in ("create", "update"):
+        # Checked before connecting: a bad argument is refused the same way with NATS up or down.
+        try:
+            changes = _changes(args)
+        except LimitError as exc:
+            return _refuse(exc)
+        if args.action == "update" and not changes.given():
+            _say(f"nothing to change; give at least one of {', '.join(_FLAG_FOR.values())}")
+            return EXIT_BAD_ARGUMENTS
+        for name in unknown_providers(changes, settings.providers):
+            # Edges may run with other providers configured than this command sees: warn, accept.
+            known = ", ".join(settings.provider_names())
+            _say(f"warning: provider {name!r} is not configured here (configured: {known}); stored anyway")
+    return asyncio.run(_with_store(settings, handlers[args.action], args, changes))
+
+
+def _changes(args: argparse.Namespace) -> KeyChanges:
+    typed = {flag.field: getattr(args, flag.field) for flag in _FLAGS}
+    return parse_changes(now=dt.datetime.now(dt.UTC), **typed)
 
 
 async def _with_store(
-    url: str, action: Callable[[KeyStore, argparse.Namespace], Awaitable[None]], args: argparse.Namespace
+    settings: Settings,
+    action: Callable[[_Call], Awaitable[None]],
+    args: argparse.Namespace,
+    changes: KeyChanges,
 ) -> int:
+    url = settings.nats_url
     try:
         client: Client = await connect(url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
     except Exception:
-        print(f"ingate: cannot reach NATS at {url} (is `ingate run` running?)", file=sys.stderr)
-        return 1
+        _say(f"cannot reach NATS at {url} (is `ingate run` running?)")
+        return EXIT_FAILED
     try:
-        await action(await KeyStore.open(client), args)
+        await action(
+            _Call(client, await KeyStore.open(client, settings.events.stream_replicas), args, changes)
+        )
         return 0
-    except (CommandError, KeyNotFoundError) as exc:
-        print(f"ingate: {exc}", file=sys.stderr)
-        return 1
+    except (CommandError, KeyNotFoundError, KeyRevokedError, KeyConflictError) as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    except LimitError as exc:  # valid when parsed, e.g. an expiry that has passed since
+        return _refuse(exc)
     finally:
         await client.close()
 
 
-async def _create(store: KeyStore, args: argparse.Namespace) -> None:
-    _check_label("--name", args.name)
-    _check_label("--user", args.user)
-    key, record = await store.create(name=args.name, user_id=args.user)
-    if args.json:
+async def _create(call: _Call) -> None:
+    key, record = await call.store.create(attributes=call.changes)
+    _advise(record)
+    if call.args.json:
         print(msgspec.json.encode({"key": key, **msgspec.structs.asdict(record)}).decode())
         return
     print(key)
+    limits = key_view.limits_summary(record) or "no limits"
     print(
-        f"created {record.key_id}; store the key now, it is not shown again",
+        f"created {record.key_id} ({limits}); store the key now, it is not shown again",
         file=sys.stderr,
     )
 
 
-async def _list(store: KeyStore, args: argparse.Namespace) -> None:
-    records = await store.records()
-    if args.json:
-        print(msgspec.json.encode(records).decode())
-        return
-    rows = [("KEY ID", "NAME", "USER", "STATUS", "CREATED", "KEY")]
-    rows += [(r.key_id, r.name, r.user_id, r.status, r.created_at, r.hint) for r in records]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+async def _list(call: _Call) -> None:
+    records = await call.store.records()
+    now = dt.datetime.now(dt.UTC)
+    month = month_of(now)
+    spend = await read_spend(call.client, (r.key_id for r in records), month)
+    if call.args.json:
+        print(key_view.as_json(records, spend, month))
+    else:
+        print(key_view.as_table(records, spend, month, now))
 
 
-async def _revoke(store: KeyStore, args: argparse.Namespace) -> None:
-    record: KeyRecord = await store.revoke(args.key.strip())
-    if args.json:
+async def _update(call: _Call) -> None:
+    record = await call.store.update(call.args.key.strip(), call.changes)
+    _advise(record)
+    if call.args.json:
+        print(msgspec.json.encode(record).decode())
+    else:
+        print(f"updated {record.key_id}: {key_view.limits_summary(record) or 'no limits'}")
+
+
+async def _revoke(call: _Call) -> None:
+    record = await call.store.revoke(call.args.key.strip())
+    if call.args.json:
         print(msgspec.json.encode(record).decode())
     else:
         print(f"revoked {record.key_id}")
 
 
-def _check_label(flag: str, value: str) -> None:
-    if len(value) > 256 or not value.isprintable():
-        raise CommandError(f"{flag} must be at most 256 printable characters")
+def _advise(record: KeyRecord) -> None:
+    for note in advisories(record):
+        _say(f"note: {note}")
+
+
+def _refuse(exc: LimitError) -> int:
+    _say(f"{_FLAG_FOR[exc.field]} {exc.problem}")
+    return EXIT_BAD_ARGUMENTS
+
+
+def _say(line: str) -> None:
+    print(f"ingate: {line}", file=sys.stderr)

@@ -28,6 +28,11 @@ INVALID_REQUEST: Final = ErrorKind(400, "invalid_request_error", "invalid_reques
 UNKNOWN_PROVIDER: Final = ErrorKind(400, "invalid_request_error", "unknown_provider", "invalid_request_error")
 AUTHENTICATION: Final = ErrorKind(401, "invalid_request_error", "invalid_api_key", "authentication_error")
 PERMISSION: Final = ErrorKind(403, "permission_error", "model_not_allowed", "permission_error")
+PROVIDER_NOT_ALLOWED: Final = ErrorKind(403, "permission_error", "provider_not_allowed", "permission_error")
+# As OpenAI answers them: `type` says which limit, `code` what happened.
+RATE_LIMITED_REQUESTS: Final = ErrorKind(429, "requests", "rate_limit_exceeded", "rate_limit_error")
+RATE_LIMITED_TOKENS: Final = ErrorKind(429, "tokens", "rate_limit_exceeded", "rate_limit_error")
+BUDGET_EXHAUSTED: Final = ErrorKind(429, "insufficient_quota", "insufficient_quota", "rate_limit_error")
 NOT_FOUND: Final = ErrorKind(404, "invalid_request_error", "unknown_url", "not_found_error")
 METHOD_NOT_ALLOWED: Final = ErrorKind(
     405, "invalid_request_error", "method_not_allowed", "invalid_request_error"

@@ -1,4 +1,7 @@
-"""The two fields the edge reads from a request body; everything else passes through unparsed."""
+"""The few fields the edge reads from a request body; everything else passes through unparsed.
+
+The output caps are kept raw (no copy, no check) and read only for keys with token limits.
+"""
 
 import msgspec
 
@@ -9,6 +12,10 @@ from ingate_edge.errors import GatewayError
 class RequestProbe(msgspec.Struct):
     model: str | None = None
     stream: bool | None = None
+    max_tokens: msgspec.Raw = msgspec.Raw()  # OpenAI chat (older name) and Anthropic
+    max_completion_tokens: msgspec.Raw = msgspec.Raw()  # OpenAI chat
+    max_output_tokens: msgspec.Raw = msgspec.Raw()  # OpenAI Responses
+    options: msgspec.Raw = msgspec.Raw()  # Ollama: options.num_predict
 
 
 _decode_probe = msgspec.json.Decoder(RequestProbe).decode

@@ -1,0 +1,30 @@
+"""The OpenAI-style rate-limit headers, which SDKs and dashboards already understand."""
+
+import math
+
+
+def duration(seconds: float) -> str:
+    """OpenAI's reset format: "20ms", "1.5s", "6m0s"."""
+    if seconds < 1.0:
+        return f"{max(0, math.ceil(seconds * 1000))}ms"
+    if seconds < 60.0:
+        return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    minutes, rest = divmod(math.ceil(seconds), 60)
+    return f"{minutes}m{rest}s"
+
+
+def limit_headers(kind: bytes, limit: int, remaining: float, reset_s: float) -> list[tuple[bytes, bytes]]:
+    """`kind` is b"requests" or b"tokens"."""
+    return [
+        (b"x-ratelimit-limit-" + kind, str(limit).encode()),
+        (b"x-ratelimit-remaining-" + kind, str(max(0, math.floor(remaining))).encode()),
+        (b"x-ratelimit-reset-" + kind, duration(reset_s).encode()),
+    ]
+
+
+def retry_headers(seconds: float) -> list[tuple[bytes, bytes]]:
+    # retry-after in whole seconds (HTTP); retry-after-ms for the SDKs that read it.
+    return [
+        (b"retry-after", str(max(1, math.ceil(seconds))).encode()),
+        (b"retry-after-ms", str(max(1, math.ceil(seconds * 1000))).encode()),
+    ]

@@ -1,0 +1,118 @@
+"""Spend per key and calendar month, shared by every edge through the spend KV bucket.
+
+Each edge adds the cost of the requests it served to a local tally and folds that into the
+shared entry a few times a second (compare-and-set, so concurrent edges add up instead of
+overwriting each other); a watch keeps every edge's view of every entry current. Spend is
+in JetStream file storage, so it survives restarts of the edges and of NATS.
+"""
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import logging
+from typing import Final
+
+from nats.aio.client import Client
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from ingate_contracts.subjects import spend_entry
+from ingate_nats.buckets import spend_bucket
+from ingate_nats.mirror import KvMirror
+from ingate_nats.spend import month_of
+
+log = logging.getLogger("ingate.edge.spend")
+
+FLUSH_INTERVAL_S: Final = 0.2
+_MICRO: Final = 1_000_000
+
+
+def _decode_micro(value: bytes) -> int:
+    return int(value)
+
+
+class SpendBook:
+    def __init__(self, replicas: int = 1) -> None:
+        self._open = functools.partial(spend_bucket, replicas=replicas)
+        self.mirror: KvMirror[int] = KvMirror(self._open, _decode_micro, "spend")
+        self._pending: dict[str, int] = {}  # entry → micro-USD served here, not yet in the bucket
+        self._kv: KeyValue | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._month_name = ""
+        self._month_until = 0.0
+
+    @property
+    def loaded(self) -> bool:
+        return self.mirror.loaded.is_set()
+
+    def start(self, client: Client) -> None:
+        self.mirror.start(client)
+        self._task = asyncio.create_task(self._flush_forever(client), name="ingate-spend-flush")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.flush(), 2.0)  # last tally, if NATS is still there
+        await self.mirror.stop()
+
+    def spent_usd(self, key_id: str, now: float) -> float:
+        entry = spend_entry(key_id, self._month(now))
+        return (self.mirror.entries.get(entry, 0) + self._pending.get(entry, 0)) / _MICRO
+
+    def add(self, key_id: str, cost_usd: float, now: float) -> None:
+        micro = round(cost_usd * _MICRO)
+        if micro <= 0 or not key_id:
+            return
+        entry = spend_entry(key_id, self._month(now))
+        self._pending[entry] = self._pending.get(entry, 0) + micro
+
+    def _month(self, now: float) -> str:
+        # Worked out once a minute, not per request (a datetime costs microseconds).
+        if now >= self._month_until:
+            self._month_name = month_of(dt.datetime.fromtimestamp(now, dt.UTC))
+            self._month_until = now - now % 60.0 + 60.0
+        return self._month_name
+
+    async def flush(self) -> None:
+        if self._kv is None:
+            return
+        for entry, micro in list(self._pending.items()):
+            total = await self._add_shared(self._kv, entry, micro)
+            self.mirror.entries[entry] = total  # ours at once, before the watch brings it back
+            left = self._pending[entry] - micro  # what was added while we wrote
+            if left:
+                self._pending[entry] = left
+            else:
+                del self._pending[entry]
+
+    async def _add_shared(self, kv: KeyValue, entry: str, micro: int) -> int:
+        while True:
+            try:
+                current = await kv.get(entry)
+                total = int(current.value or b"0") + micro
+                await kv.update(entry, str(total).encode(), last=current.revision)
+                return total
+            except KeyNotFoundError:
+                try:
+                    await kv.create(entry, str(micro).encode())
+                    return micro
+                except KeyWrongLastSequenceError:
+                    continue  # another edge created it first
+            except KeyWrongLastSequenceError:
+                continue  # another edge added first: read again
+
+    async def _flush_forever(self, client: Client) -> None:
+        while True:
+            try:
+                if self._kv is None:
+                    self._kv = await self._open(client)
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS away: the tally waits here and goes later
+                log.warning("cannot record spend yet: %s", exc)
+            await asyncio.sleep(FLUSH_INTERVAL_S)

@@ -1,0 +1,202 @@
+"""Limits, budgets and access through the official SDKs, on two edges sharing one NATS."""
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from ingate_nats import NatsServer
+from tests.conftest import Edge, start_edge
+
+_HELLO: Any = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture(scope="module")
+def second_edge(
+    nats_server: NatsServer, mock_url: str, logs_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Edge]:
+    running = start_edge(
+        nats_server.url, mock_url, logs_dir, name="edge-2", data_dir=tmp_path_factory.mktemp("edge-2")
+    )
+    try:
+        yield running
+    finally:
+        running.service.stop()
+
+
+def _openai(edge: Edge, key: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=edge.url, api_key=key, max_retries=0, timeout=20)
+
+
+def _chat(client: openai.OpenAI, model: str = "gpt-4o", **extra: object) -> object:
+    return client.chat.completions.create(model=model, messages=_HELLO, max_tokens=20, **extra)  # type: ignore[call-overload]
+
+
+def _eventually(check: Callable[[], bool], within_s: float) -> float:
+    """Seconds until `check` held; fails if it did not within `within_s`."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < within_s, "not in force in time"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def test_fourth_request_of_a_3_rpm_key_is_rate_limited(edge: Edge) -> None:
+    client = _openai(edge, edge.new_key("--rpm", "3"))
+    remaining = []
+    for _ in range(3):
+        raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=_HELLO)
+        assert raw.headers["x-ratelimit-limit-requests"] == "3"
+        remaining.append(int(raw.headers["x-ratelimit-remaining-requests"]))
+        assert raw.headers["x-ratelimit-reset-requests"].endswith("s")
+    assert remaining == [2, 1, 0]
+    with pytest.raises(openai.RateLimitError) as raised:
+        _chat(client)
+    response = raised.value.response
+    assert 1 <= int(response.headers["retry-after"]) <= 20
+    assert response.headers["x-ratelimit-remaining-requests"] == "0"
+    assert response.headers["x-ingate-request-id"].startswith("req_")
+    assert raised.value.code == "rate_limit_exceeded"
+
+
+def test_anthropic_sdk_raises_its_rate_limit_error(edge: Edge) -> None:
+    client = anthropic.Anthropic(base_url=edge.url, api_key=edge.new_key("--rpm", "1"), max_retries=0)
+    client.messages.create(model="claude-sonnet-4-20250514", max_tokens=20, messages=_HELLO)
+    with pytest.raises(anthropic.RateLimitError) as raised:
+        client.messages.create(model="claude-sonnet-4-20250514", max_tokens=20, messages=_HELLO)
+    assert raised.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
+    assert int(raised.value.response.headers["retry-after"]) >= 1
+
+
+def test_keys_without_limits_send_no_limit_headers(edge: Edge, ingate_key: str) -> None:
+    raw = _openai(edge, ingate_key).chat.completions.with_raw_response.create(model="gpt-4o", messages=_HELLO)
+    assert "x-ratelimit-limit-requests" not in raw.headers
+
+
+def test_per_user_limits_isolate_users_under_one_key(edge: Edge) -> None:
+    client = _openai(edge, edge.new_key("--per-user-rpm", "2"))
+    for _ in range(2):
+        _chat(client, extra_headers={"X-Ingate-User-Id": "alice"})
+    with pytest.raises(openai.RateLimitError):
+        _chat(client, extra_headers={"X-Ingate-User-Id": "alice"})
+    _chat(client, extra_headers={"X-Ingate-User-Id": "bob"})  # bob has a bucket of his own
+
+
+def test_two_edges_share_one_limit(edge: Edge, second_edge: Edge) -> None:
+    key = edge.new_key("--rpm", "12")
+    clients = [_openai(edge, key), _openai(second_edge, key)]
+
+    def attempt(i: int) -> bool:
+        try:
+            _chat(clients[i % 2])
+        except openai.RateLimitError:
+            return False
+        return True
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        admitted = sum(pool.map(attempt, range(48)))
+    elapsed = time.monotonic() - started
+    # One bucket of 12 for both edges, plus what refills meanwhile (12/min): the stated overshoot.
+    assert 12 <= admitted <= 12 + int(elapsed * 12 / 60) + 1
+
+
+def test_token_limit_holds_for_streams(edge: Edge) -> None:
+    client = _openai(edge, edge.new_key("--tpm", "2000"))
+    # No max_tokens: about 1,050 tokens are reserved, and the stream then uses ~3,000.
+    stream = client.chat.completions.create(
+        model="gpt-4o", messages=_HELLO, stream=True, extra_headers={"X-Mock-Reply-Tokens": "3000"}
+    )
+    chunks = sum(1 for _ in stream)
+    assert chunks > 100
+    # Settled with the stream's real usage: the key is in debt, even for a small request.
+    with pytest.raises(openai.RateLimitError) as raised:
+        _chat(client, stream=True)
+    assert raised.value.response.headers["x-ratelimit-limit-tokens"] == "2000"
+
+
+def test_budget_exhaustion_on_both_edges_and_after_a_restart(
+    edge: Edge, nats_server: NatsServer, mock_url: str, logs_dir: Path, tmp_path: Path
+) -> None:
+    key = edge.new_key("--budget-usd", "0.00001")  # less than one gpt-4o request costs
+    _chat(_openai(edge, key))
+    with pytest.raises(openai.RateLimitError) as raised:
+        _chat(_openai(edge, key))
+    assert raised.value.code == "insufficient_quota"
+    third = start_edge(nats_server.url, mock_url, logs_dir, name="edge-3", data_dir=tmp_path)
+    try:  # a fresh edge learns the spend from NATS, not from its own memory
+
+        def refused() -> bool:
+            try:
+                _chat(_openai(third, key))
+            except openai.RateLimitError as exc:
+                return exc.code == "insufficient_quota"
+            return False
+
+        _eventually(refused, within_s=1.0)
+    finally:
+        third.service.stop()
+
+
+def test_revoke_and_limit_change_reach_both_edges_within_a_second(edge: Edge, second_edge: Edge) -> None:
+    key = edge.new_key("--rpm", "1")
+    _chat(_openai(edge, key))
+    for each in (edge, second_edge):
+        with pytest.raises(openai.RateLimitError):
+            _chat(_openai(each, key))
+    code, _, err = edge.cli("keys", "update", key, "--rpm", "1000")
+    assert code == 0, err
+
+    def admitted_on(target: Edge) -> Callable[[], bool]:
+        def check() -> bool:
+            try:
+                _chat(_openai(target, key))
+            except openai.RateLimitError:
+                return False
+            return True
+
+        return check
+
+    assert _eventually(admitted_on(second_edge), within_s=1.0) < 1.0
+    assert _eventually(admitted_on(edge), within_s=1.0) < 1.0
+    code, _, err = edge.cli("keys", "revoke", key)
+    assert code == 0, err
+
+    def revoked_on(target: Edge) -> Callable[[], bool]:
+        def check() -> bool:
+            try:
+                _chat(_openai(target, key))
+            except openai.AuthenticationError:
+                return True
+            return False
+
+        return check
+
+    _eventually(revoked_on(edge), within_s=1.0)
+    _eventually(revoked_on(second_edge), within_s=1.0)
+
+
+def test_providers_and_models_outside_the_allow_lists_are_forbidden(edge: Edge) -> None:
+    key = edge.new_key("--providers", "openai", "--models", "gpt-4o-mini*")
+    client = _openai(edge, key)
+    _chat(client, model="gpt-4o-mini")
+    with pytest.raises(openai.PermissionDeniedError) as raised:
+        _chat(client)  # gpt-4o: not in the list
+    assert "gpt-4o" in raised.value.message
+    claude = anthropic.Anthropic(base_url=edge.url, api_key=key, max_retries=0)
+    with pytest.raises(anthropic.PermissionDeniedError):
+        claude.messages.create(model="claude-sonnet-4-20250514", max_tokens=20, messages=_HELLO)
+
+
+def test_an_expired_key_is_refused(edge: Edge) -> None:
+    key = edge.new_key("--expires", "2s")
+    _chat(_openai(edge, key))
+    time.sleep(2.1)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        _chat(_openai(edge, key))
+    assert "expired" in raised.value.message

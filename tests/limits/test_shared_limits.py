@@ -1,0 +1,117 @@
+"""Two limiters sharing one NATS (two edges, in miniature): one limit, not two."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+
+from ingate_contracts import KeyRecord
+from ingate_edge.limits import Limiter, Refused, SharedBuckets
+from ingate_nats import connect
+from ingate_nats.buckets import limits_bucket
+from ingate_nats.server import NatsServer
+from tests.support.processes import free_port
+
+
+@pytest.fixture
+async def clients(tmp_path: Path) -> AsyncIterator[tuple[Client, Client]]:
+    server = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
+    server.start()
+    first = await connect(server.url, "limits-a")
+    second = await connect(server.url, "limits-b")
+    yield first, second
+    await first.close()
+    await second.close()
+    server.stop()
+
+
+async def _limiters(clients: tuple[Client, Client]) -> list[Limiter]:
+    limiters = []
+    for client in clients:
+        limiter = Limiter()
+        limiter.attach(SharedBuckets(await limits_bucket(client)))
+        limiters.append(limiter)
+    return limiters
+
+
+def _key(**limits: int) -> KeyRecord:
+    return KeyRecord(key_id="key_0123456789ab", created_at="2026-01-01T00:00:00+00:00", **limits)  # type: ignore[arg-type]
+
+
+async def _admitted(limiter: Limiter, key: KeyRecord, user: str = "", tokens: int = 0) -> bool:
+    try:
+        await limiter.admit(key, user, tokens)
+    except Refused:
+        return False
+    return True
+
+
+async def test_two_replicas_hold_one_request_limit(clients: tuple[Client, Client]) -> None:
+    a, b = await _limiters(clients)
+    key = _key(rpm=40)
+    outcomes = await asyncio.gather(*[_admitted(a if i % 2 else b, key) for i in range(200)])
+    # 40 per minute is a burst of 40; the test takes well under a second, in which < 1 refills.
+    assert sum(outcomes) == 40
+
+
+async def test_capacity_left_in_a_lease_goes_back(clients: tuple[Client, Client]) -> None:
+    a, b = await _limiters(clients)
+    key = _key(rpm=400)  # slices of 20
+    assert await _admitted(a, key)  # a leases 21, uses 1
+    admitted_b = sum(await asyncio.gather(*[_admitted(b, key) for _ in range(400)]))
+    assert 379 <= admitted_b <= 381  # a's unused 20 are held for now
+    await asyncio.sleep(1.1)  # the lease expires: a's next admission returns what it holds
+    assert await _admitted(a, key)
+    await asyncio.sleep(0.2)
+    assert sum(await asyncio.gather(*[_admitted(b, key) for _ in range(40)])) >= 19
+
+
+async def test_per_user_limits_isolate_users(clients: tuple[Client, Client]) -> None:
+    a, b = await _limiters(clients)
+    key = _key(per_user_rpm=2)
+    assert [await _admitted(x, key, "alice") for x in (a, b, a)] == [True, True, False]
+    assert [await _admitted(x, key, "bob") for x in (b, a)] == [True, True]
+
+
+async def test_refusal_says_when_to_retry(clients: tuple[Client, Client]) -> None:
+    a, _ = await _limiters(clients)
+    key = _key(rpm=3)
+    for _ in range(3):
+        await a.admit(key, "", 0)
+    with pytest.raises(Refused) as refused:
+        await a.admit(key, "", 0)
+    headers = dict(refused.value.headers)
+    assert headers[b"x-ratelimit-limit-requests"] == b"3"
+    assert headers[b"x-ratelimit-remaining-requests"] == b"0"
+    assert 19 <= int(headers[b"retry-after"]) <= 20
+
+
+async def test_tokens_reserved_then_settled_and_debts_wait(clients: tuple[Client, Client]) -> None:
+    a, b = await _limiters(clients)
+    key = _key(tpm=1000)
+    admission = await a.admit(key, "", 600)
+    assert not await _admitted(b, key, tokens=600)  # 400 left across both replicas
+    a.settle(admission, 100)  # used far less than reserved: 500 back (on a's side)
+    assert await _admitted(a, key, tokens=600)
+    # A stream that used more than it reserved leaves a debt every replica sees.
+    greedy = await b.admit(key, "", 200)
+    b.settle(greedy, 2000)
+    await asyncio.sleep(0.2)
+    # What each replica still holds in its lease (a slice of 50) is all there is.
+    assert not await _admitted(a, key, tokens=60)
+    assert not await _admitted(b, key, tokens=60)
+
+
+async def test_limit_change_takes_effect(clients: tuple[Client, Client]) -> None:
+    a, _ = await _limiters(clients)
+    assert await _admitted(a, _key(rpm=1))
+    assert not await _admitted(a, _key(rpm=1))
+    assert await _admitted(a, _key(rpm=100))  # raised: the new limit, the same bucket
+
+
+async def test_without_nats_each_edge_still_limits_on_its_own() -> None:
+    alone = Limiter()  # never attached: NATS unreachable since start
+    key = _key(rpm=2)
+    assert [await _admitted(alone, key) for _ in range(3)] == [True, True, False]
