@@ -8,9 +8,11 @@ from ingate_config.model import (
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
+    LogFormat,
     ProviderConfig,
     ProviderFormat,
     Settings,
+    TelemetryConfig,
 )
 
 __all__ = [
@@ -20,9 +22,11 @@ __all__ = [
     "ConfigError",
     "EdgeConfig",
     "EventsConfig",
+    "LogFormat",
     "ProviderConfig",
     "ProviderFormat",
     "Settings",
+    "TelemetryConfig",
     "env_name",
     "load_settings",
 ]

@@ -18,19 +18,21 @@ import yaml
 from ingate_config.builtins import BUILTIN_PROVIDERS
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
+    LOG_LEVELS,
     PROVIDER_FORMATS,
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
     ProviderConfig,
     Settings,
+    TelemetryConfig,
 )
 
 _T = TypeVar("_T")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
 _RESERVED_NAMES: Final = frozenset(
-    {"edge", "events", "analytics", "nats", "data", "config", "mock", "clickhouse", "log"}
+    {"edge", "events", "analytics", "telemetry", "nats", "data", "config", "mock", "clickhouse", "log"}
 )
 
 _TOP_LEVEL_ENV: Final = {
@@ -42,7 +44,10 @@ _SECTIONS: Final[dict[str, Any]] = {
     "edge": EdgeConfig,
     "events": EventsConfig,
     "analytics": AnalyticsConfig,
+    "telemetry": TelemetryConfig,
 }
+# Older spellings still honoured; the INGATE_<SECTION>_<FIELD> variable wins over them.
+_ENV_ALIASES: Final = {"INGATE_TELEMETRY_LOG_LEVEL": "INGATE_LOG_LEVEL"}
 _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
     "format": str,
     "base_url": str,
@@ -118,6 +123,8 @@ def _section(name: str, struct: Any, section: Any, env: Mapping[str, str]) -> di
     for field in msgspec.structs.fields(struct):
         field_type = field.type
         var = f"INGATE_{name.upper()}_{field.name.upper()}"
+        if not env.get(var) and env.get(_ENV_ALIASES.get(var, "")):
+            var = _ENV_ALIASES[var]
         if env.get(var):
             result[field.name] = _typed_env(var, env[var], field_type)
     return result
@@ -169,10 +176,15 @@ def _provider_entries(section: Any) -> list[Any]:
     return section
 
 
+_SECTION_PREFIXES: Final = tuple(f"INGATE_{section.upper()}_" for section in _SECTIONS)
+
+
 def _providers_named_in_env(env: Mapping[str, str]) -> list[str]:
     """Aliases defined only by variables, e.g. INGATE_GROQ_FORMAT + INGATE_GROQ_BASE_URL."""
     names = []
     for var in env:
+        if var.startswith(_SECTION_PREFIXES):
+            continue  # e.g. INGATE_TELEMETRY_LOG_FORMAT is a setting, not a provider's format
         if var.startswith("INGATE_") and var.endswith("_FORMAT") and env[var]:
             names.append(var[len("INGATE_") : -len("_FORMAT")].lower().replace("_", "-"))
     return names
@@ -236,6 +248,12 @@ def _check(settings: Settings) -> None:
         for field, value in values.items():
             if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
                 raise ConfigError(f"{section}.{field}", "must be positive")
+    telemetry = settings.telemetry
+    if not 0 <= telemetry.metrics_port <= 65535:
+        port = telemetry.metrics_port
+        raise ConfigError("telemetry.metrics_port", f"must be between 0 and 65535, got {port}")
+    if telemetry.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError("telemetry.log_level", f"must be one of {', '.join(LOG_LEVELS)}")
     _check_url("nats_url", settings.nats_url, ("nats", "tls", "ws", "wss"))
     if settings.clickhouse_url:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))

@@ -66,6 +66,20 @@ class AnalyticsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_
     migrations_dir: str = ""  # default: the migrations shipped with Ingate
 
 
+LogFormat = Literal["json", "text"]
+LOG_LEVELS: Final[tuple[str, ...]] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class TelemetryConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Metrics listener and logs. Traces follow the standard OTEL_* variables instead."""
+
+    # The translator's and analytics' listener for /healthz, /readyz and /metrics; 0 = none.
+    # The edge serves the three on its own port.
+    metrics_port: int = 0
+    log_format: LogFormat = "json"  # one JSON object per line; "text" for people
+    log_level: str = "INFO"
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     nats_url: str = "nats://127.0.0.1:4222"
     data_dir: str = "./var"
@@ -73,6 +87,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     edge: EdgeConfig = msgspec.field(default_factory=EdgeConfig)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
+    telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
     # Overrides of the shipped price table, USD per million tokens, by model name or prefix.
     prices: dict[str, ModelPrice] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)

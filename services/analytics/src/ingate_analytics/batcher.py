@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +37,14 @@ class Delivery(Protocol):
     async def ack(self) -> None: ...
 
     async def in_progress(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records with their messages, and the request ids among them that may be stored already."""
+
+    items: list[tuple[Delivery, RequestRecord]]
+    suspects: set[str]
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,8 @@ class Batcher:
         # Request ids that may already be stored (see `add`); only these are looked up.
         self._suspects: set[str] = set()
         self._opened_at = 0.0
+        # Told each batch's messages once they are stored and acknowledged (metrics, traces).
+        self.on_stored: Callable[[Sequence[Delivery]], None] | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -102,8 +112,17 @@ class Batcher:
 
     async def flush(self) -> int:
         """Write the open batch and acknowledge it; return how many rows were inserted."""
-        items, self._items = self._items, []
-        suspects, self._suspects = self._suspects, set()
+        return await self.write(self.take())
+
+    def take(self) -> Batch:
+        """Close the open batch and hand it over for `write`; `add` starts a new one."""
+        batch = Batch(self._items, self._suspects)
+        self._items, self._suspects = [], set()
+        return batch
+
+    async def write(self, batch: Batch) -> int:
+        """Write a batch taken from this batcher and acknowledge it; return how many rows were inserted."""
+        items, suspects = batch.items, batch.suspects
         if not items:
             return 0
         unique = list({record.request_id: record for _, record in reversed(items)}.values())
@@ -114,6 +133,8 @@ class Batcher:
         self.stats.duplicates += len(items) - inserted
         self.stats.batches += 1
         await _ack_all(deliveries)
+        if self.on_stored is not None:
+            self.on_stored(deliveries)
         return inserted
 
     async def _write_until_done(self, records: Sequence[RequestRecord], suspects: set[str]) -> int:

@@ -14,19 +14,21 @@ from ingate_analytics.batcher import Batcher
 from ingate_analytics.consumer import ACK_WAIT_S, EventConsumer
 from ingate_analytics.database import embedded_path, open_database
 from ingate_analytics.migrations import apply_migrations
-from ingate_analytics.sink import ClickHouseSink
+from ingate_analytics.sink import ClickHouseSink, Sink
+from ingate_analytics.telemetry import AnalyticsTelemetry
 from ingate_analytics.usage import UsageResponder
 from ingate_config import Settings
 from ingate_contracts.subjects import EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import Stats
 from ingate_nats import connect, ensure_event_streams
+from ingate_telemetry import tracing_from_env
 
 log = logging.getLogger("ingate.analytics")
 
 SERVICE_NAME = "ingate-analytics"
 
 
-def build_batcher(settings: Settings, sink: ClickHouseSink, stats: Stats, ack_wait_s: float) -> Batcher:
+def build_batcher(settings: Settings, sink: Sink, stats: Stats, ack_wait_s: float) -> Batcher:
     delay_s = settings.analytics.flush_interval_ms / 1000
     if delay_s > ack_wait_s / 2:
         # A batch must be written well before JetStream would hand its first message out again.
@@ -48,23 +50,29 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    tracing = tracing_from_env(SERVICE_NAME)
     client = await connect(settings.nats_url, SERVICE_NAME)
     js = client.jetstream()
+    stats = Stats()
+    telemetry = AnalyticsTelemetry(stats, js, tracing)
+    await telemetry.start(settings.telemetry.metrics_port, lambda: client.is_connected)
     await ensure_event_streams(js, settings.events)
     try:
         sink = await open_sink(settings)
     except BaseException:
+        await telemetry.stop()
         await client.close()
         raise
-    stats = Stats()
     consumer = EventConsumer(
         js,
-        build_batcher(settings, sink, stats, ACK_WAIT_S),
+        build_batcher(settings, telemetry.metered(sink), stats, ACK_WAIT_S),
         duplicate_window_s=settings.events.duplicate_window_s,
     )
+    consumer.batcher.on_stored = telemetry.stored
     usage = UsageResponder(client, sink, stats)
     try:
         await consumer.start()
+        telemetry.consuming = True
         await usage.start()
         log.warning(
             "ingate analytics consuming %s (%s) on %s into %s; usage on %s",
@@ -76,6 +84,7 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         log.info("analytics stopped: %s", stats)
         await sink.close()
         await client.drain()
+        await telemetry.stop()
 
 
 def serve(settings: Settings) -> None:

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from ingate_cli import keys, services, stack, usage
+from ingate_cli import keys, migrate, services, stack, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_parser(commands)
     keys.add_parser(commands)
     usage.add_parser(commands)
+    migrate.add_parser(commands)
     services.add_parsers(commands)
     return parser
 
@@ -28,14 +29,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(services.run_mock_provider(rest))
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    configure_logging()
     settings = _settings(args.config)
+    configure_logging(args.command, settings)
     if args.command == "run":
         sys.exit(stack.run(args, settings))
     if args.command == "keys":
         sys.exit(keys.run(args, settings))
     if args.command == "usage":
         sys.exit(usage.run(args, settings))
+    if args.command == "migrate":
+        sys.exit(migrate.run(args, settings))
     sys.exit(services.run_service(args.command, settings))
 
 

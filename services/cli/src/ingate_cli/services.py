@@ -6,10 +6,11 @@ service is run, so `ingate keys` and `ingate usage` start in a fraction of the t
 
 import argparse
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-from ingate_config import Settings
+from ingate_config import ConfigError, Settings
 
 # sub-command → (module, entry point taking Settings)
 SERVICES: Final = {
@@ -36,7 +37,11 @@ def _entry(module: str, name: str) -> Callable[..., Any]:
 
 def run_service(command: str, settings: Settings) -> int:
     module, name, _ = SERVICES[command]
-    _entry(module, name)(settings)
+    try:
+        _entry(module, name)(settings)
+    except ConfigError as exc:  # e.g. an OTEL_* variable the service cannot honour
+        print(f"ingate: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

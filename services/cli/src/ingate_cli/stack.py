@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
+from ingate_cli.logs import LOG_FORMAT_VAR
 from ingate_config import BUILTIN_PROVIDERS, Settings, env_name
 from ingate_nats import KeyStore, NatsServer, connect, host_port, nats_listening
 
@@ -63,6 +64,7 @@ class Stack:
             log.info("starting nats-server on %s (JetStream data in %s)", self.nats.url, self.nats.store_dir)
             self.nats.start()
         env = dict(os.environ, INGATE_NATS_URL=self.nats.url)
+        env.setdefault(LOG_FORMAT_VAR, "text")  # the services' lines read like the supervisor's
         if self.use_mock:
             env.update(self._start_mock())
         edge = self.settings.edge

@@ -1,7 +1,7 @@
 """The edge application: Litestar for operations and lifecycle, the proxy for provider paths.
 
 Provider paths go straight to the raw ASGI proxy; everything else (health,
-readiness, start-up and shutdown) is an ordinary Litestar app.
+readiness, Prometheus metrics, start-up and shutdown) is an ordinary Litestar app.
 """
 
 from collections.abc import AsyncGenerator
@@ -13,8 +13,9 @@ from litestar import Litestar, Response, get
 from ingate_config import Settings
 from ingate_edge.proxy import Proxy
 from ingate_edge.runtime import EdgeRuntime
+from ingate_telemetry import exposition
 
-_OPERATIONS_PATHS = frozenset({"/healthz", "/readyz"})
+_OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def _operations_app(runtime: EdgeRuntime) -> Litestar:
@@ -34,6 +35,11 @@ def _operations_app(runtime: EdgeRuntime) -> Litestar:
         }
         return Response(body, status_code=200 if runtime.ready else 503)
 
+    @get("/metrics", sync_to_thread=False)
+    def metrics() -> Response[bytes]:
+        body, content_type = exposition(runtime.metrics.registry)
+        return Response(body, media_type=content_type)
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         await runtime.start()
@@ -42,7 +48,13 @@ def _operations_app(runtime: EdgeRuntime) -> Litestar:
         finally:
             await runtime.stop()
 
-    return Litestar(route_handlers=[healthz, readyz], lifespan=[lifespan], openapi_config=None)
+    # logging_config=None: Litestar would otherwise replace the process's log handler with its own.
+    return Litestar(
+        route_handlers=[healthz, readyz, metrics],
+        lifespan=[lifespan],
+        openapi_config=None,
+        logging_config=None,
+    )
 
 
 class EdgeApp:

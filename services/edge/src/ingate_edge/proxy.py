@@ -12,20 +12,25 @@ from typing import Any
 
 import aiohttp
 
-from ingate_contracts import RequestRecord
+from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
 from ingate_edge.auth import authenticate, extract_key
 from ingate_edge.detect import caller_dialect, native_suffix, select_upstream
 from ingate_edge.errors import GatewayError, error_body
 from ingate_edge.headers import InboundHeaders, is_true, response_headers, split_headers
+from ingate_edge.limits import Admission, Refused, check_expiry, check_model, check_provider
+from ingate_edge.limits.estimate import reserve_tokens
+from ingate_edge.limits.limiter import REQUESTS
 from ingate_edge.metering import ask_for_stream_usage, settle, stream_tap
-from ingate_edge.probe import probe_body
+from ingate_edge.probe import RequestProbe, probe_body
 from ingate_edge.routes import KNOWN_PATHS, Dialect, Route, find_route, guess_dialect
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.streaming import ClientDisconnected, StreamTransform, UpstreamBrokeOff, pump_stream
+from ingate_edge.telemetry import end_request_span
 from ingate_edge.translated import Translation, plan_translation
 from ingate_edge.upstream import Upstream
 from ingate_edge.usage import Usage, read_usage
+from ingate_telemetry import REQUEST_ID, checked_traceparent
 
 log = logging.getLogger("ingate.edge.proxy")
 
@@ -38,6 +43,8 @@ _MAX_ATTRIBUTION_CHARS = 256
 _STREAM_TYPES = (b"text/event-stream", b"application/x-ndjson")
 _ID_FIELD_ENDPOINTS = frozenset({"chat.completions", "embeddings", "responses"})
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+# The SDKs retry a 429 unless told not to; a spent budget does not come back in seconds.
+_NO_RETRY = ((b"x-should-retry", b"false"),)
 
 
 def new_request_id() -> str:
@@ -48,7 +55,17 @@ def new_request_id() -> str:
 class Exchange:
     """Per-request state the error path needs: the dialect to answer in, and the record."""
 
-    __slots__ = ("dialect", "record", "request_id_bytes", "started", "strip_usage_chunk", "t0", "usage")
+    __slots__ = (
+        "admission",
+        "dialect",
+        "record",
+        "request_id_bytes",
+        "started",
+        "strip_usage_chunk",
+        "t0",
+        "traceparent",
+        "usage",
+    )
 
     def __init__(self, record: RequestRecord, dialect: Dialect) -> None:
         self.record = record
@@ -56,8 +73,10 @@ class Exchange:
         self.request_id_bytes = record.request_id.encode()
         self.started = False  # response headers sent: errors can no longer be reported
         self.usage = Usage()
+        self.admission: Admission | None = None  # what the key's limits lent this request
         self.strip_usage_chunk = False  # the edge asked for a usage chunk the caller did not
         self.t0 = time.perf_counter()
+        self.traceparent: str | None = None  # handed on to the translator and with the record
 
 
 class Proxy:
@@ -66,6 +85,8 @@ class Proxy:
         edge = runtime.settings.edge
         self.max_body = edge.max_body_bytes
         self.max_headers = edge.max_header_bytes
+        self.tracer = runtime.tracer  # None when tracing is off: then no span objects at all
+        self.metrics = runtime.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -73,6 +94,10 @@ class Proxy:
             ts=time.time(), request_id=new_request_id(), method=scope["method"], endpoint=path
         )
         exchange = Exchange(record, guess_dialect(path))
+        REQUEST_ID.set(record.request_id)
+        span = None
+        if self.tracer is not None:
+            span, exchange.traceparent = self.tracer.start(scope["headers"])
         try:
             await self._serve(exchange, scope, receive, send)
         except GatewayError as err:
@@ -97,7 +122,15 @@ class Proxy:
         finally:
             record.latency_ms = (time.perf_counter() - exchange.t0) * 1000.0
             settle(record, exchange.usage, self.runtime.prices)
-            self.runtime.publisher.emit(record)
+            if exchange.admission is not None:
+                used = exchange.usage.input_tokens + exchange.usage.output_tokens
+                self.runtime.limiter.settle(exchange.admission, used)
+            if record.cost_usd:
+                self.runtime.spend.add(record.key_id, record.cost_usd, record.ts)
+            if span is not None:
+                end_request_span(span, record)
+            self.metrics.observe(record)
+            self.runtime.publisher.emit(record, exchange.traceparent)
 
     async def _serve(self, exchange: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         record = exchange.record
@@ -115,12 +148,14 @@ class Proxy:
         self._check_request_line(route, scope["method"], inbound)
         key = authenticate(self.runtime.keys, extract_key(inbound.authorization, inbound.x_api_key))
         record.key_id = key.key_id
+        check_expiry(key, record.ts)
         record.user_id = _attribution("X-Ingate-User-Id", inbound.user_id) or key.user_id
         record.session_id = _attribution("X-Ingate-Session-Id", inbound.session_id)
         upstream = select_upstream(
             route, inbound.provider, self.runtime.upstreams, inbound.anthropic_version is not None
         )
         record.provider = upstream.name
+        check_provider(key, upstream.name)
         dialect = exchange.dialect = caller_dialect(route, upstream)
         translation = None
         if not upstream.accepts(dialect):
@@ -130,10 +165,14 @@ class Proxy:
                 upstream,
                 is_true(inbound.translate),
                 self.runtime.translator,
-                inbound.traceparent,
+                exchange.traceparent or inbound.traceparent,
             )
+            exchange.traceparent = translation.traceparent
+        elif exchange.traceparent is None and inbound.traceparent is not None:
+            exchange.traceparent = checked_traceparent(inbound.traceparent.decode("latin-1"))
         body = await self._read_body(scope["method"], inbound, receive)
         record.request_bytes = len(body)
+        probe = None
         if scope["method"] == "POST":
             probe = probe_body(body, inbound.content_type)
             record.model = probe.model or ""
@@ -144,6 +183,9 @@ class Proxy:
                     errors.PERMISSION,
                     f"Model {record.model[:100]!r} is not allowed on provider {upstream.name!r}.",
                 )
+            check_model(key, probe.model)
+        if key.limited:
+            exchange.admission = await self._admit(key, record, route, body, probe)
         if translation is None:
             if record.stream and route.endpoint == "chat.completions":
                 body, exchange.strip_usage_chunk = ask_for_stream_usage(body)
@@ -157,6 +199,29 @@ class Proxy:
         await self._forward(
             exchange, upstream, url, scope["method"], inbound, body, route, send, receive, translation
         )
+
+    async def _admit(
+        self, key: KeyRecord, record: RequestRecord, route: Route, body: bytes, probe: RequestProbe | None
+    ) -> Admission:
+        if key.budget_usd is not None:
+            spend = self.runtime.spend
+            if not spend.loaded:
+                raise GatewayError(errors.UNAVAILABLE, "Ingate is starting: spend is not loaded yet.")
+            spent = spend.spent_usd(key.key_id, record.ts)
+            if spent >= key.budget_usd:
+                raise GatewayError(
+                    errors.BUDGET_EXHAUSTED,
+                    f"This Ingate API key has used its monthly budget of ${key.budget_usd:.2f} "
+                    f"(spent ${spent:.2f}).",
+                    headers=_NO_RETRY,
+                )
+        limits_tokens = key.tpm is not None or key.per_user_tpm is not None
+        tokens = reserve_tokens(route.endpoint, len(body), probe) if limits_tokens else 0
+        try:
+            return await self.runtime.limiter.admit(key, record.user_id, tokens)
+        except Refused as refused:
+            kind = errors.RATE_LIMITED_REQUESTS if refused.kind == REQUESTS else errors.RATE_LIMITED_TOKENS
+            raise GatewayError(kind, refused.message, headers=tuple(refused.headers)) from None
 
     def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders) -> None:
         if method not in route.methods:
@@ -236,6 +301,8 @@ class Proxy:
         if response.status >= 400:
             record.error_type = f"upstream_{response.status}"
         out_headers = response_headers(response.raw_headers, exchange.request_id_bytes)
+        if exchange.admission is not None:
+            out_headers.extend(exchange.admission.headers)
         content_type = response.headers.get("content-type", "").encode("latin-1").lower()
         status = response.status
         try:

@@ -119,10 +119,10 @@ class RecordPublisher:
                 await asyncio.sleep(0.25)
                 self._wake.set()
                 continue
-            if 0 < len(self.spool) < _ATOMIC_MIN:
-                # Let a few more records join, so that under load they go as one batch.
-                await asyncio.sleep(_LINGER_S)
             while True:
+                if 0 < len(self.spool) < _ATOMIC_MIN:
+                    # Let a few more records join, so that under load they go as one batch.
+                    await asyncio.sleep(_LINGER_S)
                 items, offset = self.spool.take(_BATCH)
                 if not items:
                     break

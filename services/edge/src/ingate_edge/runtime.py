@@ -3,17 +3,22 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from nats.aio.client import Client
 
 from ingate_config import Settings
+from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
 from ingate_edge.publish import RecordPublisher
 from ingate_edge.spool import Spool
+from ingate_edge.telemetry import EdgeMetrics, RequestTracer
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstreams
 from ingate_nats import KeyCache, connect, ensure_event_streams
+from ingate_nats.buckets import limits_bucket
 from ingate_pricing import PriceTable
+from ingate_telemetry import tracing_from_env
 
 log = logging.getLogger("ingate.edge")
 
@@ -21,7 +26,7 @@ log = logging.getLogger("ingate.edge")
 class EdgeRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.keys = KeyCache()
+        self.keys = KeyCache(settings.events.stream_replicas)
         self.upstreams = Upstreams(settings.providers)
         events = settings.events
         spool_dir = Path(events.spool_dir or Path(settings.data_dir) / "spool")
@@ -31,9 +36,17 @@ class EdgeRuntime:
             events.spool_file_max_bytes,
         )
         self.publisher = RecordPublisher(spool, enabled=events.publish)
+        self.tracing = tracing_from_env("ingate-edge")
+        self.tracer = None if self.tracing is None else RequestTracer(self.tracing.tracer("ingate.edge"))
+        self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
         self.prices = PriceTable.shipped(settings.prices)
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
+        self.limiter = Limiter()
+        self.spend = SpendBook(settings.events.stream_replicas)
         self.nats: Client | None = None
+        # Records go on a connection of their own: NATS handles a connection's messages in
+        # order, so a batch being committed would otherwise hold up translator calls.
+        self.records_nats: Client | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._stream_setup: asyncio.Task[None] | None = None
 
@@ -53,26 +66,47 @@ class EdgeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         await self.keys.stop()
+        await self.spend.stop()
         await self.publisher.stop()
-        if self.nats is not None:
-            with contextlib.suppress(Exception):
-                await self.nats.drain()
+        for client in (self.records_nats, self.nats):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.drain()
         await self.upstreams.close()
+        if self.tracing is not None:  # send the spans still buffered
+            await asyncio.to_thread(self.tracing.shutdown)
 
-    async def _connect_until_up(self) -> None:
+    async def _connect(self, name: str, on_reconnect: Callable[[], Awaitable[None]] | None = None) -> Client:
         url = self.settings.nats_url
         while True:
             try:
-                client = await connect(url, "ingate-edge", on_reconnect=self._on_reconnect)
-                break
+                return await connect(url, name, on_reconnect=on_reconnect)
             except Exception as exc:
                 log.warning("NATS at %s not reachable yet (%s); retrying", url, exc)
                 await asyncio.sleep(0.5)
-        self.nats = client
+
+    async def _connect_until_up(self) -> None:
+        client = self.nats = await self._connect("ingate-edge", self._on_reconnect)
         await self._ensure_streams()
-        self.publisher.attach(client)
+        if self.settings.events.publish:
+            self.records_nats = await self._connect("ingate-edge-records")
+            self.publisher.attach(self.records_nats)
         self.translator.attach(client)
         self.keys.start(client)
+        self.spend.start(client)
+        await self._attach_limits(client)
+
+    async def _attach_limits(self, client: Client) -> None:
+        # Until the shared bucket opens, each edge limits on its own (see limits/limiter.py).
+        while True:
+            try:
+                bucket = await limits_bucket(client, self.settings.events.stream_replicas)
+            except Exception as exc:
+                log.warning("shared limits unavailable yet: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            self.limiter.attach(SharedBuckets(bucket))
+            return
 
     async def _ensure_streams(self) -> None:
         if self.nats is None or not self.settings.events.publish:
@@ -84,5 +118,6 @@ class EdgeRuntime:
 
     async def _on_reconnect(self) -> None:
         self.keys.resync()
+        self.spend.mirror.resync()
         # Not awaited here: the client calls this from its reconnect path.
         self._stream_setup = asyncio.create_task(self._ensure_streams())

@@ -24,6 +24,7 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing
         server_header=False,
         log_level="warning",
+        log_config=None,  # uvicorn's loggers go through the process's handler (JSON lines by default)
         timeout_graceful_shutdown=10,
         h11_max_incomplete_event_size=settings.edge.max_header_bytes * 2,
     )

@@ -91,7 +91,7 @@ def plan_translation(
     upstream: Upstream,
     translate_requested: bool,
     translator: TranslatorClient,
-    traceparent: bytes | None,
+    traceparent: str | bytes | None,
 ) -> Translation:
     """A Translation for a caller whose format the provider does not speak, or a clear 400."""
     if not translate_requested:
@@ -109,8 +109,11 @@ def plan_translation(
     return Translation(translator, dialect, upstream.format, _traceparent(traceparent))
 
 
-def _traceparent(incoming: bytes | None) -> str:
-    """The caller's W3C traceparent, or a new trace so the translator's work can be correlated."""
+def _traceparent(incoming: str | bytes | None) -> str:
+    """The edge span's context (a str) when tracing; else the caller's W3C traceparent (bytes),
+    or a new trace so the translator's work can be correlated."""
+    if isinstance(incoming, str):
+        return incoming
     if incoming is not None and len(incoming) == 55:
         return incoming.decode("latin-1")
     return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"

@@ -13,10 +13,11 @@ from nats.micro.request import Request
 
 from ingate_contracts import translation as wire
 from ingate_translate import Pair, SseEvent, TranslationError, encode_sse, get_pair
+from ingate_translator.telemetry import CallTelemetry, TranslatorTelemetry
 
 log = logging.getLogger("ingate.translator")
 
-_C = TypeVar("_C")
+_C = TypeVar("_C", wire.RequestCall, wire.ResponseCall, wire.StreamCall)
 Handler = Callable[[Request], Awaitable[None]]
 
 
@@ -63,31 +64,49 @@ def _stream(call: wire.StreamCall) -> bytes:
     return wire.encode(wire.StreamReply(state=state, body=encode_sse(out)))
 
 
-def _endpoint(call_type: type[_C], work: Callable[[_C], bytes]) -> Handler:
+def _endpoint(
+    name: str, call_type: type[_C], work: Callable[[_C], bytes], telemetry: TranslatorTelemetry
+) -> Handler:
     decode = msgspec.msgpack.Decoder(call_type).decode
 
     async def handle(request: Request) -> None:
-        traceparent = (request.headers or {}).get("traceparent", "")
+        headers = request.headers
+        measured = telemetry.start(name, request.subject, headers)
         try:
-            reply = work(decode(request.data))
+            call = decode(request.data)
+            measured.pair(call.client, call.backend)
+            reply = work(call)
         except (TranslationError, UnknownPairError) as exc:
-            await request.respond_error("400", str(exc))
+            await _refuse(request, measured, "400", str(exc))
             return
         except msgspec.DecodeError as exc:
-            await request.respond_error("400", f"malformed translator call: {exc}")
+            await _refuse(request, measured, "400", f"malformed translator call: {exc}")
             return
         except Exception:
+            traceparent = (headers or {}).get("traceparent", "")
             log.exception("translation failed (traceparent=%s)", traceparent)
-            await request.respond_error("500", "translation failed")
+            await _refuse(request, measured, "500", "translation failed")
             return
-        await request.respond(reply)
+        try:
+            await request.respond(reply)
+        finally:
+            measured.done()
 
     return handle
 
 
-ENDPOINTS: dict[str, Handler] = {
-    "request": _endpoint(wire.RequestCall, _request),
-    "response": _endpoint(wire.ResponseCall, _response),
-    "error": _endpoint(wire.ResponseCall, _error),
-    "stream": _endpoint(wire.StreamCall, _stream),
-}
+async def _refuse(request: Request, measured: CallTelemetry, code: str, message: str) -> None:
+    try:
+        await request.respond_error(code, message)
+    finally:
+        measured.done(code)
+
+
+def endpoints(telemetry: TranslatorTelemetry) -> dict[str, Handler]:
+    """The four endpoints by name, each recording its calls in `telemetry`."""
+    return {
+        "request": _endpoint("request", wire.RequestCall, _request, telemetry),
+        "response": _endpoint("response", wire.ResponseCall, _response, telemetry),
+        "error": _endpoint("error", wire.ResponseCall, _error, telemetry),
+        "stream": _endpoint("stream", wire.StreamCall, _stream, telemetry),
+    }

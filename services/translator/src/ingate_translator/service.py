@@ -12,12 +12,17 @@ from nats.micro.service import Service
 from ingate_config import Settings
 from ingate_contracts import translation as wire
 from ingate_nats import connect
-from ingate_translator.handlers import ENDPOINTS
+from ingate_telemetry import new_registry, tracing_from_env
+from ingate_telemetry.ops import OpsServer
+from ingate_translator.handlers import endpoints
+from ingate_translator.telemetry import TranslatorTelemetry
 
 log = logging.getLogger("ingate.translator")
 
 
-async def start_translator(client: Client) -> Service:
+async def start_translator(client: Client, telemetry: TranslatorTelemetry | None = None) -> Service:
+    if telemetry is None:
+        telemetry = TranslatorTelemetry(new_registry(), tracer=None)
     service = await add_service(
         client,
         name=wire.SERVICE_NAME,
@@ -26,14 +31,21 @@ async def start_translator(client: Client) -> Service:
         queue_group=wire.QUEUE_GROUP,
     )
     group = service.add_group(name=wire.SUBJECT_PREFIX)
-    for name, handler in ENDPOINTS.items():
+    for name, handler in endpoints(telemetry).items():
         await group.add_endpoint(name=name, handler=handler)
     return service
 
 
 async def run_translator(settings: Settings) -> None:
+    tracing = tracing_from_env(wire.SERVICE_NAME)
+    telemetry = TranslatorTelemetry(
+        new_registry(), None if tracing is None else tracing.tracer("ingate.translator")
+    )
     client = await connect(settings.nats_url, wire.SERVICE_NAME)
-    service = await start_translator(client)
+    service = await start_translator(client, telemetry)
+    ops = OpsServer(telemetry.registry, lambda: {"nats_connected": client.is_connected})
+    if settings.telemetry.metrics_port:
+        await ops.start(settings.telemetry.metrics_port)
     log.warning("ingate translator serving %s.* on %s", wire.SUBJECT_PREFIX, settings.nats_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -42,6 +54,9 @@ async def run_translator(settings: Settings) -> None:
     await stop.wait()
     await service.stop()
     await client.drain()
+    await ops.stop()
+    if tracing is not None:
+        await asyncio.to_thread(tracing.shutdown)
 
 
 def serve(settings: Settings) -> None:

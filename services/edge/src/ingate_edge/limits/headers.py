@@ -5,6 +5,8 @@ import math
 
 def duration(seconds: float) -> str:
     """OpenAI's reset format: "20ms", "1.5s", "6m0s"."""
+    if seconds <= 0.0:
+        return "0ms"
     if seconds < 1.0:
         return f"{max(0, math.ceil(seconds * 1000))}ms"
     if seconds < 60.0:
@@ -16,10 +18,16 @@ def duration(seconds: float) -> str:
 def limit_headers(kind: bytes, limit: int, remaining: float, reset_s: float) -> list[tuple[bytes, bytes]]:
     """`kind` is b"requests" or b"tokens"."""
     return [
-        (b"x-ratelimit-limit-" + kind, str(limit).encode()),
-        (b"x-ratelimit-remaining-" + kind, str(max(0, math.floor(remaining))).encode()),
-        (b"x-ratelimit-reset-" + kind, duration(reset_s).encode()),
+        (_LIMIT[kind], str(limit).encode()),
+        (_REMAINING[kind], str(max(0, math.floor(remaining))).encode()),
+        (_RESET[kind], duration(reset_s).encode()),
     ]
+
+
+_KINDS = (b"requests", b"tokens")
+_LIMIT = {kind: b"x-ratelimit-limit-" + kind for kind in _KINDS}
+_REMAINING = {kind: b"x-ratelimit-remaining-" + kind for kind in _KINDS}
+_RESET = {kind: b"x-ratelimit-reset-" + kind for kind in _KINDS}
 
 
 def retry_headers(seconds: float) -> list[tuple[bytes, bytes]]:

@@ -2,8 +2,9 @@
 
 Consistency model. Each limit is a token bucket (bucket.py) held in one NATS KV entry.
 An edge does not touch that entry per request: it *leases* a slice of the bucket (a
-twentieth of the limit, at most 1,000; nothing extra for limits under 20) with compare-and-set,
-serves requests from the slice locally, and returns what it did not use after one second.
+twentieth of the limit, at most 1,000 requests' worth; nothing extra for limits under 20)
+with compare-and-set, serves requests from the slice locally, and returns what it did not
+use after one second.
 Capacity is therefore never granted twice, whatever the number of replicas: across all
 edges a limit admits at most what one bucket would — a burst of N, then N per minute.
 The price is the other way round: up to one slice per replica can sit unused in a lease
@@ -29,7 +30,7 @@ from collections.abc import Coroutine
 from typing import Any, Final
 
 from ingate_contracts import KeyRecord
-from ingate_edge.limits.bucket import BucketState, grant, level_at, until_full, wait_for
+from ingate_edge.limits.bucket import WINDOW_S, BucketState, grant, level_at, until_full, wait_for
 from ingate_edge.limits.headers import limit_headers, retry_headers
 from ingate_edge.limits.shared import LimitStoreError, SharedBuckets
 
@@ -37,7 +38,7 @@ log = logging.getLogger("ingate.edge.limits")
 
 LEASE_S: Final = 1.0
 _SLICE_FRACTION: Final = 20
-_MAX_SLICE: Final = 1000
+_MAX_SLICE: Final = 1000  # requests' worth
 _MAX_LEASES: Final = 100_000  # distinct limits held at once (per-user limits make many)
 REQUESTS: Final = b"requests"
 TOKENS: Final = b"tokens"
@@ -69,7 +70,8 @@ class Lease:
         self.fallback: BucketState | None = None  # this edge's own bucket while NATS is away
 
     def remaining(self, now: float) -> float:
-        return self.permits + level_at(BucketState(self.level, self.seen_at, self.limit), self.limit, now)
+        refilled = self.level + max(0.0, now - self.seen_at) * self.limit / WINDOW_S
+        return self.permits + min(float(self.limit), refilled)
 
     def headers(self, kind: bytes, now: float) -> Headers:
         remaining = self.remaining(now)
@@ -116,9 +118,14 @@ class Limiter:
             plan.append((f"{key.key_id}.u{user_scope(user_id)}.tpm", key.per_user_tpm, TOKENS, reserve))
         taken: list[tuple[Lease, float]] = []
         reported: set[bytes] = set()
+        monotonic = time.monotonic()
         for name, limit, kind, need in plan:
             lease = self._lease(name, limit)
-            wait = await self._take(lease, need) if need > 0 else None
+            if lease.permits >= need and lease.expires > monotonic:
+                lease.permits -= need  # served from this edge's lease: no await, no NATS
+                wait = None
+            else:
+                wait = await self._take(lease, need) if need > 0 else None
             if wait is not None:
                 for held, amount in taken:  # all or nothing: give back what the others lent
                     held.permits += amount
@@ -169,7 +176,7 @@ class Limiter:
         short = need - lease.permits
         busy = lease.busy = asyncio.get_running_loop().create_future()
         try:
-            taken, level = await self._take_shared(lease, short, short + _slice(lease.limit))
+            taken, level = await self._take_shared(lease, short, short + _slice(lease.limit, need))
         finally:
             lease.busy = None
             busy.set_result(None)
@@ -221,10 +228,11 @@ class Limiter:
             self._give_back(lease)
 
 
-def _slice(limit: int) -> float:
-    """Capacity taken beyond the need, to serve later requests locally; none for small limits,
-    which are taken one request at a time so that no replica sits on a share of them."""
-    return float(min(_MAX_SLICE, limit // _SLICE_FRACTION))
+def _slice(limit: int, need: float) -> float:
+    """Capacity taken beyond the need, to serve later requests locally: a twentieth of the
+    limit, at most enough for 1,000 requests like this one; none for small limits, which are
+    taken one request at a time so that no replica sits on a share of them."""
+    return float(min(limit // _SLICE_FRACTION, _MAX_SLICE * max(need, 1.0)))
 
 
 def _refusal(kind: bytes, name: str, limit: int, wait: float) -> str:
