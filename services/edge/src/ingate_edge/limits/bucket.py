@@ -32,8 +32,12 @@ def level_at(state: BucketState | None, limit: int, now: float) -> float:
     level = state.level
     if state.limit and state.limit != limit:
         level += limit - state.limit
-    elapsed = max(0.0, now - state.at)
-    return min(float(limit), level + elapsed * limit / WINDOW_S)
+    return refilled(level, state.at, limit, now)
+
+
+def refilled(level: float, at: float, limit: int, now: float) -> float:
+    """A level measured at `at`, refilled until `now`, never above the limit."""
+    return min(float(limit), level + max(0.0, now - at) * limit / WINDOW_S)
 
 
 def grant(level: float, need: float, want: float) -> float:

@@ -30,7 +30,7 @@ from collections.abc import Coroutine
 from typing import Any, Final
 
 from ingate_contracts import KeyRecord
-from ingate_edge.limits.bucket import WINDOW_S, BucketState, grant, level_at, until_full, wait_for
+from ingate_edge.limits.bucket import BucketState, grant, level_at, refilled, until_full, wait_for
 from ingate_edge.limits.headers import limit_headers, retry_headers
 from ingate_edge.limits.shared import LimitStoreError, SharedBuckets
 
@@ -70,8 +70,7 @@ class Lease:
         self.fallback: BucketState | None = None  # this edge's own bucket while NATS is away
 
     def remaining(self, now: float) -> float:
-        refilled = self.level + max(0.0, now - self.seen_at) * self.limit / WINDOW_S
-        return self.permits + min(float(self.limit), refilled)
+        return self.permits + refilled(self.level, self.seen_at, self.limit, now)
 
     def headers(self, kind: bytes, now: float) -> Headers:
         remaining = self.remaining(now)
