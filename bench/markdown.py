@@ -49,7 +49,9 @@ def _method(run: Run) -> list[str]:
         f"({len(MESSAGE_BODY)} bytes), or {len(MESSAGE_EVENTS)} events (`message_start`, "
         f"`content_block_start`, `ping`, {TEXT_DELTAS} `content_block_delta`, `content_block_stop`, "
         "`message_delta`, `message_stop`), each its own body message. Both streams carry the same "
-        f"{TEXT_DELTAS} text deltas.",
+        f"{TEXT_DELTAS} text deltas. Answers carry the headers the real APIs send, their "
+        "organisation rate-limit headers included (six `x-ratelimit-*` for OpenAI, six "
+        "`anthropic-ratelimit-*` for Anthropic).",
         f"- Pinning: {run.pinning}. The translator is a service of its own, so it shares the "
         "second CPU; the edge stays alone on the first, translated or not.",
         "- Load: wrk, one thread, keep-alive connections, `POST /v1/chat/completions` with "
@@ -158,3 +160,14 @@ def write_markdown(path: Path, run: Run) -> None:
             kept = f"{MARKER}\n\n{old}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(run) + "\n" + kept, encoding="utf-8")
+
+
+def replace_section(path: Path, start: str, end: str, section: str) -> None:
+    """Put `section` (which begins with `start` and ends with `end`) in place of the text
+    between those markers in `path`, or at its end."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")

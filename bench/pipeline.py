@@ -29,6 +29,7 @@ from pathlib import Path
 import msgspec
 from nats.aio.client import Client
 
+from bench.markdown import replace_section
 from ingate_config import EventsConfig
 from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import USAGE_QUERY_SUBJECT, events_subject
@@ -221,12 +222,7 @@ def write_doc(results: dict[str, float], events: int, rate: int, seconds: int) -
             END,
         ]
     )
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    replace_section(DOC, START, END, section)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """A constant-body OpenAI- and Anthropic-style upstream, small enough never to be the bottleneck.
 
 Raw ASGI under uvicorn (uvloop + httptools, no access log). Every request gets
-the same answer: a chat.completion JSON body, or, when the request body asks
-for `"stream": true`, the same SSE body of chat.completion.chunk events sent as
+the same answer, with the headers OpenAI (or Anthropic) sends, rate limits
+included: a chat.completion JSON body, or, when the request body asks for
+`"stream": true`, the same SSE body of chat.completion.chunk events sent as
 separate body messages. `POST /v1/messages` (what the translator makes of a chat
 request) gets the Anthropic equivalent: the same reply as one message JSON, or
 as message_start … message_stop events carrying the same text deltas. The
@@ -16,6 +17,8 @@ import argparse
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
+
+from ingate_mock import org_limits
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -187,10 +190,16 @@ class _Answers:
         )
 
 
+# The headers the real APIs send with every answer, their organisation's rate limits included:
+# a gateway with limits of its own must replace those, not add to them.
 _OPENAI: Final = _Answers(
-    COMPLETION_BODY, STREAM_EVENTS, [(b"openai-processing-ms", b"1"), (b"x-request-id", b"req_bench")]
+    COMPLETION_BODY,
+    STREAM_EVENTS,
+    [(b"openai-processing-ms", b"1"), (b"x-request-id", b"req_bench"), *org_limits.OPENAI],
 )
-_ANTHROPIC: Final = _Answers(MESSAGE_BODY, MESSAGE_EVENTS, [(b"request-id", b"req_bench")])
+_ANTHROPIC: Final = _Answers(
+    MESSAGE_BODY, MESSAGE_EVENTS, [(b"request-id", b"req_bench"), *org_limits.anthropic()]
+)
 _STREAM_END: Final[Message] = {"type": "http.response.body", "body": b"", "more_body": False}
 
 

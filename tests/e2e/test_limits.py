@@ -83,9 +83,28 @@ def test_anthropic_sdk_raises_its_rate_limit_error(edge: Edge) -> None:
     assert int(raised.value.response.headers["retry-after"]) >= 1
 
 
-def test_keys_without_limits_send_no_limit_headers(edge: Edge, ingate_key: str) -> None:
-    raw = _openai(edge, ingate_key).chat.completions.with_raw_response.create(model="gpt-4o", messages=_HELLO)
-    assert "x-ratelimit-limit-requests" not in raw.headers
+def _limit_headers(edge: Edge, key: str) -> dict[str, list[str]]:
+    raw = _openai(edge, key).chat.completions.with_raw_response.create(model="gpt-4o", messages=_HELLO)
+    return {name: raw.headers.get_list(name) for name in raw.headers if name.startswith("x-ratelimit-")}
+
+
+def test_keys_without_limits_pass_the_providers_limit_headers_through(edge: Edge, ingate_key: str) -> None:
+    headers = _limit_headers(edge, ingate_key)
+    # The mock sends OpenAI's six, as OpenAI does, for its (large) organisation.
+    assert headers["x-ratelimit-limit-requests"] == ["10000"]
+    assert len(headers) == 6
+
+
+def test_a_keys_own_limits_replace_the_providers_headers(edge: Edge) -> None:
+    headers = _limit_headers(edge, edge.new_key("--rpm", "50", "--tpm", "90000"))
+    # One value each (not "50, 10000", which is what httpx makes of a header sent twice).
+    assert headers["x-ratelimit-limit-requests"] == ["50"]
+    assert headers["x-ratelimit-limit-tokens"] == ["90000"]
+    assert len(headers) == 6
+    # Only the kinds the key limits are replaced: the provider's token figures still say something.
+    headers = _limit_headers(edge, edge.new_key("--rpm", "50"))
+    assert headers["x-ratelimit-limit-requests"] == ["50"]
+    assert headers["x-ratelimit-limit-tokens"] == ["30000000"]
 
 
 def test_per_user_limits_isolate_users_under_one_key(edge: Edge) -> None:

@@ -6,9 +6,10 @@ import pytest
 from ingate_contracts import KeyRecord
 from ingate_edge.errors import GatewayError
 from ingate_edge.limits import check_expiry, check_model, check_provider
-from ingate_edge.limits.bucket import BucketState, grant, level_at, until_full, wait_for
+from ingate_edge.limits.bucket import BucketState, grant, level_at, wait_for
 from ingate_edge.limits.estimate import DEFAULT_OUTPUT_TOKENS, output_cap, reserve_tokens
-from ingate_edge.limits.headers import duration, limit_headers, retry_headers
+from ingate_edge.limits.headers import duration, retry_headers
+from ingate_edge.limits.lease import REQUESTS, TOKENS, Lease
 from ingate_edge.probe import RequestProbe
 
 _probe = msgspec.json.Decoder(RequestProbe).decode
@@ -50,7 +51,6 @@ def test_waits() -> None:
     assert wait_for(0.0, 1.0, 3) == pytest.approx(20.0)
     assert wait_for(2.0, 1.0, 3) == 0.0
     assert wait_for(-60.0, 1.0, 60) == pytest.approx(61.0)
-    assert until_full(0.0, 60) == pytest.approx(60.0)
 
 
 @pytest.mark.parametrize(
@@ -66,16 +66,28 @@ def test_waits() -> None:
     ],
 )
 def test_reset_duration_in_openai_format(seconds: float, text: str) -> None:
-    assert duration(seconds) == text
+    assert duration(seconds) == text.encode()
 
 
 def test_limit_and_retry_headers() -> None:
-    assert limit_headers(b"requests", 3, 1.9, 21.0) == [
+    now = 1_700_000_000.0
+    requests = Lease("k.rpm", 3, REQUESTS)
+    requests.permits, requests.level, requests.seen_at = 1.0, 0.5, now - 3.0  # 0.5 + 3 s at 3/60 per s
+    headers: list[tuple[bytes, bytes]] = []
+    requests.add_headers(headers, now)
+    assert headers == [
         (b"x-ratelimit-limit-requests", b"3"),
-        (b"x-ratelimit-remaining-requests", b"1"),
-        (b"x-ratelimit-reset-requests", b"21s"),
+        (b"x-ratelimit-remaining-requests", b"1"),  # 1 held here + 0.65 in the bucket, floored
+        (b"x-ratelimit-reset-requests", b"27s"),  # 1.35 short of 3, at 3 per minute
     ]
-    assert limit_headers(b"tokens", 10, -4.0, 0.5)[1] == (b"x-ratelimit-remaining-tokens", b"0")
+    tokens = Lease("k.tpm", 10, TOKENS)
+    tokens.level, tokens.seen_at = -4.0, now  # a debt
+    tokens.add_headers(headers, now)
+    assert headers[3:] == [
+        (b"x-ratelimit-limit-tokens", b"10"),
+        (b"x-ratelimit-remaining-tokens", b"0"),
+        (b"x-ratelimit-reset-tokens", b"1m24s"),
+    ]
     assert retry_headers(19.2) == [(b"retry-after", b"20"), (b"retry-after-ms", b"19200")]
     assert retry_headers(0.0) == [(b"retry-after", b"1"), (b"retry-after-ms", b"1")]
 

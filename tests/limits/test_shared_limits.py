@@ -1,6 +1,7 @@
 """Two limiters sharing one NATS (two edges, in miniature): one limit, not two."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,7 +9,9 @@ import pytest
 from nats.aio.client import Client
 
 from ingate_contracts import KeyRecord
-from ingate_edge.limits import Limiter, Refused, SharedBuckets
+from ingate_edge import errors
+from ingate_edge.errors import GatewayError
+from ingate_edge.limits import Limiter, SharedBuckets
 from ingate_nats import connect
 from ingate_nats.buckets import limits_bucket
 from ingate_nats.server import NatsServer
@@ -42,8 +45,8 @@ def _key(**limits: int) -> KeyRecord:
 
 async def _admitted(limiter: Limiter, key: KeyRecord, user: str = "", tokens: int = 0) -> bool:
     try:
-        await limiter.admit(key, user, tokens)
-    except Refused:
+        await limiter.admit(key, user, tokens, time.time())
+    except GatewayError:
         return False
     return True
 
@@ -62,10 +65,19 @@ async def test_capacity_left_in_a_lease_goes_back(clients: tuple[Client, Client]
     assert await _admitted(a, key)  # a leases 21, uses 1
     admitted_b = sum(await asyncio.gather(*[_admitted(b, key) for _ in range(400)]))
     assert 379 <= admitted_b <= 381  # a's unused 20 are held for now
-    await asyncio.sleep(1.1)  # the lease expires: a's next admission returns what it holds
-    assert await _admitted(a, key)
-    await asyncio.sleep(0.2)
-    assert sum(await asyncio.gather(*[_admitted(b, key) for _ in range(40)])) >= 19
+    await asyncio.sleep(1.1)  # a serves nothing more: within a second, its sweep gives them back
+    # a's 20, and what refilled in those 1.1 s (400/min: more than 7), without a's help
+    assert sum(await asyncio.gather(*[_admitted(b, key) for _ in range(40)])) >= 26
+
+
+async def test_a_stopping_edge_gives_back_what_it_holds(clients: tuple[Client, Client]) -> None:
+    a, b = await _limiters(clients)
+    key = _key(rpm=400)
+    assert await _admitted(a, key)  # a holds 20
+    assert sum(await asyncio.gather(*[_admitted(b, key) for _ in range(400)])) <= 381
+    await a.stop()
+    assert sum(await asyncio.gather(*[_admitted(b, key) for _ in range(20)])) == 20
+    await b.stop()
 
 
 async def test_per_user_limits_isolate_users(clients: tuple[Client, Client]) -> None:
@@ -79,9 +91,10 @@ async def test_refusal_says_when_to_retry(clients: tuple[Client, Client]) -> Non
     a, _ = await _limiters(clients)
     key = _key(rpm=3)
     for _ in range(3):
-        await a.admit(key, "", 0)
-    with pytest.raises(Refused) as refused:
-        await a.admit(key, "", 0)
+        await a.admit(key, "", 0, time.time())
+    with pytest.raises(GatewayError) as refused:
+        await a.admit(key, "", 0, time.time())
+    assert refused.value.kind == errors.RATE_LIMITED_REQUESTS
     headers = dict(refused.value.headers)
     assert headers[b"x-ratelimit-limit-requests"] == b"3"
     assert headers[b"x-ratelimit-remaining-requests"] == b"0"
@@ -91,13 +104,13 @@ async def test_refusal_says_when_to_retry(clients: tuple[Client, Client]) -> Non
 async def test_tokens_reserved_then_settled_and_debts_wait(clients: tuple[Client, Client]) -> None:
     a, b = await _limiters(clients)
     key = _key(tpm=1000)
-    admission = await a.admit(key, "", 600)
+    admission = await a.admit(key, "", 600, time.time())
     assert not await _admitted(b, key, tokens=600)  # 400 left across both replicas
-    a.settle(admission, 100)  # used far less than reserved: 500 back (on a's side)
+    a.settle(admission, 100, 0.0)  # used far less than reserved: 500 back (on a's side)
     assert await _admitted(a, key, tokens=600)
     # A stream that used more than it reserved leaves a debt every replica sees.
-    greedy = await b.admit(key, "", 200)
-    b.settle(greedy, 2000)
+    greedy = await b.admit(key, "", 200, time.time())
+    b.settle(greedy, 2000, 0.0)
     await asyncio.sleep(0.2)
     # What each replica still holds in its lease (a slice of 50) is all there is.
     assert not await _admitted(a, key, tokens=60)

@@ -21,7 +21,7 @@ HOP_BY_HOP: Final = frozenset(
 )
 # Set again by the HTTP client for the upstream connection, or by the edge itself.
 _NOT_FORWARDED: Final = HOP_BY_HOP | {b"host", b"content-length", b"accept-encoding", b"expect"}
-_RESPONSE_DROPPED: Final = HOP_BY_HOP | {b"content-length", b"x-ingate-request-id", b"date", b"server"}
+RESPONSE_DROPPED: Final = HOP_BY_HOP | {b"content-length", b"x-ingate-request-id", b"date", b"server"}
 # Upstreams must answer uncompressed: the edge reads usage from bodies and splices fields in.
 _IDENTITY: Final = ("accept-encoding", "identity")
 
@@ -102,8 +102,11 @@ def _ingate_header(parsed: InboundHeaders, name: bytes, value: bytes) -> None:
         parsed.session_id = value
 
 
-def response_headers(raw: tuple[tuple[bytes, bytes], ...], request_id: bytes) -> list[tuple[bytes, bytes]]:
-    headers = [(n.lower(), v) for n, v in raw if n.lower() not in _RESPONSE_DROPPED]
+def response_headers(
+    raw: tuple[tuple[bytes, bytes], ...], request_id: bytes, dropped: frozenset[bytes] = RESPONSE_DROPPED
+) -> list[tuple[bytes, bytes]]:
+    """The provider's headers to pass on (names lowercased), without `dropped` ones."""
+    headers = [(n.lower(), v) for n, v in raw if n.lower() not in dropped]
     headers.append((b"x-ingate-request-id", request_id))
     return headers
 

@@ -12,17 +12,16 @@ from typing import Any
 
 import aiohttp
 
-from ingate_contracts import KeyRecord, RequestRecord
+from ingate_contracts import RequestRecord
 from ingate_edge import errors
 from ingate_edge.auth import authenticate, extract_key
 from ingate_edge.detect import caller_dialect, native_suffix, select_upstream
 from ingate_edge.errors import GatewayError, error_body
-from ingate_edge.headers import InboundHeaders, is_true, response_headers, split_headers
-from ingate_edge.limits import Admission, Refused, check_expiry, check_model, check_provider
+from ingate_edge.headers import RESPONSE_DROPPED, InboundHeaders, is_true, response_headers, split_headers
+from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
 from ingate_edge.limits.estimate import reserve_tokens
-from ingate_edge.limits.limiter import REQUESTS
 from ingate_edge.metering import ask_for_stream_usage, settle, stream_tap
-from ingate_edge.probe import RequestProbe, probe_body
+from ingate_edge.probe import probe_body
 from ingate_edge.routes import KNOWN_PATHS, Dialect, Route, find_route, guess_dialect
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.streaming import ClientDisconnected, StreamTransform, UpstreamBrokeOff, pump_stream
@@ -43,8 +42,6 @@ _MAX_ATTRIBUTION_CHARS = 256
 _STREAM_TYPES = (b"text/event-stream", b"application/x-ndjson")
 _ID_FIELD_ENDPOINTS = frozenset({"chat.completions", "embeddings", "responses"})
 _JSON_HEADERS = [(b"content-type", b"application/json")]
-# The SDKs retry a 429 unless told not to; a spent budget does not come back in seconds.
-_NO_RETRY = ((b"x-should-retry", b"false"),)
 
 
 def new_request_id() -> str:
@@ -124,7 +121,7 @@ class Proxy:
             settle(record, exchange.usage, self.runtime.prices)
             if exchange.admission is not None:
                 used = exchange.usage.input_tokens + exchange.usage.output_tokens
-                self.runtime.limiter.settle(exchange.admission, used)
+                self.runtime.limiter.settle(exchange.admission, used, record.cost_usd)
             if record.cost_usd:
                 self.runtime.spend.add(record.key_id, record.cost_usd, record.ts)
             if span is not None:
@@ -185,7 +182,13 @@ class Proxy:
                 )
             check_model(key, probe.model)
         if key.limited:
-            exchange.admission = await self._admit(key, record, route, body, probe)
+            limits_tokens = key.tpm is not None or key.per_user_tpm is not None
+            tokens = reserve_tokens(route.endpoint, len(body), probe) if limits_tokens else 0
+            limiter = self.runtime.limiter
+            admission = limiter.admit_now(key, record.user_id, tokens, record.ts)
+            if admission is None:  # this edge holds too little of a limit: ask NATS
+                admission = await limiter.admit(key, record.user_id, tokens, record.ts)
+            exchange.admission = admission
         if translation is None:
             if record.stream and route.endpoint == "chat.completions":
                 body, exchange.strip_usage_chunk = ask_for_stream_usage(body)
@@ -199,29 +202,6 @@ class Proxy:
         await self._forward(
             exchange, upstream, url, scope["method"], inbound, body, route, send, receive, translation
         )
-
-    async def _admit(
-        self, key: KeyRecord, record: RequestRecord, route: Route, body: bytes, probe: RequestProbe | None
-    ) -> Admission:
-        if key.budget_usd is not None:
-            spend = self.runtime.spend
-            if not spend.loaded:
-                raise GatewayError(errors.UNAVAILABLE, "Ingate is starting: spend is not loaded yet.")
-            spent = spend.spent_usd(key.key_id, record.ts)
-            if spent >= key.budget_usd:
-                raise GatewayError(
-                    errors.BUDGET_EXHAUSTED,
-                    f"This Ingate API key has used its monthly budget of ${key.budget_usd:.2f} "
-                    f"(spent ${spent:.2f}).",
-                    headers=_NO_RETRY,
-                )
-        limits_tokens = key.tpm is not None or key.per_user_tpm is not None
-        tokens = reserve_tokens(route.endpoint, len(body), probe) if limits_tokens else 0
-        try:
-            return await self.runtime.limiter.admit(key, record.user_id, tokens)
-        except Refused as refused:
-            kind = errors.RATE_LIMITED_REQUESTS if refused.kind == REQUESTS else errors.RATE_LIMITED_TOKENS
-            raise GatewayError(kind, refused.message, headers=tuple(refused.headers)) from None
 
     def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders) -> None:
         if method not in route.methods:
@@ -300,9 +280,12 @@ class Proxy:
         record.status = response.status
         if response.status >= 400:
             record.error_type = f"upstream_{response.status}"
-        out_headers = response_headers(response.raw_headers, exchange.request_id_bytes)
-        if exchange.admission is not None:
-            out_headers.extend(exchange.admission.headers)
+        admission = exchange.admission
+        # The key's own limits replace what the provider says of its (organisation's) limits.
+        dropped = RESPONSE_DROPPED if admission is None else admission.plan.dropped
+        out_headers = response_headers(response.raw_headers, exchange.request_id_bytes, dropped)
+        if admission is not None:
+            admission.add_headers(out_headers)
         content_type = response.headers.get("content-type", "").encode("latin-1").lower()
         status = response.status
         try:

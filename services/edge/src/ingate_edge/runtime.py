@@ -41,8 +41,8 @@ class EdgeRuntime:
         self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
         self.prices = PriceTable.shipped(settings.prices)
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
-        self.limiter = Limiter()
         self.spend = SpendBook(settings.events.stream_replicas)
+        self.limiter = Limiter(self.spend)
         self.nats: Client | None = None
         # Records go on a connection of their own: NATS handles a connection's messages in
         # order, so a batch being committed would otherwise hold up translator calls.
@@ -66,6 +66,7 @@ class EdgeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         await self.keys.stop()
+        await self.limiter.stop()
         await self.spend.stop()
         await self.publisher.stop()
         for client in (self.records_nats, self.nats):

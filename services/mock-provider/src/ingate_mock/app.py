@@ -20,6 +20,7 @@ from ingate_mock import (
     openai_chat,
     openai_embeddings,
     openai_responses,
+    org_limits,
 )
 from ingate_mock.auth import check
 from ingate_mock.controls import PREFIX, ControlError, defaults, read_controls
@@ -127,10 +128,13 @@ def create_app(options: MockOptions) -> ASGIApp:
         response_headers: Headers
         if dialect is _ANTHROPIC:
             request_id = new_id("req_011C", 20)
-            response_headers = [(b"request-id", request_id.encode())]
+            response_headers = [
+                (b"request-id", request_id.encode()),
+                *org_limits.anthropic(),
+            ]
         elif dialect is _OPENAI:
             request_id = new_hex_id("req_", 32)
-            response_headers = [(b"x-request-id", request_id.encode())]
+            response_headers = [(b"x-request-id", request_id.encode()), *org_limits.OPENAI]
         else:
             request_id = ""
             response_headers = []

@@ -55,7 +55,3 @@ def wait_for(level: float, need: float, limit: int) -> float:
     if level >= need or limit <= 0:
         return 0.0
     return (need - level) * WINDOW_S / limit
-
-
-def until_full(level: float, limit: int) -> float:
-    return wait_for(level, float(limit), limit)

@@ -1,38 +1,34 @@
-"""The OpenAI-style rate-limit headers, which SDKs and dashboards already understand."""
+"""The OpenAI-style rate-limit headers, which SDKs and dashboards already understand.
+
+They go out on every response of a limited key, so they are built as bytes directly.
+"""
 
 import math
 
+Headers = list[tuple[bytes, bytes]]
+HeaderNames = tuple[bytes, bytes, bytes]
 
-def duration(seconds: float) -> str:
+
+def duration(seconds: float) -> bytes:
     """OpenAI's reset format: "20ms", "1.5s", "6m0s"."""
     if seconds <= 0.0:
-        return "0ms"
+        return b"0ms"
     if seconds < 1.0:
-        return f"{max(0, math.ceil(seconds * 1000))}ms"
+        return b"%dms" % math.ceil(seconds * 1000)
     if seconds < 60.0:
-        return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+        return (b"%.3f" % seconds).rstrip(b"0").rstrip(b".") + b"s"
     minutes, rest = divmod(math.ceil(seconds), 60)
-    return f"{minutes}m{rest}s"
+    return b"%dm%ds" % (minutes, rest)
 
 
-def limit_headers(kind: bytes, limit: int, remaining: float, reset_s: float) -> list[tuple[bytes, bytes]]:
-    """`kind` is b"requests" or b"tokens"."""
-    return [
-        (_LIMIT[kind], str(limit).encode()),
-        (_REMAINING[kind], str(max(0, math.floor(remaining))).encode()),
-        (_RESET[kind], duration(reset_s).encode()),
-    ]
+def header_names(kind: bytes) -> HeaderNames:
+    """Limit, remaining and reset header names; `kind` is b"requests" or b"tokens"."""
+    return (b"x-ratelimit-limit-" + kind, b"x-ratelimit-remaining-" + kind, b"x-ratelimit-reset-" + kind)
 
 
-_KINDS = (b"requests", b"tokens")
-_LIMIT = {kind: b"x-ratelimit-limit-" + kind for kind in _KINDS}
-_REMAINING = {kind: b"x-ratelimit-remaining-" + kind for kind in _KINDS}
-_RESET = {kind: b"x-ratelimit-reset-" + kind for kind in _KINDS}
-
-
-def retry_headers(seconds: float) -> list[tuple[bytes, bytes]]:
+def retry_headers(seconds: float) -> Headers:
     # retry-after in whole seconds (HTTP); retry-after-ms for the SDKs that read it.
     return [
-        (b"retry-after", str(max(1, math.ceil(seconds))).encode()),
-        (b"retry-after-ms", str(max(1, math.ceil(seconds * 1000))).encode()),
+        (b"retry-after", b"%d" % max(1, math.ceil(seconds))),
+        (b"retry-after-ms", b"%d" % max(1, math.ceil(seconds * 1000))),
     ]

@@ -3,12 +3,12 @@
 Consistency model. Each limit is a token bucket (bucket.py) held in one NATS KV entry.
 An edge does not touch that entry per request: it *leases* a slice of the bucket (a
 twentieth of the limit, at most 1,000 requests' worth; nothing extra for limits under 20)
-with compare-and-set, serves requests from the slice locally, and returns what it did not
-use after one second.
+with compare-and-set, serves requests from the slice locally, takes the next slice in the
+background when a quarter is left, and gives back a lease unused for LEASE_S (a sweep).
 Capacity is therefore never granted twice, whatever the number of replicas: across all
 edges a limit admits at most what one bucket would — a burst of N, then N per minute.
-The price is the other way round: up to one slice per replica can sit unused in a lease
-for at most a second, so a limit may refuse slightly early under contention.
+The price is the other way round: up to 1¼ slices per replica can sit unused in a lease,
+so a limit may refuse slightly early under contention.
 
 Tokens are reserved before forwarding (prompt size plus `max_tokens`, capped at the limit)
 and settled with the real usage afterwards: unused tokens go back, extra tokens are charged
@@ -22,6 +22,7 @@ back.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -30,61 +31,27 @@ from collections.abc import Coroutine
 from typing import Any, Final
 
 from ingate_contracts import KeyRecord
-from ingate_edge.limits.bucket import BucketState, grant, level_at, refilled, until_full, wait_for
-from ingate_edge.limits.headers import limit_headers, retry_headers
+from ingate_edge import errors
+from ingate_edge.errors import GatewayError
+from ingate_edge.limits.bucket import BucketState, grant, level_at, wait_for
+from ingate_edge.limits.headers import Headers, retry_headers
+from ingate_edge.limits.lease import REQUESTS, TOKENS, Admission, Budget, Lease, Plan
 from ingate_edge.limits.shared import LimitStoreError, SharedBuckets
+from ingate_edge.limits.spend import SpendBook
 
 log = logging.getLogger("ingate.edge.limits")
 
-LEASE_S: Final = 1.0
+LEASE_S: Final = 0.75  # a sweep every quarter second: unused capacity is back within 1 s
 _SLICE_FRACTION: Final = 20
 _MAX_SLICE: Final = 1000  # requests' worth
 _MAX_LEASES: Final = 100_000  # distinct limits held at once (per-user limits make many)
-REQUESTS: Final = b"requests"
-TOKENS: Final = b"tokens"
-
-Headers = list[tuple[bytes, bytes]]
-
-
-class Refused(Exception):
-    def __init__(self, kind: bytes, message: str, headers: Headers) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.headers = headers
-
-
-class Lease:
-    """What this edge holds of one shared bucket."""
-
-    __slots__ = ("busy", "expires", "fallback", "level", "limit", "name", "permits", "seen_at")
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self.limit = limit
-        self.permits = 0.0
-        self.expires = 0.0  # monotonic
-        self.level = float(limit)  # the shared level when last seen, and when (unix seconds)
-        self.seen_at = 0.0
-        self.busy: asyncio.Future[None] | None = None
-        self.fallback: BucketState | None = None  # this edge's own bucket while NATS is away
-
-    def remaining(self, now: float) -> float:
-        return self.permits + refilled(self.level, self.seen_at, self.limit, now)
-
-    def headers(self, kind: bytes, now: float) -> Headers:
-        remaining = self.remaining(now)
-        return limit_headers(kind, self.limit, remaining, until_full(remaining, self.limit))
-
-
-class Admission:
-    """What one admitted request holds: headers to send, tokens to settle."""
-
-    __slots__ = ("headers", "reserved")
-
-    def __init__(self) -> None:
-        self.headers: Headers = []
-        self.reserved: list[tuple[Lease, float]] = []
+_SWEEP_S: Final = LEASE_S / 4
+_STOP_WAIT_S: Final = 2.0
+# How long this edge trusts its own view of a key's budget before reading the shared spend
+# again (its own spending counts at once): other edges' spend arrives within this much more.
+BUDGET_RECHECK_S: Final = 0.05
+_REFUSED: Final = {REQUESTS: errors.RATE_LIMITED_REQUESTS, TOKENS: errors.RATE_LIMITED_TOKENS}
+_NO_RETRY: Final = ((b"x-should-retry", b"false"),)  # a spent budget does not come back in seconds
 
 
 def user_scope(user_id: str) -> str:
@@ -93,55 +60,100 @@ def user_scope(user_id: str) -> str:
 
 
 class Limiter:
-    def __init__(self) -> None:
+    def __init__(self, spend: SpendBook | None = None) -> None:
         self.shared: SharedBuckets | None = None
+        self.spend = spend  # without one, budgets are not enforced
         self._leases: dict[str, Lease] = {}
+        self._plans: dict[tuple[str, str], Plan] = {}
+        self._budgets: dict[str, Budget] = {}  # key id → this edge's view of its budget
+        self._holding: set[Lease] = set()  # leases that may hold permits
         self._background: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     def attach(self, shared: SharedBuckets) -> None:
+        """Share limits through `shared` from now on (called on the event loop)."""
         self.shared = shared
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="ingate-limits-sweep")
 
-    async def admit(self, key: KeyRecord, user_id: str, tokens: int) -> Admission:
-        """Take what the request needs from every limit on it, or raise Refused (taking nothing)."""
-        admission = Admission()
-        now = time.time()
-        plan: list[tuple[str, int, bytes, float]] = []
-        if key.rpm is not None:
-            plan.append((f"{key.key_id}.rpm", key.rpm, REQUESTS, 1.0))
-        if key.per_user_rpm is not None:
-            plan.append((f"{key.key_id}.u{user_scope(user_id)}.rpm", key.per_user_rpm, REQUESTS, 1.0))
-        if key.tpm is not None:
-            plan.append((f"{key.key_id}.tpm", key.tpm, TOKENS, float(min(tokens, key.tpm))))
-        if key.per_user_tpm is not None:
-            reserve = float(min(tokens, key.per_user_tpm))
-            plan.append((f"{key.key_id}.u{user_scope(user_id)}.tpm", key.per_user_tpm, TOKENS, reserve))
-        taken: list[tuple[Lease, float]] = []
-        reported: set[bytes] = set()
+    async def stop(self) -> None:
+        """Give back everything this edge holds, so other edges can use it at once."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        for lease in self._holding:
+            self._give_back(lease)
+        self._holding.clear()
+        if self._background:
+            await asyncio.wait(self._background, timeout=_STOP_WAIT_S)
+
+    def admit_now(self, key: KeyRecord, user_id: str, tokens: int, now: float) -> Admission | None:
+        """Admit from what this edge already holds, or None when that needs NATS; raises
+        GatewayError for a spent budget.
+
+        The common case, and the reason this is not a coroutine: no await, no allocation
+        beyond the admission itself.
+        """
+        plan = self._plans.get((key.key_id, user_id))
+        if plan is None or plan.key is not key:
+            plan = self._plan(key, user_id)
         monotonic = time.monotonic()
-        for name, limit, kind, need in plan:
-            lease = self._lease(name, limit)
-            if lease.permits >= need and lease.expires > monotonic:
-                lease.permits -= need  # served from this edge's lease: no await, no NATS
+        budget = plan.budget
+        if budget is not None and (budget.headroom <= 0.0 or budget.until <= monotonic):
+            self._check_budget(key, budget, now, monotonic)
+        for lease in plan.requests:
+            if lease.permits < 1.0:
+                return None
+        for lease in plan.tokens:
+            if lease.permits < min(tokens, lease.limit):
+                return None
+        idle_from = monotonic + LEASE_S  # a lease in use is kept; an idle one is swept back
+        for lease in plan.requests:
+            lease.permits -= 1.0
+            lease.expires = idle_from
+            if lease.permits < lease.refill_at:
+                self._take_ahead(lease)
+        for lease in plan.tokens:
+            lease.permits -= min(tokens, lease.limit)
+            lease.expires = idle_from
+            if lease.permits < lease.refill_at:
+                self._take_ahead(lease)
+        return Admission(plan, tokens)
+
+    async def admit(self, key: KeyRecord, user_id: str, tokens: int, now: float) -> Admission:
+        """Take what the request needs from every limit on it, or raise GatewayError (taking nothing)."""
+        admission = self.admit_now(key, user_id, tokens, now)
+        if admission is not None:
+            return admission
+        plan = self._plan(key, user_id)
+        steps = [(lease, 1.0) for lease in plan.requests]
+        steps += [(lease, float(min(tokens, lease.limit))) for lease in plan.tokens]
+        taken: list[tuple[Lease, float]] = []
+        monotonic = time.monotonic()
+        for lease, need in steps:
+            if lease.permits >= need:
+                lease.permits -= need  # served from this edge's lease
+                lease.expires = monotonic + LEASE_S
                 wait = None
             else:
                 wait = await self._take(lease, need) if need > 0 else None
             if wait is not None:
                 for held, amount in taken:  # all or nothing: give back what the others lent
                     held.permits += amount
-                headers = [*lease.headers(kind, now), *retry_headers(wait)]
-                raise Refused(kind, _refusal(kind, name, limit, wait), headers)
+                headers: Headers = []
+                lease.add_headers(headers, time.time())
+                message = _refusal(lease.kind, lease.name, lease.limit, wait)
+                raise GatewayError(_REFUSED[lease.kind], message, tuple(headers + retry_headers(wait)))
             taken.append((lease, need))
-            if kind == TOKENS:
-                admission.reserved.append((lease, need))
-            if kind not in reported:  # the first limit of each kind is the one reported
-                reported.add(kind)
-                admission.headers += lease.headers(kind, now)
-        return admission
+        return Admission(plan, tokens)
 
-    def settle(self, admission: Admission, used_tokens: int) -> None:
+    def settle(self, admission: Admission, used_tokens: int, cost_usd: float) -> None:
         """Real usage known: unused reserved tokens go back, extra ones become a debt."""
-        for lease, reserved in admission.reserved:
-            extra = used_tokens - reserved
+        if admission.plan.budget is not None:
+            admission.plan.budget.headroom -= cost_usd
+        for lease in admission.plan.tokens:
+            extra = used_tokens - min(admission.tokens, lease.limit)
             if extra <= 0:
                 lease.permits -= extra
                 continue
@@ -150,22 +162,62 @@ class Limiter:
             if extra > from_lease:
                 self._in_background(self._charge(lease, extra - from_lease))
 
-    def _lease(self, name: str, limit: int) -> Lease:
+    def _lease(self, name: str, limit: int, kind: bytes) -> Lease:
         lease = self._leases.get(name)
         if lease is None:
             if len(self._leases) >= _MAX_LEASES:
                 self._evict()
-            lease = self._leases[name] = Lease(name, limit)
+            lease = self._leases[name] = Lease(name, limit, kind)
         elif lease.limit != limit:  # the key's limit changed: what this edge holds goes back
             self._give_back(lease)
-            lease.limit = limit
+            lease.relimit(limit)
         return lease
+
+    def _plan(self, key: KeyRecord, user_id: str) -> Plan:
+        plan = self._plans.get((key.key_id, user_id))
+        if plan is not None and plan.key is key:
+            return plan
+        requests: list[Lease] = []
+        tokens: list[Lease] = []
+        scope = f"{key.key_id}.u{user_scope(user_id)}"
+        if key.rpm is not None:
+            requests.append(self._lease(f"{key.key_id}.rpm", key.rpm, REQUESTS))
+        if key.per_user_rpm is not None:
+            requests.append(self._lease(f"{scope}.rpm", key.per_user_rpm, REQUESTS))
+        if key.tpm is not None:
+            tokens.append(self._lease(f"{key.key_id}.tpm", key.tpm, TOKENS))
+        if key.per_user_tpm is not None:
+            tokens.append(self._lease(f"{scope}.tpm", key.per_user_tpm, TOKENS))
+        budget = None
+        if key.budget_usd is not None and self.spend is not None:
+            budget = self._budgets.get(key.key_id)
+            if budget is None:
+                budget = self._budgets[key.key_id] = Budget()
+            budget.until = 0.0  # the budget may have changed with the key: read it again
+        if len(self._plans) >= _MAX_LEASES:
+            self._plans.clear()
+            self._budgets.clear()
+        plan = self._plans[(key.key_id, user_id)] = Plan(key, tuple(requests), tuple(tokens), budget)
+        return plan
+
+    def _check_budget(self, key: KeyRecord, budget: Budget, now: float, monotonic: float) -> None:
+        if self.spend is None or key.budget_usd is None:  # such plans have no budget
+            return
+        spent = self.spend.spent_usd(key.key_id, now)
+        if spent is None:
+            raise GatewayError(errors.UNAVAILABLE, "Ingate is starting: spend is not loaded yet.")
+        budget.headroom = key.budget_usd - spent
+        if budget.headroom <= 0.0:
+            message = (
+                f"This Ingate API key has used its monthly budget of ${key.budget_usd:.2f} "
+                f"(spent ${spent:.2f})."
+            )
+            raise GatewayError(errors.BUDGET_EXHAUSTED, message, _NO_RETRY)
+        budget.until = monotonic + BUDGET_RECHECK_S
 
     async def _take(self, lease: Lease, need: float) -> float | None:
         """None when `need` was taken; otherwise seconds until it could be."""
         while True:
-            if lease.expires <= time.monotonic() and lease.permits > 0:
-                self._give_back(lease)
             if lease.permits >= need:
                 lease.permits -= need
                 return None
@@ -173,9 +225,10 @@ class Limiter:
                 break
             await asyncio.shield(lease.busy)  # one take at a time per lease: then look again
         short = need - lease.permits
+        extra = _slice(lease.limit, need)
         busy = lease.busy = asyncio.get_running_loop().create_future()
         try:
-            taken, level = await self._take_shared(lease, short, short + _slice(lease.limit, need))
+            taken, level = await self._take_shared(lease, short, short + extra)
         finally:
             lease.busy = None
             busy.set_result(None)
@@ -183,8 +236,49 @@ class Limiter:
         if taken == 0.0:
             return wait_for(level, short, lease.limit)
         lease.permits += taken - need
-        lease.expires = time.monotonic() + LEASE_S
+        lease.extra = extra
+        self._hold(lease)
         return None
+
+    def _hold(self, lease: Lease) -> None:
+        lease.expires = time.monotonic() + LEASE_S
+        # A quarter of a slice left: enough to serve requests while the next one is fetched.
+        lease.refill_at = lease.extra / 4 if lease.extra >= 4 and self.shared is not None else -1.0
+        self._holding.add(lease)
+
+    def _take_ahead(self, lease: Lease) -> None:
+        """Fetch the next slice before this one runs out, so requests never wait for NATS."""
+        lease.refill_at = -1.0  # one at a time: _hold arms it again
+        if lease.busy is None and self.shared is not None:
+            # Busy from now, not from when the task starts: no take may run alongside.
+            lease.busy = asyncio.get_running_loop().create_future()
+            self._in_background(self._top_up(lease, self.shared, lease.busy))
+
+    async def _top_up(self, lease: Lease, shared: SharedBuckets, busy: asyncio.Future[None]) -> None:
+        try:
+            taken, level = await shared.take(lease.name, lease.limit, 1.0, lease.extra)
+        except LimitStoreError as exc:
+            log.warning("could not take limit %s ahead: %s", lease.name, exc)
+            return
+        finally:
+            lease.busy = None
+            busy.set_result(None)
+        lease.level, lease.seen_at = level, time.time()
+        if taken > 0.0:
+            lease.permits += taken
+            self._hold(lease)
+
+    def sweep(self) -> None:
+        """Give back what leases unused for a second still hold."""
+        now = time.monotonic()
+        for lease in [lease for lease in self._holding if lease.expires <= now and lease.busy is None]:
+            self._holding.discard(lease)
+            self._give_back(lease)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(_SWEEP_S)
+            self.sweep()
 
     async def _take_shared(self, lease: Lease, need: float, want: float) -> tuple[float, float]:
         if self.shared is not None:
@@ -224,7 +318,9 @@ class Limiter:
         now = time.monotonic()
         for name in [n for n, lease in self._leases.items() if lease.expires <= now and lease.busy is None]:
             lease = self._leases.pop(name)
+            self._holding.discard(lease)
             self._give_back(lease)
+        self._plans.clear()  # plans must not keep using leases no longer kept here
 
 
 def _slice(limit: int, need: float) -> float:

@@ -32,15 +32,21 @@ class SharedBuckets:
 
     async def take(self, name: str, limit: int, need: float, want: float) -> tuple[float, float]:
         """Take between `need` and `want` (or nothing); returns (taken, level left)."""
+        fresh = name not in self._seen  # otherwise the state is what this replica saw last
         for _ in range(_ATTEMPTS):
             state, revision = await self._state(name)
             now = time.time()
             level = level_at(state, limit, now)
             taken = grant(level, need, want)
             if taken == 0.0:
-                return 0.0, level
+                if fresh:
+                    return 0.0, level
+                self._seen.pop(name, None)  # refuse only on the current level: read it
+                fresh = True
+                continue
             if await self._write(name, BucketState(level - taken, now, limit), revision):
                 return taken, level - taken
+            fresh = True  # the write lost a race and dropped what was seen: read again
         raise LimitStoreError(f"limit {name!r} is too contended")
 
     async def add(self, name: str, limit: int, amount: float) -> float:

@@ -26,6 +26,7 @@ log = logging.getLogger("ingate.edge.spend")
 
 FLUSH_INTERVAL_S: Final = 0.2
 _MICRO: Final = 1_000_000
+_MAX_ENTRY_NAMES: Final = 100_000
 
 
 def _decode_micro(value: bytes) -> int:
@@ -39,12 +40,9 @@ class SpendBook:
         self._pending: dict[str, int] = {}  # entry → micro-USD served here, not yet in the bucket
         self._kv: KeyValue | None = None
         self._task: asyncio.Task[None] | None = None
+        self._entries: dict[str, str] = {}  # key id → its entry for the current month
         self._month_name = ""
         self._month_until = 0.0
-
-    @property
-    def loaded(self) -> bool:
-        return self.mirror.loaded.is_set()
 
     def start(self, client: Client) -> None:
         self.mirror.start(client)
@@ -59,23 +57,39 @@ class SpendBook:
             await asyncio.wait_for(self.flush(), 2.0)  # last tally, if NATS is still there
         await self.mirror.stop()
 
-    def spent_usd(self, key_id: str, now: float) -> float:
-        entry = spend_entry(key_id, self._month(now))
+    def spent_usd(self, key_id: str, now: float) -> float | None:
+        """This month's spend so far, across all edges; None until the shared tally is loaded."""
+        if not self.mirror.loaded.is_set():
+            return None
+        entry = self._entries.get(key_id) if now < self._month_until else None
+        if entry is None:
+            entry = self._entry(key_id, now)
         return (self.mirror.entries.get(entry, 0) + self._pending.get(entry, 0)) / _MICRO
 
     def add(self, key_id: str, cost_usd: float, now: float) -> None:
         micro = round(cost_usd * _MICRO)
         if micro <= 0 or not key_id:
             return
-        entry = spend_entry(key_id, self._month(now))
+        entry = self._entries.get(key_id) if now < self._month_until else None
+        if entry is None:
+            entry = self._entry(key_id, now)
         self._pending[entry] = self._pending.get(entry, 0) + micro
 
-    def _month(self, now: float) -> str:
-        # Worked out once a minute, not per request (a datetime costs microseconds).
+    def _entry(self, key_id: str, now: float) -> str:
+        # The month is worked out once a minute, not per request (a datetime costs
+        # microseconds), and each key's entry name once a month.
         if now >= self._month_until:
-            self._month_name = month_of(dt.datetime.fromtimestamp(now, dt.UTC))
+            month = month_of(dt.datetime.fromtimestamp(now, dt.UTC))
+            if month != self._month_name:
+                self._month_name = month
+                self._entries.clear()
             self._month_until = now - now % 60.0 + 60.0
-        return self._month_name
+        entry = self._entries.get(key_id)
+        if entry is None:
+            if len(self._entries) >= _MAX_ENTRY_NAMES:
+                self._entries.clear()
+            entry = self._entries[key_id] = spend_entry(key_id, self._month_name)
+        return entry
 
     async def flush(self) -> None:
         if self._kv is None:
