@@ -54,7 +54,5 @@ def reserve_tokens(endpoint: str, body_bytes: int, probe: RequestProbe | None) -
     prompt = body_bytes // BYTES_PER_TOKEN + 1
     if endpoint in _NO_OUTPUT or probe is None:
         return prompt
-    if not (probe.max_completion_tokens or probe.max_tokens or probe.max_output_tokens or probe.options):
-        return prompt + DEFAULT_OUTPUT_TOKENS  # the common case, without a call
     cap = output_cap(probe)
     return prompt + (cap if cap is not None else DEFAULT_OUTPUT_TOKENS)

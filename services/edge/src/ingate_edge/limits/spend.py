@@ -61,18 +61,14 @@ class SpendBook:
         """This month's spend so far, across all edges; None until the shared tally is loaded."""
         if not self.mirror.loaded.is_set():
             return None
-        entry = self._entries.get(key_id) if now < self._month_until else None
-        if entry is None:
-            entry = self._entry(key_id, now)
+        entry = self._entry(key_id, now)
         return (self.mirror.entries.get(entry, 0) + self._pending.get(entry, 0)) / _MICRO
 
     def add(self, key_id: str, cost_usd: float, now: float) -> None:
         micro = round(cost_usd * _MICRO)
         if micro <= 0 or not key_id:
             return
-        entry = self._entries.get(key_id) if now < self._month_until else None
-        if entry is None:
-            entry = self._entry(key_id, now)
+        entry = self._entry(key_id, now)
         self._pending[entry] = self._pending.get(entry, 0) + micro
 
     def _entry(self, key_id: str, now: float) -> str:
