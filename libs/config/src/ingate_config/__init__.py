@@ -11,6 +11,7 @@ from ingate_config.model import (
     LogFormat,
     ProviderConfig,
     ProviderFormat,
+    RunConfig,
     Settings,
     TelemetryConfig,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "LogFormat",
     "ProviderConfig",
     "ProviderFormat",
+    "RunConfig",
     "Settings",
     "TelemetryConfig",
     "env_name",

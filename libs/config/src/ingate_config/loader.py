@@ -24,6 +24,7 @@ from ingate_config.model import (
     EdgeConfig,
     EventsConfig,
     ProviderConfig,
+    RunConfig,
     Settings,
     TelemetryConfig,
 )
@@ -32,7 +33,7 @@ _T = TypeVar("_T")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
 _RESERVED_NAMES: Final = frozenset(
-    {"edge", "events", "analytics", "telemetry", "nats", "data", "config", "mock", "clickhouse", "log"}
+    {"edge", "events", "analytics", "telemetry", "run", "nats", "data", "config", "mock", "clickhouse", "log"}
 )
 
 _TOP_LEVEL_ENV: Final = {
@@ -45,6 +46,7 @@ _SECTIONS: Final[dict[str, Any]] = {
     "events": EventsConfig,
     "analytics": AnalyticsConfig,
     "telemetry": TelemetryConfig,
+    "run": RunConfig,
 }
 # Older spellings still honoured; the INGATE_<SECTION>_<FIELD> variable wins over them.
 _ENV_ALIASES: Final = {"INGATE_TELEMETRY_LOG_LEVEL": "INGATE_LOG_LEVEL"}
@@ -243,7 +245,7 @@ def _check(settings: Settings) -> None:
     for field in ("max_body_bytes", "max_header_bytes", "workers", "translate_timeout_s"):
         if getattr(edge, field) <= 0:
             raise ConfigError(f"edge.{field}", "must be positive")
-    for section in ("events", "analytics"):
+    for section in ("events", "analytics", "run"):
         values = msgspec.structs.asdict(getattr(settings, section))
         for field, value in values.items():
             if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:

@@ -80,6 +80,13 @@ class TelemetryConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_
     log_level: str = "INFO"
 
 
+class RunConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """`ingate run`, the local supervisor."""
+
+    # A start fails when a child exits, or when the services are still not ready after this long.
+    start_timeout_s: float = 600.0
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     nats_url: str = "nats://127.0.0.1:4222"
     data_dir: str = "./var"
@@ -88,6 +95,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
     telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
+    run: RunConfig = msgspec.field(default_factory=RunConfig)
     # Overrides of the shipped price table, USD per million tokens, by model name or prefix.
     prices: dict[str, ModelPrice] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)

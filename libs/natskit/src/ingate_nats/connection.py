@@ -55,3 +55,15 @@ async def connect(
         error_cb=error,
     )
     return client
+
+
+async def drain_or_close(client: Client) -> None:
+    """Drain on the way out (flush what is pending); just close when NATS is gone already.
+
+    When the whole stack stops at once NATS may be gone first, and drain() then raises
+    instead of returning: the connection is closed all the same, without a traceback."""
+    try:
+        await client.drain()
+    except Exception as exc:
+        log.info("nats connection closed without draining: %s", type(exc).__name__)
+        await client.close()

@@ -41,16 +41,24 @@ class NatsServer:
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 
-    def start(self, timeout_s: float = 10.0) -> None:
+    def command(self) -> list[str]:
+        """The command line that runs this server (its store folder is made here)."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        command = [
+        return [
             nats_server_binary(),
             "--addr", self.host,
             "--port", str(self.port),
             "--jetstream",
             "--store_dir", str(self.store_dir),
         ]  # fmt: skip
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    @property
+    def accepts(self) -> bool:
+        """Whether a NATS server answers on this server's address."""
+        return _accepts(self.host, self.port)
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self._process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

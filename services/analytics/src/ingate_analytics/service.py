@@ -20,7 +20,7 @@ from ingate_analytics.usage import UsageResponder
 from ingate_config import Settings
 from ingate_contracts.subjects import EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import Stats
-from ingate_nats import connect, ensure_event_streams
+from ingate_nats import connect, drain_or_close, ensure_event_streams
 from ingate_telemetry import tracing_from_env
 
 log = logging.getLogger("ingate.analytics")
@@ -72,8 +72,8 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
     usage = UsageResponder(client, sink, stats)
     try:
         await consumer.start()
-        telemetry.consuming = True
         await usage.start()
+        telemetry.consuming = True  # ready: consuming, and answering `ingate usage`
         log.warning(
             "ingate analytics consuming %s (%s) on %s into %s; usage on %s",
             EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, settings.nats_url, _where(settings), USAGE_QUERY_SUBJECT,
@@ -83,7 +83,7 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         await usage.stop()
         log.info("analytics stopped: %s", stats)
         await sink.close()
-        await client.drain()
+        await drain_or_close(client)
         await telemetry.stop()
 
 

@@ -13,7 +13,7 @@ from ingate_config import LogFormat, Settings
 from ingate_telemetry import configure_logging as configure_handler
 
 LOG_FORMAT_VAR: Final = "INGATE_TELEMETRY_LOG_FORMAT"
-_INTERACTIVE: Final = frozenset({"run", "keys", "usage"})
+_INTERACTIVE: Final = frozenset({"run", "status", "keys", "usage"})
 
 
 def configure_logging(command: str, settings: Settings) -> None:

@@ -1,9 +1,11 @@
 """The `ingate` command."""
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from ingate_cli import keys, migrate, services, stack, usage
+from ingate_cli import keys, migrate, services, stack, status, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -13,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="YAML configuration (default: $INGATE_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     stack.add_parser(commands)
+    status.add_parser(commands)
     keys.add_parser(commands)
     usage.add_parser(commands)
     migrate.add_parser(commands)
@@ -30,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = _settings(args.config)
+    if args.config:
+        # Processes this one starts (`ingate run`'s services, edge workers) read the same file.
+        os.environ["INGATE_CONFIG"] = str(Path(args.config).resolve())
     configure_logging(args.command, settings)
     if args.command == "run":
         sys.exit(stack.run(args, settings))
@@ -39,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(usage.run(args, settings))
     if args.command == "migrate":
         sys.exit(migrate.run(args, settings))
-    sys.exit(services.run_service(args.command, settings))
+    if args.command == "status":
+        sys.exit(status.run(args, settings))
+    sys.exit(services.run_service(args, settings))
 
 
 def _settings(config_path: str | None) -> Settings:

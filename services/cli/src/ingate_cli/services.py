@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
+from ingate_cli import workers
 from ingate_config import ConfigError, Settings
 
 # sub-command → (module, entry point taking Settings)
@@ -22,7 +23,9 @@ SERVICES: Final = {
 
 def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     for name, (_, _, help_text) in SERVICES.items():
-        commands.add_parser(name, help=help_text)
+        service = commands.add_parser(name, help=help_text)
+        if name == "edge":
+            workers.add_arguments(service)
     commands.add_parser(
         "mock-provider",
         help="run the fake OpenAI/Anthropic/Ollama upstream (flags: ingate mock-provider --help)",
@@ -35,9 +38,11 @@ def _entry(module: str, name: str) -> Callable[..., Any]:
     return entry
 
 
-def run_service(command: str, settings: Settings) -> int:
-    module, name, _ = SERVICES[command]
+def run_service(args: argparse.Namespace, settings: Settings) -> int:
+    module, name, _ = SERVICES[args.command]
     try:
+        if args.command == "edge":
+            return workers.run_edge(args, settings, _entry(module, name))
         _entry(module, name)(settings)
     except ConfigError as exc:  # e.g. an OTEL_* variable the service cannot honour
         print(f"ingate: {exc}", file=sys.stderr)

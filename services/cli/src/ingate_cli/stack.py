@@ -1,34 +1,44 @@
 """`ingate run`: the whole local stack as child processes of one supervisor.
 
-nats-server (JetStream, data under INGATE_DATA_DIR) starts first, then the mock
-provider when it is wanted, then the translator, the analytics service (embedded
-ClickHouse under INGATE_DATA_DIR) and the edge. Ctrl-C stops them in reverse order and
-leaves nothing running.
+Start-up: take the data folder and the edge's port (a busy one is one line and exit 1),
+start nats-server (JetStream, data under INGATE_DATA_DIR), then the mock provider when it
+is wanted, the translator, analytics (embedded ClickHouse under INGATE_DATA_DIR) and the
+edge workers, all at once. The banner comes when edge, translator and analytics are
+ready; while they are alive and starting the supervisor waits, saying for what. After
+that any child that exits, nats-server included, is started again with backoff, and
+`ingate status` shows each one. SIGINT, SIGTERM or SIGHUP stop the services first and
+NATS last; a SIGKILL takes the children with it (see supervisor.py).
 """
 
 import argparse
 import asyncio
+import fcntl
 import logging
 import os
 import secrets
 import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import FrameType
+from typing import IO, Any, Final
 
+from ingate_cli import status as status_file
 from ingate_cli.logs import LOG_FORMAT_VAR
+from ingate_cli.supervisor import Child, ChildSpec, Supervisor, describe_exit, waiting_for
+from ingate_cli.workers import CHILD, PortBusy, bind_edge_socket, edge_ready_probe, http_probe, worker_specs
 from ingate_config import BUILTIN_PROVIDERS, Settings, env_name
-from ingate_nats import KeyStore, NatsServer, connect, host_port, nats_listening
+from ingate_nats import KeyStore, NatsServer, connect, host_port
 
 log = logging.getLogger("ingate.run")
 
-_CHILD = [sys.executable, "-m", "ingate_cli"]
-_MAX_RESTARTS = 3
+_POLL_S: Final = 0.2
+_SAY_WAITING_EVERY_S: Final = 5.0
+_NATS_LISTEN_S: Final = 30.0
+
+
+class StartFailed(RuntimeError):
+    pass
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -46,34 +56,81 @@ class Stack:
     def __init__(self, settings: Settings, use_mock: bool) -> None:
         self.settings = settings
         self.use_mock = use_mock
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         nats_host, nats_port = host_port(settings.nats_url)
         self.nats = NatsServer(nats_host, nats_port, Path(settings.data_dir) / "jetstream")
+        self.run_dir = status_file.run_dir(settings)
+        self.supervisor = Supervisor(on_change=lambda _: self.write_status())
         self.stopping = False
-        self.own_nats = True
-        self._restartable: dict[str, tuple[list[str], dict[str, str] | None]] = {}
-        self._restarts: dict[str, int] = {}
-        self._given_up: set[str] = set()
+        self.state = "starting"
+        self.started = time.time()
+        self.url = _edge_url(settings)
+        self._lock: IO[str] | None = None
+        self._socket: socket.socket | None = None
 
     def start(self) -> None:
-        if nats_listening(self.nats.host, self.nats.port):
-            # e.g. the operator's own server, or one left by an earlier run: use it as it is.
-            log.warning("a NATS server already listens on %s; using it", self.nats.url)
-            self.own_nats = False
-        else:
-            log.info("starting nats-server on %s (JetStream data in %s)", self.nats.url, self.nats.store_dir)
-            self.nats.start()
+        self._take_data_dir()
+        self._socket = bind_edge_socket(self.settings)
         env = dict(os.environ, INGATE_NATS_URL=self.nats.url)
         env.setdefault(LOG_FORMAT_VAR, "text")  # the services' lines read like the supervisor's
+        self._start_nats()
         if self.use_mock:
-            env.update(self._start_mock())
-        edge = self.settings.edge
-        self._spawn("translator", [*_CHILD, "translator"], env, essential=False)
-        self._spawn("analytics", [*_CHILD, "analytics"], env, essential=False)
-        self._spawn("edge", [*_CHILD, "edge"], env)
-        _wait_http(f"http://127.0.0.1:{edge.port}/readyz", timeout_s=30, what="edge")
+            env.update(self._start_mock(env))
+        for name in ("translator", "analytics"):
+            ops_port = _free_port()  # each its own /readyz, which is how the supervisor sees it ready
+            self.supervisor.start(
+                ChildSpec(
+                    name=name,
+                    command=[*CHILD, name],
+                    env=dict(env, INGATE_TELEMETRY_METRICS_PORT=str(ops_port)),
+                    ready=http_probe(f"http://127.0.0.1:{ops_port}/readyz"),
+                    stop_wave=1,
+                )
+            )
+        for spec in worker_specs(self.settings, self._socket, env, edge_ready_probe(self.settings)):
+            self.supervisor.start(spec)
+        self._wait_until_ready()
 
-    def _start_mock(self) -> dict[str, str]:
+    def _take_data_dir(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        lock = (self.run_dir / "supervisor.lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            other = status_file.read_status(self.settings)
+            who = f" (pid {other['pid']})" if other else ""
+            raise StartFailed(
+                f"another `ingate run`{who} uses the data dir {self.settings.data_dir}; "
+                "stop it, or set INGATE_DATA_DIR to another folder"
+            ) from None
+        self._lock = lock
+
+    def _start_nats(self) -> None:
+        if self.nats.accepts:
+            # e.g. the operator's own server: use it as it is, and leave it to its owner.
+            log.warning("a NATS server already listens on %s; using it", self.nats.url)
+            return
+        log.info("starting nats-server on %s (JetStream data in %s)", self.nats.url, self.nats.store_dir)
+        nats_log = Path(self.settings.data_dir) / "nats-server.log"
+        child = self.supervisor.start(
+            ChildSpec(
+                name="nats-server",
+                command=self.nats.command(),
+                ready=lambda: self.nats.accepts,
+                log_path=nats_log,
+                stop_wave=2,
+            )
+        )
+        deadline = time.monotonic() + _NATS_LISTEN_S
+        while not self.nats.accepts:
+            if child.process is not None and child.process.poll() is not None:
+                tail = nats_log.read_text(errors="replace").strip().splitlines()[-3:]
+                raise StartFailed(f"nats-server exited at start ({' / '.join(tail)[-400:]})")
+            if time.monotonic() > deadline:
+                raise StartFailed(f"nats-server did not listen on {self.nats.url} in {_NATS_LISTEN_S:g} s")
+            time.sleep(0.05)
+
+    def _start_mock(self, env: dict[str, str]) -> dict[str, str]:
         port = int(os.environ.get("INGATE_MOCK_PORT") or _free_port())
         mock_url = f"http://127.0.0.1:{port}"
         wired: dict[str, str] = {}
@@ -86,8 +143,15 @@ class Stack:
             suffix = "/v1" if builtin.format == "openai" else ""
             wired[env_name(builtin.name, "base_url")] = mock_url + suffix
             wired[env_name(builtin.name, "api_key")] = key
-        self._spawn("mock-provider", [*_CHILD, "mock-provider", "--port", str(port), *credentials], None)
-        _wait_http(f"{mock_url}/healthz", timeout_s=20, what="mock provider")
+        self.supervisor.start(
+            ChildSpec(
+                name="mock-provider",
+                command=[*CHILD, "mock-provider", "--port", str(port), *credentials],
+                env=env,
+                ready=http_probe(f"{mock_url}/healthz"),
+                stop_wave=1,
+            )
+        )
         names = sorted(
             k.removeprefix("INGATE_").removesuffix("_BASE_URL").lower()
             for k in wired
@@ -96,56 +160,63 @@ class Stack:
         log.warning("using the mock provider at %s for: %s", mock_url, ", ".join(names) or "nothing")
         return wired
 
-    def _spawn(
-        self, name: str, command: list[str], env: dict[str, str] | None, essential: bool = True
-    ) -> None:
-        # A session of its own: Ctrl-C reaches only the supervisor, which stops children in order.
-        process = subprocess.Popen(command, env=env, start_new_session=True)
-        self.children.append((name, process))
-        if not essential:
-            self._restartable[name] = (command, env)
+    def _wait_until_ready(self) -> None:
+        """Wait while every child is alive and starting; fail when one exits or time runs out."""
+        limit_s = self.settings.run.start_timeout_s
+        begun = time.monotonic()
+        next_say = begun + _SAY_WAITING_EVERY_S
+        while not self.stopping:
+            exited = self.supervisor.poll(restart=False)
+            if exited:
+                child = exited[0]
+                raise StartFailed(
+                    f"{child.name} exited while starting ({describe_exit(child.last_exit or 0)}); "
+                    "its last lines above say why"
+                )
+            pending = waiting_for(self.supervisor.children)
+            if not pending:
+                return
+            now = time.monotonic()
+            if now - begun > limit_s:
+                raise StartFailed(
+                    f"not ready after {limit_s:g} s: still waiting for {', '.join(pending)} "
+                    "(raise INGATE_RUN_START_TIMEOUT_S on a slow machine)"
+                )
+            if now >= next_say:
+                log.warning("waiting for %s to be ready (%.0f s so far)", ", ".join(pending), now - begun)
+                next_say = now + _SAY_WAITING_EVERY_S
+            time.sleep(_POLL_S)
 
     def watch(self) -> int:
-        """Block until a signal or an essential child's death; return the exit status.
-
-        The translator and analytics are not essential to forwarding: when one dies it is
-        started again (records wait in JetStream meanwhile), a few times at most."""
+        """Restart whatever exits, until a signal asks to stop."""
+        self.state = "running"
+        self.write_status()
         while not self.stopping:
-            for index, (name, process) in enumerate(self.children):
-                if process.poll() is None:
-                    continue
-                if name in self._restartable and self._restarts.get(name, 0) < _MAX_RESTARTS:
-                    self._restarts[name] = self._restarts.get(name, 0) + 1
-                    log.error("%s exited with status %s; starting it again", name, process.returncode)
-                    command, env = self._restartable[name]
-                    restarted = subprocess.Popen(command, env=env, start_new_session=True)
-                    self.children[index] = (name, restarted)
-                    continue
-                if name in self._restartable:
-                    if name not in self._given_up:  # the gateway itself keeps serving
-                        self._given_up.add(name)
-                        log.error("%s keeps exiting; not starting it again", name)
-                    continue
-                log.error("%s exited with status %s; stopping", name, process.returncode)
-                return 1
-            if self.own_nats and not self.nats.running:
-                log.error("nats-server exited; stopping")
-                return 1
-            time.sleep(0.2)
+            self.supervisor.poll()
+            time.sleep(_POLL_S)
         return 0
 
     def stop(self) -> None:
-        for name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    log.warning("%s did not stop in time; killing it", name)
-                    process.kill()
-                    process.wait()
-        self.children.clear()
-        self.nats.stop()
+        self.state = "stopping"
+        self.supervisor.stop()
+        if self._socket is not None:
+            self._socket.close()
+        self.state = "stopped"
+        self.write_status()
+
+    def write_status(self) -> None:
+        if self._lock is None:
+            return  # not ours to write: another run may own this data dir
+        children: list[Child] = self.supervisor.children
+        status: dict[str, Any] = {
+            "pid": os.getpid(),
+            "url": self.url,
+            "state": self.state,
+            "started": round(self.started, 3),
+            "nats_url": self.nats.url,
+            "services": [child.snapshot() for child in children],
+        }
+        status_file.write_status(status_file.status_path(self.settings), status)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,21 +224,25 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     use_mock = bool(args.mock) or not has_credentials
     if use_mock and not args.mock:
         log.warning("no provider credentials configured: forwarding to the mock provider")
-    if args.config:
-        # The children read the same file: they get it the way every Ingate process can.
-        os.environ["INGATE_CONFIG"] = str(Path(args.config).resolve())
     stack = Stack(settings, use_mock)
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        if stack.stopping:  # asked twice: stop waiting for the children
+            stack.supervisor.kill()
         stack.stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, request_stop)
     try:
         stack.start()
+        if stack.stopping:
+            return 0
         first_key = asyncio.run(_first_key(stack.nats.url))
         _announce(settings, first_key)
         return stack.watch()
+    except (StartFailed, PortBusy) as exc:
+        log.error("ingate run: %s", exc)
+        return 1
     except Exception as exc:
         log.error("ingate run failed: %s", exc)
         return 1
@@ -190,14 +265,18 @@ async def _first_key(nats_url: str) -> str | None:
 
 
 def _announce(settings: Settings, first_key: str | None) -> None:
-    host = settings.edge.host if settings.edge.host not in ("0.0.0.0", "::") else "localhost"
-    lines = [f"Ingate is running at http://{host}:{settings.edge.port}"]
+    lines = [f"Ingate is running at {_edge_url(settings)}"]
     if first_key:
         lines += ["Your first API key (shown once):", first_key]
     else:
         lines.append("Keys exist already; make another with: ingate keys create")
-    lines.append("Press Ctrl-C to stop.")
+    lines.append("Press Ctrl-C to stop; `ingate status` shows each service.")
     print("\n".join(lines), flush=True)
+
+
+def _edge_url(settings: Settings) -> str:
+    host = settings.edge.host if settings.edge.host not in ("0.0.0.0", "::") else "localhost"
+    return f"http://{host}:{settings.edge.port}"
 
 
 def _free_port() -> int:
@@ -205,16 +284,3 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _wait_http(url: str, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback URL we built
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not become ready at {url} within {timeout_s:g}s")

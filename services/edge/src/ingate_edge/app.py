@@ -18,7 +18,7 @@ from ingate_telemetry import exposition
 _OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-def _operations_app(runtime: EdgeRuntime) -> Litestar:
+def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
     @get("/healthz", sync_to_thread=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -43,6 +43,8 @@ def _operations_app(runtime: EdgeRuntime) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         await runtime.start()
+        if wait_ready_s > 0:
+            await runtime.wait_ready(wait_ready_s)
         try:
             yield
         finally:
@@ -60,10 +62,10 @@ def _operations_app(runtime: EdgeRuntime) -> Litestar:
 class EdgeApp:
     """ASGI entry point: dispatches provider traffic to the proxy, the rest to Litestar."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.runtime = EdgeRuntime(settings)
+    def __init__(self, settings: Settings, worker: int = 0, wait_ready_s: float = 0.0) -> None:
+        self.runtime = EdgeRuntime(settings, worker)
         self.proxy = Proxy(self.runtime)
-        self.operations = _operations_app(self.runtime)
+        self.operations = _operations_app(self.runtime, wait_ready_s)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] not in _OPERATIONS_PATHS:
@@ -72,5 +74,5 @@ class EdgeApp:
             await self.operations(scope, receive, send)  # type: ignore[arg-type]
 
 
-def create_app(settings: Settings) -> EdgeApp:
-    return EdgeApp(settings)
+def create_app(settings: Settings, worker: int = 0, wait_ready_s: float = 0.0) -> EdgeApp:
+    return EdgeApp(settings, worker, wait_ready_s)

@@ -15,7 +15,7 @@ from ingate_edge.spool import Spool
 from ingate_edge.telemetry import EdgeMetrics, RequestTracer
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstreams
-from ingate_nats import KeyCache, connect, ensure_event_streams
+from ingate_nats import KeyCache, connect, drain_or_close, ensure_event_streams
 from ingate_nats.buckets import limits_bucket
 from ingate_pricing import PriceTable
 from ingate_telemetry import tracing_from_env
@@ -23,8 +23,13 @@ from ingate_telemetry import tracing_from_env
 log = logging.getLogger("ingate.edge")
 
 
+def spool_name(port: int, worker: int) -> str:
+    # Each worker sharing a port keeps its own spool; worker 0 keeps the single edge's name.
+    return f"edge-{port}.spool" if worker == 0 else f"edge-{port}-{worker}.spool"
+
+
 class EdgeRuntime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, worker: int = 0) -> None:
         self.settings = settings
         self.keys = KeyCache(settings.events.stream_replicas)
         self.upstreams = Upstreams(settings.providers)
@@ -32,7 +37,7 @@ class EdgeRuntime:
         spool_dir = Path(events.spool_dir or Path(settings.data_dir) / "spool")
         spool = Spool(
             events.spool_memory_events,
-            spool_dir / f"edge-{settings.edge.port}.spool",
+            spool_dir / spool_name(settings.edge.port, worker),
             events.spool_file_max_bytes,
         )
         self.publisher = RecordPublisher(spool, enabled=events.publish)
@@ -54,6 +59,13 @@ class EdgeRuntime:
     def ready(self) -> bool:
         return self.nats is not None and self.nats.is_connected and self.keys.loaded.is_set()
 
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Until the keys are loaded from NATS, or `timeout_s` has passed."""
+        try:
+            await asyncio.wait_for(self.keys.loaded.wait(), timeout_s)
+        except TimeoutError:
+            log.warning("keys not loaded after %.0f s (is NATS up?); serving anyway", timeout_s)
+
     async def start(self) -> None:
         self.upstreams.open()
         self.publisher.start()
@@ -71,8 +83,7 @@ class EdgeRuntime:
         await self.publisher.stop()
         for client in (self.records_nats, self.nats):
             if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.drain()
+                await drain_or_close(client)
         await self.upstreams.close()
         if self.tracing is not None:  # send the spans still buffered
             await asyncio.to_thread(self.tracing.shutdown)

@@ -2,6 +2,7 @@
 
 import gc
 import logging
+import socket
 
 import uvicorn
 
@@ -11,8 +12,15 @@ from ingate_edge.app import create_app
 log = logging.getLogger("ingate.edge")
 
 
-def serve(settings: Settings) -> None:
-    app = create_app(settings)
+def serve(
+    settings: Settings, sock: socket.socket | None = None, worker: int = 0, wait_ready_s: float = 0.0
+) -> None:
+    """Serve until SIGINT/SIGTERM, on `sock` when given (shared by the workers), else on host:port.
+
+    `worker` tells the processes that share one port apart (their record spools); a worker
+    given `wait_ready_s` takes no connection before NATS and the keys are there, for at most
+    that long, so the workers already serving answer its share meanwhile."""
+    app = create_app(settings, worker=worker, wait_ready_s=wait_ready_s)
     config = uvicorn.Config(
         app,
         host=settings.edge.host,
@@ -34,4 +42,4 @@ def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     log.warning("ingate edge listening on http://%s:%d", settings.edge.host, settings.edge.port)
-    server.run()
+    server.run(sockets=None if sock is None else [sock])

@@ -11,7 +11,7 @@ from nats.micro.service import Service
 
 from ingate_config import Settings
 from ingate_contracts import translation as wire
-from ingate_nats import connect
+from ingate_nats import connect, drain_or_close
 from ingate_telemetry import new_registry, tracing_from_env
 from ingate_telemetry.ops import OpsServer
 from ingate_translator.handlers import endpoints
@@ -53,7 +53,7 @@ async def run_translator(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await service.stop()
-    await client.drain()
+    await drain_or_close(client)
     await ops.stop()
     if tracing is not None:
         await asyncio.to_thread(tracing.shutdown)

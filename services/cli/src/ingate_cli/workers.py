@@ -1,0 +1,143 @@
+"""`INGATE_EDGE_WORKERS`: that many edge processes serving one listening socket.
+
+The socket is bound once, by `ingate run` or by `ingate edge`, and each worker inherits
+it. A busy port is therefore found before anything starts, and the port stays open
+while a worker restarts: connections wait in the shared queue for a worker that is up
+instead of being refused. Workers share limits, keys and budgets through NATS as any
+two edges do.
+"""
+
+import argparse
+import errno
+import logging
+import signal
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from types import FrameType
+from typing import Final
+
+from ingate_cli.supervisor import ChildSpec, ReadyProbe, Supervisor
+from ingate_config import Settings
+
+log = logging.getLogger("ingate.edge")
+
+CHILD: Final = [sys.executable, "-m", "ingate_cli"]
+_BACKLOG: Final = 4096
+# How long a supervised worker waits for NATS and the keys before it takes connections:
+# the socket is shared, so until then the other workers (or the queue) serve its callers.
+WORKER_READY_WAIT_S: Final = 15.0
+
+
+class PortBusy(RuntimeError):
+    pass
+
+
+def add_arguments(edge: argparse.ArgumentParser) -> None:
+    # Set by the process that bound the socket; not for people.
+    edge.add_argument("--socket-fd", type=int, help=argparse.SUPPRESS)
+    edge.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
+
+
+def bind_edge_socket(settings: Settings) -> socket.socket:
+    host, port = settings.edge.host, settings.edge.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=_BACKLOG)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortBusy(
+                f"port {port} is already in use on {host} (set INGATE_EDGE_PORT to use another)"
+            ) from None
+        raise PortBusy(f"cannot listen on {host}:{port} (INGATE_EDGE_HOST/PORT): {exc.strerror}") from None
+
+
+def worker_specs(
+    settings: Settings, sock: socket.socket, env: dict[str, str] | None, ready: ReadyProbe | None
+) -> list[ChildSpec]:
+    count = settings.edge.workers
+    fd = sock.fileno()
+    return [
+        ChildSpec(
+            name="edge" if count == 1 else f"edge-{index + 1}",
+            command=[*CHILD, "edge", "--socket-fd", str(fd), "--worker", str(index)],
+            env=env,
+            ready=ready,
+            pass_fds=(fd,),
+        )
+        for index in range(count)
+    ]
+
+
+def edge_ready_probe(settings: Settings) -> ReadyProbe:
+    host = settings.edge.host
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return http_probe(f"http://{host}:{settings.edge.port}/readyz")
+
+
+def http_probe(url: str) -> ReadyProbe:
+    def ready() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - a loopback URL we built
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return ready
+
+
+def run_edge(args: argparse.Namespace, settings: Settings, serve: Callable[..., None]) -> int:
+    """`ingate edge`: one worker in this process, or a supervisor of INGATE_EDGE_WORKERS of them."""
+    if args.socket_fd is not None:
+        serve(
+            settings,
+            socket.socket(fileno=args.socket_fd),
+            worker=args.worker,
+            wait_ready_s=WORKER_READY_WAIT_S,
+        )
+        return 0
+    try:
+        sock = bind_edge_socket(settings)
+    except PortBusy as exc:
+        print(f"ingate: {exc}", file=sys.stderr)
+        return 1
+    if settings.edge.workers == 1:
+        serve(settings, sock)
+        return 0
+    return _supervise_workers(settings, sock)
+
+
+def _supervise_workers(settings: Settings, sock: socket.socket) -> int:
+    supervisor = Supervisor()
+    stopping = False
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, request_stop)
+    for spec in worker_specs(settings, sock, None, None):
+        supervisor.start(spec)
+    log.warning(
+        "ingate edge: %d workers on http://%s:%d",
+        settings.edge.workers,
+        settings.edge.host,
+        settings.edge.port,
+    )
+    try:
+        while not stopping:
+            supervisor.poll()
+            time.sleep(0.2)
+    finally:
+        supervisor.stop()
+        sock.close()
+    return 0
