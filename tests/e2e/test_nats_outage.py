@@ -5,6 +5,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -45,6 +46,14 @@ async def test_records_survive_a_nats_outage(tmp_path: Path, mock_url: str, logs
 
         served = [await ask(f"before {i}") for i in range(20)]
         nats.stop()
+        # Still ready: an orchestrator must keep sending traffic to an edge that can serve it.
+        for _ in range(300):  # until the edge has noticed NATS is gone
+            ready = httpx.get(f"{edge.url}/readyz", timeout=10)
+            assert ready.status_code == 200, ready.text
+            if ready.json()["nats_connected"] is False:
+                break
+            await asyncio.sleep(0.1)
+        assert ready.json()["nats_connected"] is False
         outage_ends = time.monotonic() + 10
         while time.monotonic() < outage_ends:  # traffic all through the outage
             served += await asyncio.gather(*(ask("during") for _ in range(5)))

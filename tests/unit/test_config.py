@@ -34,8 +34,13 @@ def test_documented_environment_variables_override_builtins() -> None:
             "INGATE_EDGE_PORT": "9090",
             "INGATE_DATA_DIR": "/tmp/ingate-data",
             "CLICKHOUSE_URL": "http://ch:8123",
+            "INGATE_EDGE_WORKERS": "3",
+            "INGATE_RUN_START_TIMEOUT_S": "45",
         }
     )
+    assert settings.edge.workers == 3
+    assert settings.run.start_timeout_s == 45.0
+    assert load_settings(environ={}).run.start_timeout_s == 600.0
     assert settings.providers["openai"].base_url == "http://up:1/v1"
     assert settings.providers["openai"].api_key == "sk-o"
     assert settings.providers["anthropic"].api_key == "sk-a"
@@ -119,6 +124,8 @@ BAD_ENVIRONMENTS = [
     ({"INGATE_EDGE_PORT": "eighty"}, "INGATE_EDGE_PORT"),
     ({"INGATE_EDGE_PORT": "70000"}, "edge.port"),
     ({"INGATE_EDGE_MAX_BODY_BYTES": "0"}, "edge.max_body_bytes"),
+    ({"INGATE_EDGE_WORKERS": "0"}, "edge.workers"),
+    ({"INGATE_RUN_START_TIMEOUT_S": "-5"}, "run.start_timeout_s"),
     ({"INGATE_OPENAI_BASE_URL": "api.openai.com"}, "providers.openai.base_url"),
     ({"INGATE_NATS_URL": "http://nats:4222"}, "nats_url"),
     ({"CLICKHOUSE_URL": "tcp://ch"}, "clickhouse_url"),

@@ -28,7 +28,7 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
         nats_up = runtime.nats is not None and runtime.nats.is_connected
         keys_loaded = runtime.keys.loaded.is_set()
         body = {
-            "status": "ready" if nats_up and keys_loaded else "not ready",
+            "status": "ready" if runtime.ready else "not ready",
             "nats_connected": nats_up,
             "keys_loaded": keys_loaded,
             "keys": len(runtime.keys),

@@ -57,7 +57,10 @@ class EdgeRuntime:
 
     @property
     def ready(self) -> bool:
-        return self.nats is not None and self.nats.is_connected and self.keys.loaded.is_set()
+        # Keys loaded once is enough: while NATS is away the edge serves from its copy and
+        # spools records, so an orchestrator must keep sending it traffic (a readiness that
+        # followed NATS would take every edge out of service at once).
+        return self.keys.loaded.is_set()
 
     async def wait_ready(self, timeout_s: float) -> None:
         """Until the keys are loaded from NATS, or `timeout_s` has passed."""
