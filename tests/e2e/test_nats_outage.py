@@ -47,13 +47,15 @@ async def test_records_survive_a_nats_outage(tmp_path: Path, mock_url: str, logs
         served = [await ask(f"before {i}") for i in range(20)]
         nats.stop()
         # Still ready: an orchestrator must keep sending traffic to an edge that can serve it.
+        probe = httpx.AsyncClient(timeout=10)
         for _ in range(300):  # until the edge has noticed NATS is gone
-            ready = httpx.get(f"{edge.url}/readyz", timeout=10)
+            ready = await probe.get(f"{edge.url}/readyz")
             assert ready.status_code == 200, ready.text
             if ready.json()["nats_connected"] is False:
                 break
             await asyncio.sleep(0.1)
         assert ready.json()["nats_connected"] is False
+        await probe.aclose()
         outage_ends = time.monotonic() + 10
         while time.monotonic() < outage_ends:  # traffic all through the outage
             served += await asyncio.gather(*(ask("during") for _ in range(5)))
