@@ -155,7 +155,8 @@ class Starter:
         try:
             while _status(url) != 200:
                 if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited with {process.returncode} (see {log.name})")
+                    tail = Path(log.name).read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{tail}")
                 if time.perf_counter() - started > _READY_TIMEOUT_S:
                     raise RuntimeError(f"{service} not ready within {_READY_TIMEOUT_S:g} s")
                 time.sleep(_POLL_S)
