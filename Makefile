@@ -9,7 +9,7 @@ help:
 	@echo "make run    - run Ingate locally (NATS, edge, mock provider) on http://localhost:8080"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - measure the edge's overhead (writes docs/benchmarks.md)"
+	@echo "make bench  - measure the edge's overhead and start-up times (writes docs/benchmarks.md)"
 	@echo "make load   - mixed traffic with locust against a local stack, or LOAD_HOST= LOAD_KEY= (docs/load-testing.md)"
 
 install:
@@ -42,6 +42,7 @@ bench: install
 	$(UV) run python -m bench
 	$(UV) run python -m bench.limits
 	$(UV) run python -m bench.pipeline
+	$(UV) run python -m bench.startup
 
 .PHONY: load
 # LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE, LOAD_THINK, LOAD_HEADERS, LOAD_MAX_FAIL_RATIO, LOAD_CSV; LOAD_HOST and LOAD_KEY

@@ -6,9 +6,13 @@ readiness, Prometheus metrics, start-up and shutdown) is an ordinary Litestar ap
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any
 
 from litestar import Litestar, Response, get
+from litestar.events import BaseEventEmitterBackend
+from litestar.plugins import PluginProtocol
+from litestar.plugins.core import MsgspecDIPlugin
 
 from ingate_config import Settings
 from ingate_edge.proxy import Proxy
@@ -16,6 +20,37 @@ from ingate_edge.runtime import EdgeRuntime
 from ingate_telemetry import exposition
 
 _OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class _OperationsLitestar(Litestar):
+    """Litestar with msgspec's plugin only.
+
+    Litestar adds its pydantic plugins whenever pydantic can be imported (a development
+    environment has it, for the provider SDKs the tests drive), and importing them imports
+    pydantic and pydantic.v1: a quarter of a second or more of start-up for three handlers
+    that return dicts and bytes. `tests/unit/test_startup_imports.py` notices if a Litestar
+    release stops calling this hook.
+    """
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        return [*plugins, MsgspecDIPlugin()]
+
+
+class _NoEvents(BaseEventEmitterBackend):
+    """No event listeners: nothing to start. Litestar's default emitter starts an anyio task
+    group at start-up (and imports anyio's streams and socket layer for it)."""
+
+    def emit(self, event_id: str, *_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(f"the edge's operations app has no event listeners ({event_id!r})")
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
 
 
 def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
@@ -51,9 +86,10 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
             await runtime.stop()
 
     # logging_config=None: Litestar would otherwise replace the process's log handler with its own.
-    return Litestar(
+    return _OperationsLitestar(
         route_handlers=[healthz, readyz, metrics],
         lifespan=[lifespan],
+        event_emitter_backend=_NoEvents,
         openapi_config=None,
         logging_config=None,
     )

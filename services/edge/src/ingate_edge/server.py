@@ -12,14 +12,7 @@ from ingate_edge.app import create_app
 log = logging.getLogger("ingate.edge")
 
 
-def serve(
-    settings: Settings, sock: socket.socket | None = None, worker: int = 0, wait_ready_s: float = 0.0
-) -> None:
-    """Serve until SIGINT/SIGTERM, on `sock` when given (shared by the workers), else on host:port.
-
-    `worker` tells the processes that share one port apart (their record spools); a worker
-    given `wait_ready_s` takes no connection before NATS and the keys are there, for at most
-    that long, so the workers already serving answer its share meanwhile."""
+def build_server(settings: Settings, worker: int = 0, wait_ready_s: float = 0.0) -> uvicorn.Server:
     app = create_app(settings, worker=worker, wait_ready_s=wait_ready_s)
     config = uvicorn.Config(
         app,
@@ -28,6 +21,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        ws="none",  # no WebSocket paths; as in the image, which installs no WebSocket library
         access_log=False,
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing
         server_header=False,
@@ -36,7 +30,18 @@ def serve(
         timeout_graceful_shutdown=10,
         h11_max_incomplete_event_size=settings.edge.max_header_bytes * 2,
     )
-    server = uvicorn.Server(config)
+    return uvicorn.Server(config)
+
+
+def serve(
+    settings: Settings, sock: socket.socket | None = None, worker: int = 0, wait_ready_s: float = 0.0
+) -> None:
+    """Serve until SIGINT/SIGTERM, on `sock` when given (shared by the workers), else on host:port.
+
+    `worker` tells the processes that share one port apart (their record spools); a worker
+    given `wait_ready_s` takes no connection before NATS and the keys are there, for at most
+    that long, so the workers already serving answer its share meanwhile."""
+    server = build_server(settings, worker, wait_ready_s)
     # Everything built so far lives as long as the process: move it out of the collector's way.
     # Full collections rescanning these objects caused ~50 ms pauses under load (docs/benchmarks.md).
     gc.collect()
