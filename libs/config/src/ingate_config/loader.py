@@ -256,7 +256,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError("telemetry.metrics_port", f"must be between 0 and 65535, got {port}")
     if telemetry.log_level.upper() not in LOG_LEVELS:
         raise ConfigError("telemetry.log_level", f"must be one of {', '.join(LOG_LEVELS)}")
-    _check_url("nats_url", settings.nats_url, ("nats", "tls", "ws", "wss"))
+    _check_nats_url(settings.nats_url)
     if settings.clickhouse_url:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))
     for name, provider in settings.providers.items():
@@ -280,6 +280,21 @@ def _check_name(setting: str, name: str) -> None:
 
 
 def _check_url(setting: str, url: str, schemes: tuple[str, ...]) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in schemes or not parts.hostname:
         raise ConfigError(setting, f"expected a {'/'.join(schemes)} URL, got {url!r}")
+
+
+def _check_nats_url(url: str) -> None:
+    """One URL, or a cluster's servers separated by commas; all plain NATS or all websocket."""
+    urls = [part.strip() for part in url.split(",") if part.strip()]
+    if not urls:
+        raise ConfigError("nats_url", "expected a nats URL, got an empty setting")
+    for one in urls:
+        _check_url("nats_url", one, ("nats", "tls", "ws", "wss"))
+    if len({urlsplit(one).scheme in ("ws", "wss") for one in urls}) > 1:
+        raise ConfigError("nats_url", f"mixes websocket and plain NATS servers: {url!r}")

@@ -2,7 +2,14 @@
 
 from ingate_nats.connection import connect, drain_or_close
 from ingate_nats.keystore import KeyCache, KeyNotFoundError, KeyStore, key_bucket
-from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_listening, nats_server_binary
+from ingate_nats.server import (
+    NatsServer,
+    NatsServerError,
+    host_port,
+    nats_listening,
+    nats_server_binary,
+    server_urls,
+)
 from ingate_nats.streams import ensure_event_streams, ensure_stream, events_stream_config
 
 __all__ = [
@@ -20,4 +27,5 @@ __all__ = [
     "key_bucket",
     "nats_listening",
     "nats_server_binary",
+    "server_urls",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client
 
+from ingate_nats.server import server_urls
+
 log = logging.getLogger("ingate.nats")
 
 
@@ -18,6 +20,9 @@ async def connect(
     reconnect: bool = True,
 ) -> Client:
     """Connect with unbounded reconnects, so a service outlives any NATS restart.
+
+    `url` may list several servers separated by commas (the seeds of a cluster): the client
+    connects to one of them and moves to another when that one goes away.
 
     Short-lived callers (the CLI) pass `reconnect=False` to fail at once instead.
     """
@@ -44,7 +49,7 @@ async def connect(
             log.warning("nats error (repeats muted for 10 s): %s", exc)
 
     await client.connect(
-        servers=[url],
+        servers=server_urls(url),
         name=name,
         connect_timeout=connect_timeout_s,  # type: ignore[arg-type]  # annotated int, takes seconds
         max_reconnect_attempts=-1 if reconnect else 1,

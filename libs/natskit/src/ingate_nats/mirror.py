@@ -3,12 +3,21 @@
 Every edge keeps such copies (keys, spend) so that a lookup on the request path is a
 dict read, while a change made anywhere reaches every replica as soon as NATS delivers it.
 
-The initial snapshot is complete when an entry arrives with nothing pending behind it.
-nats-py's own end-of-snapshot marker is not enough: it can come *before* entries the
-server already sent (it compares the consumer's pending count, zero once everything is
-sent, with what the client has processed), which would make an edge answer 401 to valid
-keys for a moment after start or after a reconnect. The marker is trusted only when the
-bucket is really empty.
+The watch is an ordered push consumer of the bucket's stream, made here rather than with
+nats-py's `KeyValue.watch` for two reasons:
+
+- Heartbeats. An ordered consumer keeps one copy, on one server. When that server dies
+  (a NATS cluster losing a node) the client, still connected to a live server, hears
+  nothing more, and only a missing heartbeat tells it to make the consumer again, where
+  it left off. `KeyValue.watch` fixes the heartbeat at 5 s and gives up after two, so a
+  revoke written meanwhile reached the edge after about 10 s (seen in the cluster test).
+  Here the heartbeat is `_HEARTBEAT_S`: a dead copy is replaced within a second.
+- The end of the initial snapshot. It is complete when an entry arrives with nothing
+  pending behind it. nats-py's own end-of-snapshot marker is not enough: it can come
+  *before* entries the server already sent (it compares the consumer's pending count, zero
+  once everything is sent, with what the client has processed), which would make an edge
+  answer 401 to valid keys for a moment after start or after a reconnect. So an empty
+  pending count at creation is trusted only when the bucket is really empty.
 """
 
 import asyncio
@@ -18,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import DeliverPolicy
 from nats.js.kv import KeyValue
 
 log = logging.getLogger("ingate.nats.mirror")
@@ -26,6 +37,14 @@ T = TypeVar("T")
 # A bucket that had entries when the watch began but delivers none (they expired meanwhile)
 # is taken as loaded after this long.
 _LATE_S = 2.0
+# The server sends a heartbeat this often when there is nothing else to send; nats-py makes
+# the consumer again, where it left off, after two missed (so within 2-3 of these).
+_HEARTBEAT_S = 0.25
+# A consumer nobody listens to any more (an edge gone, or replaced after a missed
+# heartbeat) is removed by the server after this long.
+_INACTIVE_S = 30.0
+_KV_OPERATION = "KV-Operation"
+_MARKER_REASON = "Nats-Marker-Reason"
 
 
 class KvMirror(Generic[T]):
@@ -69,7 +88,22 @@ class KvMirror(Generic[T]):
 
     async def _watch_once(self, client: Client) -> None:
         bucket = await self._open_bucket(client)
-        watcher = await bucket.watchall()
+        name = (await bucket.status()).bucket
+        prefix = f"$KV.{name}."
+        arrived: asyncio.Queue[Msg] = asyncio.Queue()
+
+        async def deliver(msg: Msg) -> None:
+            arrived.put_nowait(msg)
+
+        subscription = await client.jetstream().subscribe(
+            f"{prefix}>",
+            stream=f"KV_{name}",
+            cb=deliver,
+            ordered_consumer=True,
+            idle_heartbeat=_HEARTBEAT_S,
+            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
+            inactive_threshold=_INACTIVE_S,
+        )
         self._restart.clear()
         # The initial snapshot is built aside and swapped in whole, so lookups never see half.
         fresh: dict[str, T] | None = {}
@@ -83,29 +117,22 @@ class KvMirror(Generic[T]):
             self.loaded.set()
 
         try:
+            info = await subscription.consumer_info()
+            if info.num_pending == 0 and arrived.empty():  # nothing to deliver, or sent already
+                if (await bucket.status()).values == 0:
+                    snapshot_complete()
+                else:
+                    self._late = asyncio.get_running_loop().call_later(_LATE_S, snapshot_complete)
             while not restart.done():
-                next_update = watcher.updates(timeout=3600)  # type: ignore[no-untyped-call]
-                update = asyncio.ensure_future(next_update)
+                update = asyncio.ensure_future(arrived.get())
                 done, _ = await asyncio.wait({update, restart}, return_when=asyncio.FIRST_COMPLETED)
                 if update not in done:
                     update.cancel()
                     break
-                entry = update.result()
-                if entry is None:  # nats-py's marker: believe it only for an empty bucket
-                    if fresh is not None and (await bucket.status()).values == 0:
-                        snapshot_complete()
-                    elif fresh is not None:
-                        self._late = asyncio.get_running_loop().call_later(_LATE_S, snapshot_complete)
-                    continue
+                msg = update.result()
                 target = fresh if fresh is not None else self.entries
-                if entry.operation in ("DEL", "PURGE") or not entry.value:
-                    target.pop(entry.key, None)
-                else:
-                    try:
-                        target[entry.key] = self._decode(entry.value)
-                    except Exception as exc:  # one bad entry must not stop the watch
-                        log.warning("ignoring undecodable %s entry %r: %s", self._name, entry.key, exc)
-                if fresh is not None and entry.delta == 0:  # nothing pending behind it
+                self._apply(target, msg.subject[len(prefix) :], msg)
+                if fresh is not None and msg.metadata.num_pending == 0:  # nothing pending behind it
                     snapshot_complete()
         finally:
             if self._late is not None:
@@ -113,4 +140,27 @@ class KvMirror(Generic[T]):
                 self._late = None
             restart.cancel()
             with contextlib.suppress(Exception):
-                await watcher.stop()  # type: ignore[no-untyped-call]
+                await subscription.unsubscribe()
+
+    def _apply(self, target: dict[str, T], key: str, msg: Msg) -> None:
+        removed = _removal(msg.headers or {})
+        if removed is None:
+            return
+        if removed or not msg.data:
+            target.pop(key, None)
+            return
+        try:
+            target[key] = self._decode(msg.data)
+        except Exception as exc:  # one bad entry must not stop the watch
+            log.warning("ignoring undecodable %s entry %r: %s", self._name, key, exc)
+
+
+def _removal(headers: dict[str, str]) -> bool | None:
+    """Whether a message of a KV stream removes its key; None for a marker of unknown meaning."""
+    if headers.get(_KV_OPERATION) in ("DEL", "PURGE"):
+        return True
+    reason = headers.get(_MARKER_REASON)
+    if reason is None:
+        return False
+    # Markers the server places itself (nats-server 2.11+), e.g. when an entry's TTL ran out.
+    return True if reason in ("MaxAge", "Purge", "Remove") else None

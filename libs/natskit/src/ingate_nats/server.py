@@ -23,8 +23,16 @@ def nats_server_binary() -> str:
     return found
 
 
+def server_urls(url: str) -> list[str]:
+    """The servers of a NATS URL setting: one URL, or several separated by commas (a cluster's
+    seed servers, as the nats CLI and the other NATS clients take them)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def host_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
+    """Host and port of the first server of `url` (where `ingate run` starts its nats-server)."""
+    first = (server_urls(url) or [""])[0]
+    parts = urlsplit(first if "://" in first else f"nats://{first}")
     return parts.hostname or "127.0.0.1", parts.port or 4222
 
 
