@@ -23,6 +23,25 @@ _counter = itertools.count()
 # requests, input tokens, output tokens, cost, errors: what the rollup tables sum.
 Rollup = tuple[int, int, int, float, int]
 
+# How a request ended, as the edge records it: (status, error_type).
+OUTCOMES = (
+    (200, ""),
+    (200, ""),
+    (200, ""),
+    (200, ""),
+    (400, "upstream_400"),
+    (429, "rate_limited"),
+    (502, "upstream_unreachable"),
+    (502, "upstream_stream_broken"),  # the provider's stream broke off after its 200 status line
+    (200, "upstream_stream_broken"),  # the same, as recorded before it was recorded as 502
+    (499, "client_disconnected"),
+)
+
+
+def is_error(status: int, error_type: str) -> bool:
+    """The one definition of a failed request (usage, rollups, dashboards)."""
+    return status >= 400 or error_type != ""
+
 
 @dataclass(frozen=True)
 class Lane:
@@ -59,6 +78,7 @@ def make_records(
     records = []
     for _ in range(count):
         n = next(_counter)
+        status, error_type = rng.choice(OUTCOMES)
         records.append(
             RequestRecord(
                 ts=now - rng.uniform(0, 600),
@@ -69,7 +89,8 @@ def make_records(
                 provider="openai",
                 model="gpt-test",
                 endpoint="/v1/chat/completions",
-                status=rng.choice((200, 200, 200, 200, 400, 429, 502)),
+                status=status,
+                error_type=error_type,
                 input_tokens=rng.randrange(0, 5000),
                 output_tokens=rng.randrange(0, 2000),
                 cost_usd=rng.randrange(0, 512) / 1024,
@@ -106,7 +127,7 @@ def _totals(records: Sequence[RequestRecord]) -> dict[str, Any]:
         "input_tokens": sum(r.input_tokens for r in records),
         "output_tokens": sum(r.output_tokens for r in records),
         "cost_usd": sum(r.cost_usd for r in records),
-        "errors": sum(1 for r in records if r.status >= 400),
+        "errors": sum(1 for r in records if is_error(r.status, r.error_type)),
         "p50_ms": inclusive_quantile(latencies, 0.5),
         "p95_ms": inclusive_quantile(latencies, 0.95),
     }

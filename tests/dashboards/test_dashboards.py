@@ -4,32 +4,32 @@ Each panel's and each variable's SQL is rendered as Grafana and the ClickHouse p
 (variables, then the plugin's macros), run against seeded rows, and its columns checked.
 """
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from clickhouse_connect.driver.client import Client as ClickHouseClient
 
-from tests.dashboards.grafana_sql import QueryContext, render, variable_names
+from tests.dashboards.grafana_sql import render, variable_names
+from tests.dashboards.seed import (
+    CTX,
+    DASHBOARDS,
+    GRAFANA,
+    SESSIONS,
+    USER_A,
+    USER_B,
+    VALUES,
+    panel_sql,
+    panels_of,
+    run,
+    seed_rows,
+)
 
-GRAFANA = Path(__file__).resolve().parents[2] / "deploy" / "grafana"
-DASHBOARD_FILES = sorted((GRAFANA / "dashboards").glob("*.json"))
 DS = {"type": "grafana-clickhouse-datasource", "uid": "ingate-clickhouse"}
 PANEL_TYPES = {"stat", "timeseries", "table", "piechart", "barchart", "bargauge"}
-
-PREFIX = "dashtest-"
-USER_A, USER_B = f"{PREFIX}user-a", f"{PREFIX}user-b"
-SESSIONS = {f"{PREFIX}session-1": USER_A, f"{PREFIX}session-2": USER_A, f"{PREFIX}session-3": USER_B}
-MODELS = {"openai": ("gpt-4o", "gpt-4o-mini"), "anthropic": ("claude-sonnet-4", "claude-haiku-4")}
-NOW = datetime.now(UTC).replace(microsecond=0)
-CTX = QueryContext(time_from=NOW - timedelta(hours=6), time_to=NOW + timedelta(minutes=5), interval_s=60)
-VALUES = {"user": USER_A, "session": f"{PREFIX}session-1"}
 
 # Table-format panels (stats, pies, tables): their columns, in order, as name:kind.
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
@@ -75,20 +75,6 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "output_tokens:num cost_usd:num",
     },
 }
-
-
-def load(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
-
-
-DASHBOARDS = {path.stem: load(path) for path in DASHBOARD_FILES}
-
-
-def panels_of(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in dashboard["panels"]:
-        yield panel
-        yield from panel.get("panels", [])  # the panels of a collapsed row
 
 
 def query_variables(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,57 +124,6 @@ def kind(type_name: str) -> str:
     if inner.startswith(("String", "FixedString")):
         return "str"
     return inner
-
-
-def seed_rows() -> list[tuple[Any, ...]]:
-    rows = []
-    for i in range(36):
-        session = list(SESSIONS)[i % 3]
-        provider = ("openai", "anthropic")[i % 2]
-        status, error = 200, ""
-        if i % 7 == 3:
-            status, error = 429, "rate_limited"
-        elif i % 11 == 5:
-            status, error = 502, "upstream_unreachable"
-        ok = status == 200
-        input_tokens, output_tokens = (100 + 10 * i, 20 + i) if ok else (0, 0)
-        rows.append((
-            NOW - timedelta(minutes=5 * (36 - i)), f"{PREFIX}req-{i:02d}", f"{PREFIX}key", SESSIONS[session],
-            session, provider, MODELS[provider][(i // 2) % 2],
-            "/v1/chat/completions" if provider == "openai" else "/v1/messages",
-            status, i % 4 == 1, i % 5 == 2, input_tokens, output_tokens,
-            (2 * input_tokens + 8 * output_tokens) / 1e6, 200.0 + 15 * i, 50.0 + i, error,
-        ))  # fmt: skip
-    return rows
-
-
-SEED_COLUMNS = [
-    "ts", "request_id", "key_id", "user_id", "session_id", "provider", "model", "endpoint", "status",
-    "stream", "translated", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "ttfb_ms",
-    "error_type",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def seeded(clickhouse: ClickHouseClient) -> ClickHouseClient:
-    """The shared engine with this module's rows; the rollups fill through their materialized views."""
-    present = clickhouse.query(
-        "SELECT count() FROM ingate.requests WHERE startsWith(request_id, %(prefix)s)",
-        parameters={"prefix": PREFIX},
-    )
-    if present.result_rows[0][0] == 0:  # inserting twice would double-count the rollups
-        clickhouse.insert("ingate.requests", seed_rows(), column_names=SEED_COLUMNS)
-    return clickhouse
-
-
-def run(client: ClickHouseClient, sql: str, values: dict[str, str] | None = None) -> Any:
-    return client.query(render(sql, VALUES if values is None else values, CTX))
-
-
-def panel_sql(dashboard_uid: str, title: str) -> str:
-    dashboard = next(d for d in DASHBOARDS.values() if d["uid"] == dashboard_uid)
-    panel = next(p for p in panels_of(dashboard) if p["title"] == title)
-    return str(panel["targets"][0]["rawSql"])
 
 
 # ---- every query runs and returns what its panel expects ----

@@ -18,9 +18,8 @@ import ollama
 import openai
 import pytest
 
-from ingate_contracts import RequestRecord
 from tests.conftest import MOCK_ANTHROPIC_KEY, MOCK_OPENAI_KEY, Edge
-from tests.support.events import RecordTap, tap_records
+from tests.support.events import tap_records
 
 DialectName = Literal["openai", "anthropic", "ollama"]
 Auth = Literal["key", "none", "wrong", "foreign"]
@@ -172,16 +171,6 @@ def padded_body(size: int) -> bytes:
     head = b'{"model":"gpt-4o","messages":[{"role":"user","content":"'
     tail = b'"}]}'
     return head + b"x" * (size - len(head) - len(tail)) + tail
-
-
-async def record_for(tap: RecordTap, request_id: str, timeout_s: float = 5.0) -> RequestRecord:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for record in tap.records:
-            if record.request_id == request_id:
-                return record
-        await tap.wait_for(len(tap.records) + 1, max(deadline - time.monotonic(), 0.01))
-    raise AssertionError(f"no record published for {request_id}")
 
 
 # --- the raw battery -------------------------------------------------------------------------
@@ -666,7 +655,7 @@ async def test_client_disconnect_mid_stream_is_recorded_as_499(edge: Edge, ingat
             assert first.startswith(b"data: ")
         # Leaving the block closed the half-read response, and with it the connection.
         assert time.monotonic() - started < 5.0
-        record = await record_for(tap, request_id)
+        record = await tap.record_for(request_id)
     assert record.status == 499
     assert record.error_type == "client_disconnected"
     assert record.stream is True

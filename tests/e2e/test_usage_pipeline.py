@@ -4,49 +4,16 @@ The whole path is real: edge → JetStream → analytics consumer → ClickHouse
 → usage query over NATS → the `ingate usage` command.
 """
 
-import json
-import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import anthropic
 import ollama
 import openai
 import pytest
 
-from ingate_nats import NatsServer
 from tests.conftest import Edge, Translators
-from tests.support.processes import INGATE, Service, clean_env
-
-
-@pytest.fixture(scope="session")
-def analytics(
-    nats_server: NatsServer, logs_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Service]:
-    service = Service(
-        "analytics",
-        [*INGATE, "analytics"],
-        clean_env(
-            INGATE_NATS_URL=nats_server.url,
-            INGATE_DATA_DIR=str(tmp_path_factory.mktemp("analytics-data")),
-            INGATE_ANALYTICS_FLUSH_INTERVAL_MS="100",
-        ),
-        logs_dir,
-    )
-    service.wait_log("ingate analytics consuming", timeout_s=60)
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-def _usage(edge: Edge, *args: str) -> dict[str, Any]:
-    code, out, err = edge.cli("usage", "--json", *args)
-    assert code == 0, err
-    result: dict[str, Any] = json.loads(out)
-    return result
+from tests.support.processes import Service
+from tests.support.usage import usage_report, user_usage_when_stored
 
 
 class Expected:
@@ -142,14 +109,7 @@ def test_usage_totals_are_exact_per_user_and_session(
         total.input_tokens += expected.input_tokens
         total.output_tokens += expected.output_tokens
 
-    deadline = time.monotonic() + 30
-    report: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        report = _usage(edge, "--user", user, "--since", "1h")
-        users = report["users"]
-        if users and users[0]["requests"] >= total.requests:
-            break
-        time.sleep(0.3)
+    report = user_usage_when_stored(edge, user, total.requests)
     [row] = report["users"]
     assert row["user_id"] == user
     assert (row["requests"], row["errors"]) == (total.requests, total.errors)
@@ -167,5 +127,5 @@ def test_usage_totals_are_exact_per_user_and_session(
             expected.input_tokens,
             expected.output_tokens,
         )
-    only_one = _usage(edge, "--session", sessions[0], "--since", "1h")
+    only_one = usage_report(edge, "--session", sessions[0], "--since", "1h")
     assert [s["session_id"] for s in only_one["sessions"]] == [sessions[0]]

@@ -33,6 +33,18 @@ class RecordTap:
                 break
         return self.records
 
+    async def record_for(self, request_id: str, timeout_s: float = 10.0) -> RequestRecord:
+        """The record of `request_id`, once it has been published."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            for record in self.records:
+                if record.request_id == request_id:
+                    return record
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no record published for {request_id}")
+            await self.wait_for(len(self.records) + 1, remaining)
+
 
 @asynccontextmanager
 async def tap_records(nats_url: str) -> AsyncIterator[RecordTap]:

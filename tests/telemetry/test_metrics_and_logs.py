@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.telemetry.conftest import TracedStack, translated_chat
@@ -66,6 +67,31 @@ def test_edge_counts_upstream_errors(traced_stack: TracedStack) -> None:
     samples = _samples(traced_stack.edge_url)
     labels = {"provider": "dead", "error_type": "upstream_unreachable"}
     assert _value(samples, "ingate_edge_upstream_errors_total", **labels) >= 1
+
+
+def test_edge_counts_a_stream_the_provider_broke_as_a_server_error(traced_stack: TracedStack) -> None:
+    labels = {"provider": "openai", "endpoint": "chat.completions"}
+    broken = {"provider": "openai", "error_type": "upstream_stream_broken"}
+    before = _samples(traced_stack.edge_url)
+    with httpx.stream(
+        "POST",
+        f"{traced_stack.edge_url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {traced_stack.key}", "X-Mock-Drop-After": "3"},
+        json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+        timeout=10,
+    ) as response:
+        assert response.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in response.iter_raw():
+                pass
+
+    def grew(name: str, **extra: str) -> float:
+        return _value(_samples(traced_stack.edge_url), name, **extra) - _value(before, name, **extra)
+
+    # The 200 status line went out, but the request ended as the provider's failure.
+    _eventually(lambda: grew("ingate_edge_requests_total", **labels, status_class="5xx") == 1)
+    assert grew("ingate_edge_requests_total", **labels, status_class="2xx") == 0
+    assert grew("ingate_edge_upstream_errors_total", **broken) == 1
 
 
 def test_translator_and_analytics_serve_health_readiness_and_metrics(traced_stack: TracedStack) -> None:

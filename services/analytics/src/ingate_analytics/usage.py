@@ -29,9 +29,14 @@ from ingate_contracts.usage import (
 
 log = logging.getLogger("ingate.analytics")
 
+# What counts as an error, here, in the rollups (deploy/clickhouse/migrations) and in every
+# Grafana panel: a 4xx/5xx (a client gone mid-stream is 499, a provider's broken stream 502),
+# or any record the edge gave an error type (an internal failure after a 200 status line went
+# out; a broken stream recorded before broken streams were recorded as 502).
+IS_ERROR: Final = "(status >= 400 OR error_type != '')"
 _TOTALS: Final = (
     "count() AS requests, sum(input_tokens), sum(output_tokens), sum(cost_usd), "
-    "countIf(status >= 400), "
+    f"countIf{IS_ERROR}, "
     "quantileExactInclusive(0.5)(latency_ms), quantileExactInclusive(0.95)(latency_ms)"
 )
 _USERS_KEYS: Final = "user_id"

@@ -1,7 +1,9 @@
 """Passing an SSE or NDJSON answer through chunk by chunk, never buffering it whole.
 
 A client that goes away mid-stream cancels the upstream request: the pump and a
-disconnect watcher race, and whichever ends first decides.
+disconnect watcher race, and whichever ends first decides. The record says how the
+exchange ended, not the status line the client had already received: 499 for a client
+that left, 502 `upstream_stream_broken` for a provider whose stream broke off.
 """
 
 import asyncio
@@ -12,6 +14,8 @@ from typing import Any, Protocol
 import aiohttp
 
 from ingate_contracts import RequestRecord
+
+BROKEN_STREAM_STATUS = 502  # the provider's stream broke off after its 200 status line
 
 
 class ClientDisconnected(Exception):
@@ -79,6 +83,7 @@ async def _pump(
                 await _send_chunk(send, out)
     except (aiohttp.ClientError, TimeoutError) as exc:
         record.response_bytes = size
+        record.status = BROKEN_STREAM_STATUS
         record.error_type = "upstream_stream_broken"
         raise UpstreamBrokeOff(f"provider stream ended abnormally: {type(exc).__name__}") from None
     if transform is not None:
