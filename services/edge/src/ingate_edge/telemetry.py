@@ -166,5 +166,5 @@ def _counted_elsewhere(publisher: RecordPublisher, keys: KeyCache, ready: Callab
         lambda: spool.file_bytes,
     )
     metrics.gauge("ingate_edge_keys", "API keys this edge knows", lambda: len(keys))
-    metrics.gauge("ingate_edge_ready", "1 once the keys are loaded (it serves while NATS is away)", lambda: ready())
+    metrics.gauge("ingate_edge_ready", "1 once the keys are loaded (also while NATS is away)", ready)
     return metrics
