@@ -103,10 +103,16 @@ def edge_env(nats_url: str, mock_url: str, port: int, **extra: str) -> dict[str,
 
 
 def start_edge(
-    nats_url: str, mock_url: str, logs_dir: Path, name: str = "edge", data_dir: Path | None = None
+    nats_url: str,
+    mock_url: str,
+    logs_dir: Path,
+    name: str = "edge",
+    data_dir: Path | None = None,
+    **extra: str,
 ) -> Edge:
     port = free_port()
-    extra = {"INGATE_DATA_DIR": str(data_dir)} if data_dir is not None else {}
+    if data_dir is not None:
+        extra["INGATE_DATA_DIR"] = str(data_dir)
     env = edge_env(nats_url, mock_url, port, **extra)
     service = Service(name, [*INGATE, "edge"], env, logs_dir)
     url = f"http://127.0.0.1:{port}"

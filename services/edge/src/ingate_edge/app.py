@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar, Response, get
 
 from ingate_config import Settings
+from ingate_edge.front_door import raise_open_files_limit
 from ingate_edge.proxy import Proxy
 from ingate_edge.runtime import EdgeRuntime
 from ingate_telemetry import exposition
@@ -42,6 +43,7 @@ def _operations_app(runtime: EdgeRuntime) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        raise_open_files_limit(runtime.settings.edge.max_connections)
         await runtime.start()
         try:
             yield

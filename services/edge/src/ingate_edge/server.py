@@ -7,6 +7,7 @@ import uvicorn
 
 from ingate_config import Settings
 from ingate_edge.app import create_app
+from ingate_edge.front_door import front_door
 
 log = logging.getLogger("ingate.edge")
 
@@ -18,7 +19,7 @@ def serve(settings: Settings) -> None:
         host=settings.edge.host,
         port=settings.edge.port,
         loop="uvloop",
-        http="httptools",
+        http=front_door(settings.edge),  # uvicorn's httptools protocol with the edge's limits
         lifespan="on",
         access_log=False,
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing
