@@ -134,7 +134,6 @@ def _key(**fields: object) -> KeyRecord:
         (("gpt-4o*",), "gpt-4.1", False),
         (("gpt-4o*", "claude-*"), "claude-sonnet-4-5", True),
         (("gpt-4o",), "gpt-4o-mini", False),  # a glob matches the whole name
-        (("gpt-4o",), None, True),  # no model named (listing models)
         (("[a-z]*",), "Gpt", False),  # case matters, as model names are exact
     ],
 )
@@ -146,6 +145,14 @@ def test_model_allow_list(models: tuple[str, ...], model: str | None, allowed: b
         with pytest.raises(GatewayError) as raised:
             check_model(key, model)
         assert raised.value.status == 403
+
+
+@pytest.mark.parametrize("model", [None, ""])
+def test_model_allow_list_needs_a_model(model: str | None) -> None:
+    check_model(_key(), model)  # no allow-list: the provider judges a missing model
+    with pytest.raises(GatewayError) as raised:
+        check_model(_key(models=("gpt-4o",)), model)
+    assert raised.value.status == 400 and "model" in raised.value.message
 
 
 def test_provider_allow_list_and_expiry() -> None:

@@ -53,6 +53,23 @@ def test_documented_environment_variables_override_builtins() -> None:
     assert settings.clickhouse_url == "http://ch:8123"
 
 
+def test_front_door_limits_from_environment_and_file(tmp_path: Path) -> None:
+    defaults = load_settings(environ={}).edge
+    assert (defaults.max_headers, defaults.header_timeout_s) == (100, 10.0)
+    assert (defaults.body_timeout_s, defaults.max_connections) == (60.0, 10_000)
+    config = tmp_path / "ingate.yaml"
+    config.write_text("edge:\n  max_headers: 50\n  header_timeout_s: 3\n  max_connections: 7\n")
+    edge = load_settings(
+        str(config), environ={"INGATE_EDGE_BODY_TIMEOUT_S": "2.5", "INGATE_EDGE_MAX_HEADERS": "60"}
+    ).edge
+    assert (edge.max_headers, edge.header_timeout_s, edge.body_timeout_s, edge.max_connections) == (
+        60,
+        3.0,
+        2.5,
+        7,
+    )
+
+
 def test_usual_sdk_key_variables_are_honoured_but_ingate_ones_win() -> None:
     settings = load_settings(environ={"OPENAI_API_KEY": "sk-plain", "ANTHROPIC_API_KEY": "sk-ant"})
     assert settings.providers["openai"].api_key == "sk-plain"
@@ -126,6 +143,10 @@ BAD_ENVIRONMENTS = [
     ({"INGATE_EDGE_MAX_BODY_BYTES": "0"}, "edge.max_body_bytes"),
     ({"INGATE_EDGE_WORKERS": "0"}, "edge.workers"),
     ({"INGATE_RUN_START_TIMEOUT_S": "-5"}, "run.start_timeout_s"),
+    ({"INGATE_EDGE_MAX_HEADERS": "-1"}, "edge.max_headers"),
+    ({"INGATE_EDGE_HEADER_TIMEOUT_S": "-1"}, "edge.header_timeout_s"),
+    ({"INGATE_EDGE_BODY_TIMEOUT_S": "-5"}, "edge.body_timeout_s"),
+    ({"INGATE_EDGE_MAX_CONNECTIONS": "-1"}, "edge.max_connections"),
     ({"INGATE_OPENAI_BASE_URL": "api.openai.com"}, "providers.openai.base_url"),
     ({"INGATE_NATS_URL": "http://nats:4222"}, "nats_url"),
     ({"CLICKHOUSE_URL": "tcp://ch"}, "clickhouse_url"),

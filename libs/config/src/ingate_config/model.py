@@ -40,6 +40,13 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     # Anthropic accepts 32 MB requests (images as base64); accept the same by default.
     max_body_bytes: int = 32 * 1024 * 1024
     max_header_bytes: int = 32 * 1024
+    max_headers: int = 100  # request header lines; more get 431
+    # From a request's first byte until its headers are complete; then 408 and the connection closes.
+    header_timeout_s: float = 10.0
+    # Longest pause between bytes of an incomplete request body before the connection is closed.
+    body_timeout_s: float = 60.0
+    # Open connections per edge process; connections beyond it get 503.
+    max_connections: int = 10_000
     # How long the edge waits for the translator service before answering 503.
     translate_timeout_s: float = 5.0
     workers: int = 1

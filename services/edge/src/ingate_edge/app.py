@@ -15,6 +15,7 @@ from litestar.plugins import PluginProtocol
 from litestar.plugins.core import MsgspecDIPlugin
 
 from ingate_config import Settings
+from ingate_edge.front_door import raise_open_files_limit
 from ingate_edge.proxy import Proxy
 from ingate_edge.runtime import EdgeRuntime
 from ingate_telemetry import exposition
@@ -77,6 +78,7 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        raise_open_files_limit(runtime.settings.edge.max_connections)
         await runtime.start()
         if wait_ready_s > 0:
             await runtime.wait_ready(wait_ready_s)

@@ -41,9 +41,11 @@ TOO_LARGE: Final = ErrorKind(413, "invalid_request_error", "request_too_large", 
 HEADERS_TOO_LARGE: Final = ErrorKind(
     431, "invalid_request_error", "headers_too_large", "invalid_request_error"
 )
+REQUEST_TIMEOUT: Final = ErrorKind(408, "invalid_request_error", "request_timeout", "invalid_request_error")
 INTERNAL: Final = ErrorKind(500, "api_error", "internal_error", "api_error")
 UPSTREAM_UNREACHABLE: Final = ErrorKind(502, "api_error", "upstream_unreachable", "api_error")
 UNAVAILABLE: Final = ErrorKind(503, "api_error", "service_unavailable", "api_error")
+TOO_MANY_CONNECTIONS: Final = ErrorKind(503, "api_error", "too_many_connections", "overloaded_error")
 TRANSLATOR_UNAVAILABLE: Final = ErrorKind(503, "api_error", "translator_unavailable", "api_error")
 TRANSLATION_FAILED: Final = ErrorKind(502, "api_error", "translation_failed", "api_error")
 UPSTREAM_TIMEOUT: Final = ErrorKind(504, "api_error", "upstream_timeout", "timeout_error")

@@ -36,6 +36,8 @@ def probe_body(body: bytes, content_type: bytes | None) -> RequestProbe:
         return _decode_probe(body)
     except msgspec.ValidationError as exc:
         raise GatewayError(errors.INVALID_REQUEST, f"Invalid request body: {exc}.") from None
+    except RecursionError:  # msgspec's depth bound is the interpreter's recursion limit
+        raise GatewayError(errors.INVALID_REQUEST, "Request body is nested too deeply.") from None
     except UnicodeDecodeError:
         raise GatewayError(errors.INVALID_REQUEST, "Request body is not valid UTF-8.") from None
     except msgspec.DecodeError as exc:

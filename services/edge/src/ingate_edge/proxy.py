@@ -81,7 +81,8 @@ class Proxy:
         self.runtime = runtime
         edge = runtime.settings.edge
         self.max_body = edge.max_body_bytes
-        self.max_headers = edge.max_header_bytes
+        self.max_header_bytes = edge.max_header_bytes
+        self.max_headers = edge.max_headers
         self.tracer = runtime.tracer  # None when tracing is off: then no span objects at all
         self.metrics = runtime.metrics
 
@@ -142,7 +143,7 @@ class Proxy:
         exchange.dialect = route.dialect
         record.endpoint = route.endpoint
         inbound = split_headers(scope["headers"])
-        self._check_request_line(route, scope["method"], inbound)
+        self._check_request_line(route, scope["method"], inbound, len(scope["headers"]))
         key = authenticate(self.runtime.keys, extract_key(inbound.authorization, inbound.x_api_key))
         record.key_id = key.key_id
         check_expiry(key, record.ts)
@@ -203,7 +204,7 @@ class Proxy:
             exchange, upstream, url, scope["method"], inbound, body, route, send, receive, translation
         )
 
-    def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders) -> None:
+    def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders, count: int) -> None:
         if method not in route.methods:
             allowed = ", ".join(sorted(route.methods))
             raise GatewayError(
@@ -211,10 +212,15 @@ class Proxy:
                 f"Method {method} is not allowed on this path; use {allowed}.",
                 headers=((b"allow", allowed.encode()),),
             )
-        if inbound.size > self.max_headers:
+        if inbound.size > self.max_header_bytes:
             raise GatewayError(
                 errors.HEADERS_TOO_LARGE,
-                f"Request headers total {inbound.size} bytes; the limit is {self.max_headers}.",
+                f"Request headers total {inbound.size} bytes; the limit is {self.max_header_bytes}.",
+            )
+        if count > self.max_headers:
+            raise GatewayError(
+                errors.HEADERS_TOO_LARGE,
+                f"Request has {count} header lines; the limit is {self.max_headers}.",
             )
 
     async def _read_body(self, method: str, inbound: InboundHeaders, receive: Receive) -> bytes:

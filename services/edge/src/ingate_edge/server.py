@@ -8,6 +8,7 @@ import uvicorn
 
 from ingate_config import Settings
 from ingate_edge.app import create_app
+from ingate_edge.front_door import front_door
 
 log = logging.getLogger("ingate.edge")
 
@@ -19,7 +20,7 @@ def build_server(settings: Settings, worker: int = 0, wait_ready_s: float = 0.0)
         host=settings.edge.host,
         port=settings.edge.port,
         loop="uvloop",
-        http="httptools",
+        http=front_door(settings.edge),  # uvicorn's httptools protocol with the edge's limits
         lifespan="on",
         ws="none",  # no WebSocket paths; as in the image, which installs no WebSocket library
         access_log=False,

@@ -43,7 +43,14 @@ def check_provider(key: KeyRecord, provider: str) -> None:
 
 
 def check_model(key: KeyRecord, model: str | None) -> None:
-    if not key.models or not model:  # listing models, for instance, names none
+    """For requests with a body; each endpoint that takes one needs a model, so none is a 400."""
+    if not key.models:
         return
+    if not model:
+        raise GatewayError(
+            errors.INVALID_REQUEST,
+            "This request names no model; this Ingate API key may use only some models, "
+            "so `model` is required.",
+        )
     if _model_pattern(key.models).fullmatch(model) is None:
         raise GatewayError(errors.PERMISSION, f"This Ingate API key may not use model {model[:100]!r}.")
