@@ -85,7 +85,7 @@ def rss_kib(pid: int) -> int:
     raise StackError(f"no VmRSS for process {pid}")
 
 
-def _http_status(url: str, timeout_s: float = 1.0) -> int | None:
+def http_status(url: str, timeout_s: float = 1.0) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (loopback http)
             status: int = response.status
@@ -226,7 +226,7 @@ class Stack:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise StackError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
-            if _http_status(url) == 200:
+            if http_status(url) == 200:
                 return
             time.sleep(0.1)
         raise StackError(f"{name} not ready at {url} within {timeout_s:g}s:\n{self.log_tail(name)}")

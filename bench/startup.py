@@ -26,15 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from bench.markdown import replace_section
-from bench.procs import HOST, ROOT, free_port
+from bench.procs import HOST, ROOT, free_port, http_status
 from ingate_nats import NatsServer
 
 DOC: Final = ROOT / "docs" / "benchmarks.md"
@@ -106,17 +104,6 @@ def import_seconds() -> float:
     return float(done.stdout.strip())
 
 
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback http)
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return None
-
-
 class Starter:
     """Starts one service against a shared nats-server and times it until /readyz says 200."""
 
@@ -153,7 +140,7 @@ class Starter:
             stderr=subprocess.STDOUT,
         )
         try:
-            while _status(url) != 200:
+            while http_status(url) != 200:
                 if process.poll() is not None:
                     tail = Path(log.name).read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"{service} exited with {process.returncode}:\n{tail}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import openai
 import pytest
 
+from tests.support.local_stack import alive
 from tests.support.processes import INGATE, clean_env, free_port
 
 
@@ -29,14 +30,6 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.timeout(90)
@@ -87,7 +80,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
 
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
-        assert not [pid for pid in children if _alive(pid)], "ingate run left processes behind"
+        assert not [pid for pid in children if alive(pid)], "ingate run left processes behind"
         assert process.stderr is not None
         assert "mock provider" in process.stderr.read()
     finally:

@@ -13,6 +13,7 @@ import pytest
 
 from ingate_cli import supervisor as supervision
 from ingate_cli.supervisor import ChildSpec, Supervisor, describe_exit
+from tests.support.local_stack import alive
 
 PY = sys.executable
 
@@ -28,14 +29,6 @@ def _until(
             return
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture
@@ -153,15 +146,15 @@ def test_children_die_with_a_killed_supervisor(tmp_path: Path) -> None:
     try:
         _until(lambda: pids.exists() and len(pids.read_text().split()) == 2)
         children = [int(p) for p in pids.read_text().split()]
-        assert all(_alive(pid) for pid in children)
+        assert all(alive(pid) for pid in children)
         process.send_signal(signal.SIGKILL)
         process.wait(30)
-        _until(lambda: not any(_alive(pid) for pid in children), timeout_s=30)
+        _until(lambda: not any(alive(pid) for pid in children), timeout_s=30)
     finally:
         if process.poll() is None:
             process.kill()
         for pid in [int(p) for p in pids.read_text().split()] if pids.exists() else []:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
