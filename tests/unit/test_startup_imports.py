@@ -16,15 +16,11 @@ from typing import Final
 
 import pytest
 
-# Shared by every case: HTTP clients other than aiohttp, terminal rendering, validation
-# libraries, the tracing SDK (tracing is off), the embedded database.
+# Shared by every case: validation libraries, the tracing SDK (tracing is off), the embedded
+# database. (httpx comes with httpx-sse, the edge's SSE framing: a library, kept on purpose.)
 _HEAVY: Final = (
     "pydantic",
     "pydantic_core",
-    "httpx",
-    "httpx_sse",
-    "rich",
-    "pygments",
     "opentelemetry.sdk",
     "chdb",
 )
