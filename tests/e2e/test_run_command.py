@@ -39,7 +39,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
     edge_port = free_port()
     env = clean_env(
@@ -96,7 +96,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
             process.wait()
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> None:
     edge_port = free_port()
     config = tmp_path / "ingate.yaml"

@@ -20,7 +20,7 @@ class RecordTap:
         self.records.append(msgspec.json.decode(data, type=RequestRecord))
         self._arrived.set()
 
-    async def wait_for(self, count: int, timeout_s: float = 5.0) -> list[RequestRecord]:
+    async def wait_for(self, count: int, timeout_s: float = 30.0) -> list[RequestRecord]:
         deadline = asyncio.get_running_loop().time() + timeout_s
         while len(self.records) < count:
             remaining = deadline - asyncio.get_running_loop().time()
