@@ -81,6 +81,7 @@ async def running_consumer(
     flush_s: float = 0.05,
     ack_wait_s: float = 2.0,
     stop_grace_s: float = 5.0,
+    pull_expires_s: float = 1.0,
     keep: bool = False,
 ) -> AsyncIterator[EventConsumer]:
     """A consumer of the lane's subject, running until the block ends (then stopped gracefully).
@@ -101,6 +102,7 @@ async def running_consumer(
         filter_subject=lane.subject,
         ack_wait_s=ack_wait_s,
         stop_grace_s=stop_grace_s,
+        pull_expires_s=pull_expires_s,
     )
     await consumer.start()
     stop = asyncio.Event()

@@ -27,7 +27,7 @@ def analytics_env(nats_url: str, data_dir: Path) -> dict[str, str]:
 
 async def start_analytics(nats_url: str, data_dir: Path, logs_dir: Path, name: str) -> Service:
     service = Service(name, [*INGATE, "analytics"], analytics_env(nats_url, data_dir), logs_dir)
-    await asyncio.to_thread(service.wait_log, "ingate analytics consuming")
+    await asyncio.to_thread(service.wait_log, "ingate analytics consuming", 60.0)
     return service
 
 

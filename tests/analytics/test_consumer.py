@@ -90,7 +90,7 @@ async def test_nothing_is_acked_while_clickhouse_is_down_and_all_lands_once_it_i
     flaky = FlakySink(sink)
     flaky.down = True
     records = make_records(lane, 30)
-    ack_wait_s = 1.5
+    ack_wait_s = 3.0  # a heartbeat every second: room for a busy event loop
     async with running_consumer(js, lane, flaky, ack_wait_s=ack_wait_s) as consumer:
         await publish(js, lane, records)
         await eventually(lambda: _inserted(flaky.failures, 3), what="three failed attempts")
@@ -135,7 +135,7 @@ async def test_batches_are_written_when_full_and_the_rest_on_stop(
     async with running_consumer(js, lane, sink, batch_size=10, flush_s=60.0, ack_wait_s=30.0) as consumer:
         await publish(js, lane, records)
         await eventually(lambda: _inserted(consumer.stats.inserted, 20), what="two full batches")
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _inserted(len(consumer.batcher), 5), what="the last 5 received")
         assert consumer.stats.inserted == 20  # the last 5 wait for more, or for the time limit
         assert consumer.stats.batches == 2
     # Stopping writes and acknowledges the open batch.
@@ -147,14 +147,17 @@ async def test_batches_are_written_when_full_and_the_rest_on_stop(
 async def test_a_batch_is_written_after_its_time_limit(
     js: JetStreamContext, lane: Lane, sink: ClickHouseSink
 ) -> None:
+    # Far from full, and the pull request outlives the test: only the time limit can write it.
     records = make_records(lane, 5)
-    async with running_consumer(js, lane, sink, batch_size=1000, flush_s=0.3) as consumer:
+    async with running_consumer(
+        js, lane, sink, batch_size=1000, flush_s=0.3, pull_expires_s=120.0
+    ) as consumer:
         started = time.monotonic()
         await publish(js, lane, records)
-        await eventually(lambda: _inserted(consumer.stats.inserted, 5), timeout_s=5)
+        await eventually(lambda: _inserted(consumer.stats.inserted, 5), timeout_s=30, what="5 rows by time")
         waited = time.monotonic() - started
-    assert 0.25 <= waited < 2.0
-    assert consumer.stats.batches == 1
+        assert consumer.stats.batches == 1
+    assert waited >= 0.3  # not before the time limit (how soon after it: `make bench`, bench.pipeline)
 
 
 async def test_the_next_batch_is_pulled_while_one_is_being_written(
@@ -174,22 +177,21 @@ async def test_the_next_batch_is_pulled_while_one_is_being_written(
     assert await stored_rows(sink, lane) == 50
 
 
-async def test_records_trickling_in_are_each_written_within_the_time_limit(
+async def test_records_trickling_in_are_each_written_by_the_time_limit(
     js: JetStreamContext, lane: Lane, sink: ClickHouseSink
 ) -> None:
-    flush_s = 0.2
+    # The pull request outlives the test: a record must be written by its batch's time limit,
+    # not held until the request ends (how soon: `make bench`, bench.pipeline's lag figures).
     records = make_records(lane, 12)
-    waits = []
-    async with running_consumer(js, lane, sink, batch_size=1000, flush_s=flush_s) as consumer:
+    async with running_consumer(
+        js, lane, sink, batch_size=1000, flush_s=0.2, pull_expires_s=120.0
+    ) as consumer:
         await asyncio.sleep(0.3)  # idle: a pull request waits on the server, no batch is open
         for n, record in enumerate(records, 1):
-            started = time.monotonic()
             await publish(js, lane, [record])
-            await eventually(functools.partial(_rows_written, consumer.stats, n), timeout_s=5)
-            waits.append(time.monotonic() - started)
+            await eventually(functools.partial(_rows_written, consumer.stats, n), timeout_s=30)
+            assert consumer.stats.batches == n  # each alone in its batch
             await asyncio.sleep(0.13)  # lands anywhere in the pull request's life
-    # Not held until the pull request ends (it lasts a second when nothing more comes).
-    assert max(waits) < flush_s + 0.4, waits
 
 
 async def _rows_written(stats: Stats, target: int) -> bool:

@@ -7,6 +7,7 @@ database, and answer these usage queries.
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -57,11 +58,15 @@ async def js(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     await client.close()
 
 
-async def counted_exactly(nats_url: str, lane: Lane, records: list[RequestRecord]) -> bool:
+async def counted_exactly(
+    nats_url: str, lane: Lane, records: list[RequestRecord], duplicates: int = 0
+) -> bool:
+    """The service counts the lane's records exactly, having skipped at least `duplicates` copies."""
     reply = await lane_usage(nats_url, lane)
-    return reply is not None and (reply.users, reply.sessions) == (
-        expected_users(records),
-        expected_sessions(records),
+    return (
+        reply is not None
+        and (reply.users, reply.sessions) == (expected_users(records), expected_sessions(records))
+        and reply.stats.duplicates >= duplicates
     )
 
 
@@ -73,8 +78,15 @@ async def test_usage_command_reports_exact_totals_per_user_and_session(
     service = await start_analytics(nats_server.url, tmp_path / "data", logs_dir, "analytics-usage")
     try:
         await publish(js, lane, records)
-        await publish(js, lane, records[:15], again=True)
-        await eventually(lambda: counted_exactly(nats_server.url, lane, records), timeout_s=15)
+        # Copies under new message ids, as an edge's spool re-publishes after an outage: of
+        # records older than the service's trusted window (60 s), which it must look up. (A
+        # copy of a fresh record would be trusted, and stored again when its original had
+        # already been written in an earlier batch: a case JetStream's duplicate window rules out.)
+        copies = [r for r in records if time.time() - r.ts > 120][:15]
+        assert len(copies) == 15
+        await publish(js, lane, copies, again=True)
+        # The copies come last: the totals are exact before they are skipped, so wait for that too.
+        await eventually(lambda: counted_exactly(nats_server.url, lane, records, 15), timeout_s=60)
 
         env = clean_env(INGATE_NATS_URL=nats_server.url)
         done = await asyncio.to_thread(run_cli, "usage", "--json", "--since", "1h", env=env)
@@ -88,6 +100,7 @@ async def test_usage_command_reports_exact_totals_per_user_and_session(
         service.stop()
 
 
+@pytest.mark.timeout(240)  # two process starts and an ack wait, on a busy machine
 async def test_killed_mid_stream_and_restarted_nothing_is_lost_or_counted_twice(
     js: JetStreamContext, nats_server: NatsServer, logs_dir: Path, tmp_path: Path
 ) -> None:
@@ -95,8 +108,12 @@ async def test_killed_mid_stream_and_restarted_nothing_is_lost_or_counted_twice(
     records = make_records(lane, 400, users=4, sessions=5, seed=5)
     data_dir = tmp_path / "data"
 
+    killed = asyncio.Event()
+
     async def publish_steadily() -> None:
         for start in range(0, len(records), 10):
+            if start == len(records) // 2:
+                await killed.wait()  # the rest arrives while no service runs
             await publish(js, lane, records[start : start + 10])
             await asyncio.sleep(0.03)
 
@@ -107,16 +124,16 @@ async def test_killed_mid_stream_and_restarted_nothing_is_lost_or_counted_twice(
         reply = await lane_usage(nats_server.url, lane)
         return reply is not None and sum(u.requests for u in reply.users) > 0
 
-    await eventually(some_stored, timeout_s=10)
+    await eventually(some_stored, timeout_s=60)
     first.process.kill()  # SIGKILL: no flush, no acks, nothing tidied
     first.stop()
-    assert not publisher.done(), "the kill should come while records are still arriving"
+    killed.set()
     await publisher
 
     second = await start_analytics(nats_server.url, data_dir, logs_dir, "analytics-restarted")
     try:
         # What was unacknowledged at the kill comes round after the ack wait (10 s).
-        await eventually(lambda: counted_exactly(nats_server.url, lane, records), timeout_s=30)
+        await eventually(lambda: counted_exactly(nats_server.url, lane, records), timeout_s=120)
     finally:
         second.stop()
 

@@ -29,7 +29,7 @@ async def _stream_ids(nats_url: str) -> list[str]:
         await client.close()
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 async def test_records_survive_a_nats_outage(tmp_path: Path, mock_url: str, logs_dir: Path) -> None:
     nats = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
     nats.start()

@@ -32,7 +32,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
     edge_port = free_port()
     env = clean_env(
@@ -46,7 +46,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         lines: list[str] = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and not any(line.startswith("sk-ingate-") for line in lines):
             line = process.stdout.readline()
             if not line:
@@ -65,7 +65,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
 
         analytics = next(pid for pid in children if "analytics" in _cmdline(pid))
         os.kill(analytics, signal.SIGKILL)  # a non-essential service dies: it is started again
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             replacements = [p for p in _children_of(process.pid) if "analytics" in _cmdline(p)]
             if replacements and analytics not in replacements:
@@ -79,7 +79,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
         children = _children_of(process.pid)
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0
+        assert process.wait(120) == 0
         assert not [pid for pid in children if alive(pid)], "ingate run left processes behind"
         assert process.stderr is not None
         assert "mock provider" in process.stderr.read()
@@ -89,7 +89,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
             process.wait()
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(240)
 def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> None:
     edge_port = free_port()
     config = tmp_path / "ingate.yaml"
@@ -108,7 +108,7 @@ def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> No
     try:
         assert process.stdout is not None
         key = ""
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and not key:
             line = process.stdout.readline()
             if not line:
@@ -122,7 +122,7 @@ def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> No
         )
         assert (completion.choices[0].message.content or "").startswith("Mock reply from gpt-4o:")
         process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 0
+        assert process.wait(120) == 0
     finally:
         if process.poll() is None:
             process.kill()

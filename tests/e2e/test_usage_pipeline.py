@@ -30,7 +30,7 @@ class Expected:
         self.output_tokens += output_tokens
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 def test_usage_totals_are_exact_per_user_and_session(
     edge: Edge, ingate_key: str, translators: Translators, analytics: Service
 ) -> None:

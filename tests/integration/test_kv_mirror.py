@@ -27,7 +27,7 @@ async def _bucket(client: Client) -> KeyValue:
 async def _loaded(client: Client) -> KvMirror[int]:
     mirror: KvMirror[int] = KvMirror(_bucket, int, "test")
     mirror.start(client)
-    await asyncio.wait_for(mirror.loaded.wait(), 5)
+    await asyncio.wait_for(mirror.loaded.wait(), 30)
     return mirror
 
 
@@ -52,7 +52,7 @@ async def test_empty_bucket_loads_then_follows_changes(client: Client) -> None:
     await bucket.put("bad", b"not a number")  # skipped, the watch goes on
     await bucket.put("b", b"2")
     await bucket.delete("a")
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         while mirror.entries != {"b": 2}:  # noqa: ASYNC110 - polling what a watch fills in
             await asyncio.sleep(0.01)
     mirror.resync()  # as after a reconnect: a fresh snapshot, never an empty moment

@@ -9,10 +9,14 @@ be read to its final event. The run exits non-zero when the failure ratio exceed
 --ingate-max-fail-ratio.
 """
 
+import collections
+import json
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]  # locust's own dependency, without stubs
 from locust import TaskSet, events
 from locust.argument_parser import LocustArgumentParser
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
@@ -41,6 +45,17 @@ def _arguments(parser: LocustArgumentParser) -> None:
         type=float,
         default=0.01,
         help="exit non-zero when more than this share of requests failed (default 0.01)",
+    )
+    parser.add_argument(
+        "--ingate-until-each",
+        type=int,
+        default=0,
+        help="end the run once every request kind was sent this often (0: run for --run-time)",
+    )
+    parser.add_argument(
+        "--ingate-summary",
+        default="",
+        help="write the final requests and failures per kind, and failures per label, to this JSON file",
     )
 
 
@@ -75,10 +90,49 @@ def _exit_code(environment: Environment, **_kwargs: object) -> None:
         )
 
 
+class _Run:
+    """--ingate-until-each and --ingate-summary. Locust's CSV files hold what its writer saw at
+    its last tick, up to a second before the end; a short run on a busy machine may miss all."""
+
+    def __init__(self) -> None:
+        self.environment: Environment | None = None
+        self.sent: collections.Counter[str] = collections.Counter()
+        self.ending = False
+
+    def init(self, environment: Environment, **_kwargs: object) -> None:
+        self.environment = environment
+
+    def request(self, name: str, **_kwargs: object) -> None:
+        self.sent[name] += 1
+        environment = self.environment
+        if environment is None or environment.parsed_options is None or environment.runner is None:
+            return
+        each = environment.parsed_options.ingate_until_each
+        if each > 0 and not self.ending and all(self.sent[kind.name] >= each for kind in KINDS):
+            self.ending = True
+            gevent.spawn(environment.runner.quit)  # not from this user's greenlet, which it stops
+
+    def summary(self, **_kwargs: object) -> None:
+        environment = self.environment
+        options = environment.parsed_options if environment else None
+        if environment is None or options is None or not options.ingate_summary:
+            return
+        stats = environment.stats
+        summary = {
+            "requests": {e.name: [e.num_requests, e.num_failures] for e in stats.entries.values()},
+            "failures": {str(e.error): e.occurrences for e in stats.errors.values()},
+        }
+        Path(options.ingate_summary).write_text(json.dumps(summary, indent=1))
+
+
+_run = _Run()
 # Registered by call rather than as decorators, which locust leaves untyped.
 events.init_command_line_parser.add_listener(_arguments)  # type: ignore[no-untyped-call]
+events.init.add_listener(_run.init)  # type: ignore[no-untyped-call]
 events.test_start.add_listener(_check_options)  # type: ignore[no-untyped-call]
+events.request.add_listener(_run.request)  # type: ignore[no-untyped-call]
 events.quitting.add_listener(_exit_code)  # type: ignore[no-untyped-call]
+events.quit.add_listener(_run.summary)  # type: ignore[no-untyped-call]  # after the users stopped
 
 
 def _weighted_tasks() -> list[TaskSet | Callable[..., Any]]:

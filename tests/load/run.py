@@ -140,6 +140,10 @@ def locust_command(args: argparse.Namespace, host: str) -> list[str]:
         command += ["--ingate-headers", args.headers]
     if args.csv:
         command += ["--csv", args.csv]
+    if args.until_each:
+        command += ["--ingate-until-each", str(args.until_each)]
+    if args.summary:
+        command += ["--ingate-summary", args.summary]
     return command
 
 
@@ -185,6 +189,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="extra headers on every request, 'Name: value; Other: value' (env LOAD_HEADERS)",
     )  # fmt: skip
     parser.add_argument("--csv", default=env.get("LOAD_CSV", ""), help="also write locust's CSV stats here")
+    parser.add_argument(
+        "--until-each", type=int, default=0,
+        help="end early once every request kind was sent this often (a smoke run; --time still caps it)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--summary", default="", help="write the final counts per kind and per failure label as JSON here"
+    )
     return parser.parse_args(argv)
 
 

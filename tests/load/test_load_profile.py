@@ -3,7 +3,7 @@
 Locust runs as a subprocess only: importing it here would patch this process with gevent.
 """
 
-import csv
+import json
 import os
 import random
 import subprocess
@@ -125,16 +125,19 @@ def test_extra_headers_parse_and_bad_ones_are_named() -> None:
         traffic.parse_headers("X-Ok: 1; oops")
 
 
-def _stats(path: Path) -> dict[str, tuple[int, int]]:
-    with path.open() as stats:
-        return {
-            row["Name"]: (int(row["Request Count"]), int(row["Failure Count"]))
-            for row in csv.DictReader(stats)
-            if row["Name"] != "Aggregated"
-        }
+# Each run ends once every kind was sent (--until-each), however slow the machine; --time only
+# caps a run that would never get there.
+RUN_CAP = "150s"
 
 
-@pytest.mark.timeout(60)
+def _summary(path: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """Requests and failures per kind, and failures per label, as the run ended."""
+    summary = json.loads(path.read_text())
+    kinds = {name: (requests, failures) for name, (requests, failures) in summary["requests"].items()}
+    return kinds, summary["failures"]
+
+
+@pytest.mark.timeout(240)
 def test_profile_sends_every_kind_and_none_fails(
     edge: Edge, translators: Translators, tmp_path: Path
 ) -> None:
@@ -142,27 +145,30 @@ def test_profile_sends_every_kind_and_none_fails(
     done = subprocess.run(
         [
             sys.executable, "-m", "tests.load.run", "--host", edge.url, "--users", "10", "--spawn-rate", "10",
-            "--time", "5s", "--think", "0.05", "--max-fail-ratio", "0", "--csv", str(tmp_path / "load"),
+            "--time", RUN_CAP, "--until-each", "2", "--think", "0.05", "--max-fail-ratio", "0",
+            "--summary", str(tmp_path / "summary.json"),
         ],
-        cwd=ROOT, env={**os.environ, "LOAD_KEY": key}, capture_output=True, text=True, timeout=50,
+        cwd=ROOT, env={**os.environ, "LOAD_KEY": key}, capture_output=True, text=True, timeout=200,
         check=False,
     )  # fmt: skip
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
-    stats = _stats(tmp_path / "load_stats.csv")
+    stats, failures = _summary(tmp_path / "summary.json")
     assert sorted(stats) == sorted(kind.name for kind in traffic.KINDS), output[-4000:]
-    assert all(requests > 0 for requests, _ in stats.values()), stats
-    assert all(failures == 0 for _, failures in stats.values()), output[-4000:]
+    assert all(requests >= 2 for requests, _ in stats.values()), stats
+    assert all(failed == 0 for _, failed in stats.values()), output[-4000:]
+    assert failures == {}
 
 
-def _run_locust(edge: Edge, key: str, csv_prefix: Path, *extra: str) -> str:
+def _run_locust(edge: Edge, key: str, summary: Path, *extra: str) -> str:
     """Locust straight, without the driver's preflight: these runs are meant to fail."""
     options = parse_args(
-        ["--users", "4", "--time", "3s", "--think", "0.05", "--csv", str(csv_prefix), *extra]
-    )
+        ["--users", "4", "--time", RUN_CAP, "--until-each", "1", "--think", "0.05", "--summary", str(summary),
+         *extra]
+    )  # fmt: skip
     done = subprocess.run(
         locust_command(options, edge.url),
-        cwd=ROOT, env={**os.environ, "LOAD_KEY": key}, capture_output=True, text=True, timeout=50,
+        cwd=ROOT, env={**os.environ, "LOAD_KEY": key}, capture_output=True, text=True, timeout=200,
         check=False,
     )  # fmt: skip
     output = done.stdout + done.stderr
@@ -171,25 +177,26 @@ def _run_locust(edge: Edge, key: str, csv_prefix: Path, *extra: str) -> str:
     return output
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)
 def test_streams_cut_short_are_failures(edge: Edge, translators: Translators, tmp_path: Path) -> None:
     key = edge.new_key("--name", "load-broken-streams")
     # The mock provider drops every stream after three events; JSON answers are unaffected.
-    _run_locust(edge, key, tmp_path / "cut", "--headers", "X-Mock-Drop-After: 3", "--max-fail-ratio", "0.01")
-    stats = _stats(tmp_path / "cut_stats.csv")
+    summary = tmp_path / "cut.json"
+    _run_locust(edge, key, summary, "--headers", "X-Mock-Drop-After: 3", "--max-fail-ratio", "0.01")
+    stats, _ = _summary(summary)
+    assert sorted(stats) == sorted(kind.name for kind in traffic.KINDS), stats
     streams = {name: counts for name, counts in stats.items() if name.endswith(".stream")}
     assert streams, stats
     assert all(failures == requests for requests, failures in streams.values()), stats
     assert all(failures == 0 for name, (_, failures) in stats.items() if name not in streams), stats
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)
 def test_failed_requests_are_counted_and_fail_the_run(edge: Edge, tmp_path: Path) -> None:
-    _run_locust(edge, "sk-ingate-not-a-key", tmp_path / "bad", "--max-fail-ratio", "0.5")
-    stats = _stats(tmp_path / "bad_stats.csv")
+    summary = tmp_path / "bad.json"
+    _run_locust(edge, "sk-ingate-not-a-key", summary, "--max-fail-ratio", "0.5")
+    stats, failures = _summary(summary)
     assert stats
-    assert all(failures == requests > 0 for requests, failures in stats.values()), stats
-    with (tmp_path / "bad_failures.csv").open() as failures:
-        labels = {row["Error"] for row in csv.DictReader(failures)}
-    assert labels
-    assert all("HTTP 401" in label for label in labels), labels
+    assert all(failed == requests > 0 for requests, failed in stats.values()), stats
+    assert failures
+    assert all("HTTP 401" in label for label in failures), failures

@@ -18,7 +18,7 @@ import pytest
 OPENAI_KEY = "sk-mock-openai"
 ANTHROPIC_KEY = "sk-mock-anthropic"
 READY_PREFIX = "mock-provider listening on "
-STARTUP_TIMEOUT_S = 15.0
+STARTUP_TIMEOUT_S = 60.0
 
 
 def _wait_for_url(proc: subprocess.Popen[str], log: Path) -> str:

@@ -20,7 +20,7 @@ class RecordTap:
         self.records.append(msgspec.json.decode(data, type=RequestRecord))
         self._arrived.set()
 
-    async def wait_for(self, count: int, timeout_s: float = 5.0) -> list[RequestRecord]:
+    async def wait_for(self, count: int, timeout_s: float = 30.0) -> list[RequestRecord]:
         deadline = asyncio.get_running_loop().time() + timeout_s
         while len(self.records) < count:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -33,7 +33,7 @@ class RecordTap:
                 break
         return self.records
 
-    async def record_for(self, request_id: str, timeout_s: float = 10.0) -> RequestRecord:
+    async def record_for(self, request_id: str, timeout_s: float = 30.0) -> RequestRecord:
         """The record of `request_id`, once it has been published."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:

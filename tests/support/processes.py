@@ -37,7 +37,7 @@ class Service:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_http(self, url: str, timeout_s: float = 20.0) -> None:
+    def wait_http(self, url: str, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -50,7 +50,7 @@ class Service:
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} not ready at {url} in {timeout_s}s:\n{self.output()}")
 
-    def wait_log(self, text: str, timeout_s: float = 20.0) -> None:
+    def wait_log(self, text: str, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -75,7 +75,7 @@ class Service:
         self._log.close()
 
 
-def run_cli(*args: str, env: dict[str, str], timeout_s: float = 30.0) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str], timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*INGATE, *args], env=env, capture_output=True, text=True, timeout=timeout_s, check=False
     )

@@ -53,8 +53,8 @@ ORIGINAL_SUBJECT_HEADER: Final = "Ingate-Original-Subject"
 
 _FETCH_MAX: Final = 5000  # messages per pull request
 # How long the server holds a pull request open for messages; also the longest the loop
-# sleeps with no batch open, so a stop is noticed within it.
-_PULL_EXPIRES_S: Final = 1.0
+# sleeps with no batch open (a new batch or a stop wakes it sooner).
+PULL_EXPIRES_S: Final = 1.0
 _STATS_LOG_EVERY_S: Final = 60.0
 _NATS_TROUBLE_PAUSE_S: Final = 0.5
 
@@ -70,6 +70,7 @@ class EventConsumer:
         ack_wait_s: float = ACK_WAIT_S,
         stop_grace_s: float = STOP_GRACE_S,
         duplicate_window_s: float = 0.0,
+        pull_expires_s: float = PULL_EXPIRES_S,
     ) -> None:
         self.js = js
         # JetStream drops a re-publish of a request id within this window (Nats-Msg-Id). A
@@ -82,6 +83,7 @@ class EventConsumer:
         self.filter_subject = filter_subject
         self.ack_wait_s = ack_wait_s
         self.stop_grace_s = stop_grace_s
+        self.pull_expires_s = pull_expires_s
         self._feed: PullFeed | None = None
         self._undecodable: list[tuple[Msg, str]] = []
 
@@ -112,6 +114,23 @@ class EventConsumer:
             await self.start()
         assert self._feed is not None
         feed = self._feed
+        # A stop ends the wait for the outstanding pull request at once. `_pull` checks `stop`
+        # right before it waits, and this callback runs later than `stop.set()`: none is missed.
+        stopping = asyncio.ensure_future(stop.wait())
+        stopping.add_done_callback(lambda _: feed.wake())
+        try:
+            await self._consume(feed, stop)
+        finally:
+            stopping.cancel()
+        self._feed = None
+        try:
+            await feed.stop()  # what was received still joins the last batch
+        except nats.errors.Error as exc:
+            log.warning("unsubscribing from %s failed: %s", EVENTS_STREAM, exc)
+        await self._dead_letter_undecodable()
+        await self._write(self.batcher.take(), stop)
+
+    async def _consume(self, feed: PullFeed, stop: asyncio.Event) -> None:
         next_report = time.monotonic() + _STATS_LOG_EVERY_S
         # One batch is written while the next one fills: pulling never waits for ClickHouse,
         # and each batch is still acknowledged only after its own insert returned.
@@ -123,20 +142,13 @@ class EventConsumer:
                 # Taken now, not when the write starts running: the next pull request (sent
                 # before this loop next yields) is sized for an empty batch.
                 writing = asyncio.ensure_future(self._write(self.batcher.take(), stop))
-            await self._pull(feed)
+            await self._pull(feed, stop)
             await self._dead_letter_undecodable()
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + _STATS_LOG_EVERY_S
                 log.debug("analytics counters: %s", self.stats)
         if writing is not None:
             await writing
-        self._feed = None
-        try:
-            await feed.stop()  # what was received still joins the last batch
-        except nats.errors.Error as exc:
-            log.warning("unsubscribing from %s failed: %s", EVENTS_STREAM, exc)
-        await self._dead_letter_undecodable()
-        await self._write(self.batcher.take(), stop)
 
     async def _write(self, batch: Batch, stop: asyncio.Event) -> None:
         """Write a batch; once a stop is asked, allow it `stop_grace_s` more at most."""
@@ -157,20 +169,22 @@ class EventConsumer:
             stopping.cancel()
             flush.cancel()  # no-op when done; else this coroutine itself was cancelled
 
-    async def _pull(self, feed: PullFeed) -> None:
-        """Have a pull request outstanding; wait until it ends, the open batch is due, or a while."""
+    async def _pull(self, feed: PullFeed, stop: asyncio.Event) -> None:
+        """Have a pull request outstanding; wait until it ends, the open batch is due, a stop, or a while."""
         if not feed.outstanding and self.batcher.room > 0:
             if not feed.client.is_connected:  # reconnecting: requests would pile up meanwhile
                 await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
                 return
             try:
-                await feed.request(min(self.batcher.room, _FETCH_MAX), _PULL_EXPIRES_S)
+                await feed.request(min(self.batcher.room, _FETCH_MAX), self.pull_expires_s)
             except nats.errors.Error as exc:
                 log.warning("pulling from %s failed: %s", EVENTS_STREAM, exc)
                 await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
                 return
         left = self.batcher.time_left()
-        await feed.wait(_PULL_EXPIRES_S if left is None else left)
+        if stop.is_set():
+            return
+        await feed.wait(self.pull_expires_s if left is None else left)
         if feed.refusal is not None:  # e.g. the consumer was deleted: do not ask again at once
             await asyncio.sleep(_NATS_TROUBLE_PAUSE_S)
 
