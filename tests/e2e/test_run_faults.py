@@ -80,7 +80,7 @@ def test_crashed_children_are_started_again_and_nothing_is_lost(stack: LocalStac
     for _ in range(4):
         analytics_pid = stack.pid_of("analytics")
         os.kill(analytics_pid, signal.SIGKILL)
-        wait_for(lambda: stack.service("analytics")["pid"] not in (None, analytics_pid), 120)  # noqa: B023
+        wait_for(lambda: stack.service("analytics").get("pid") not in (None, analytics_pid), 120)  # noqa: B023
     stack.wait_ready_again("analytics", analytics_pid)
     assert stack.service("analytics")["restarts"] == 4
 

@@ -106,17 +106,19 @@ class LocalStack:
         return status
 
     def service(self, name: str) -> dict[str, Any]:
-        service: dict[str, Any] = next(s for s in self.status()["services"] if s["name"] == name)
+        """The service's line of `ingate status --json`; empty before the supervisor has one."""
+        services = self.status().get("services", [])
+        service: dict[str, Any] = next((s for s in services if s["name"] == name), {})
         return service
 
     def pid_of(self, name: str) -> int:
-        pid: int = wait_for(lambda: self.service(name)["pid"], 120, f"{name} running")
+        pid: int = wait_for(lambda: self.service(name).get("pid"), 120, f"{name} running")
         return pid
 
     def wait_ready_again(self, name: str, old_pid: int, timeout_s: float = START_S) -> int:
         def replaced() -> int | None:
             service = self.service(name)
-            return service["pid"] if service["ready"] and service["pid"] != old_pid else None
+            return service["pid"] if service.get("ready") and service["pid"] != old_pid else None
 
         pid: int = wait_for(replaced, timeout_s, f"{name} restarted and ready")
         return pid
