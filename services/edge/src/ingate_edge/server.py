@@ -20,6 +20,7 @@ def serve(settings: Settings) -> None:
         port=settings.edge.port,
         loop="uvloop",
         http=front_door(settings.edge),  # uvicorn's httptools protocol with the edge's limits
+        ws="none",  # the edge serves no WebSockets: an upgrade request is an ordinary request
         lifespan="on",
         access_log=False,
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing
