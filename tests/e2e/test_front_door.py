@@ -165,6 +165,9 @@ MALFORMED: list[tuple[str, DialectName, bytes]] = [
         b"transfer-encoding: chunked\r\n\r\n{}",
     ),
     ("garbage-request-line", "openai", b"\x16\x03\x01 garbage\r\n\r\n"),
+    ("non-ascii-url", "openai", b"GET /v1/\xff HTTP/1.1\r\nhost: edge\r\n\r\n"),
+    # The parser takes it; reading the URL afterwards fails (a port out of range).
+    ("unreadable-url", "openai", b"GET http://edge:99999/v1/models HTTP/1.1\r\nhost: edge\r\n\r\n"),
 ]
 
 
@@ -188,6 +191,18 @@ def test_bad_chunk_after_valid_headers_with_a_key(edge: Edge, ingate_key: str) -
     )
     response, _ = exchange(edge.url, head + b"5\r\n{}\r\nxyz\r\n")
     assert_refusal(response, "anthropic", 400)
+    assert_serves(edge, ingate_key)
+
+
+def test_headers_that_never_end_get_431(edge: Edge, ingate_key: str) -> None:
+    """Headers are capped while they arrive, not only once complete (the proxy counts those)."""
+    limit = 16 * 1024  # the conftest edge's INGATE_EDGE_MAX_HEADER_BYTES
+    pieces = [b"POST /api/chat HTTP/1.1\r\nhost: edge\r\nx-filler: ", *[b"a" * 1024] * (4 * limit // 1024)]
+    with open_socket(edge.url) as sock:
+        completed = trickle(sock, pieces, every_s=0.01)
+        raw = read_until_closed(sock, CLOSE_WITHIN_S)
+    assert not completed, "the edge took four times its header limit without a word"
+    assert str(limit) in assert_refusal(parse_response(raw), "ollama", 431)
     assert_serves(edge, ingate_key)
 
 

@@ -159,7 +159,11 @@ class FrontDoor(HttpToolsProtocol):
     def _refuse(self, kind: ErrorKind, message: str) -> None:
         """Answer in the caller's dialect (from the path, when the parser got that far) and close."""
         # No answer if the app already answers this request, or an earlier response is unfinished.
-        answerable = not self.cycle.response_started if self._phase == _BODY else self._answered()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:  # the app has this request
+            answerable = not cycle.response_started
+        else:
+            answerable = self._answered()
         self._stop_watch()
         transport = self.transport
         if answerable:
