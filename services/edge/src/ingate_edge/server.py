@@ -23,7 +23,6 @@ def build_server(settings: Settings, worker: int = 0, wait_ready_s: float = 0.0)
         http=front_door(settings.edge),  # uvicorn's httptools protocol with the edge's limits
         ws="none",  # the edge serves no WebSockets: an upgrade request is an ordinary request
         lifespan="on",
-        ws="none",  # no WebSocket paths; as in the image, which installs no WebSocket library
         access_log=False,
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing
         server_header=False,
