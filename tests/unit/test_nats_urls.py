@@ -2,8 +2,8 @@
 
 import pytest
 
-from ingate_config import ConfigError, load_settings
-from ingate_nats import NatsServer, connect, host_port, server_urls
+from ingate_config import ConfigError, load_settings, server_urls
+from ingate_nats import NatsServer, connect, host_port
 from tests.support.processes import free_port
 
 CLUSTER = "nats://10.0.0.1:4222, nats://10.0.0.2:4223,nats://10.0.0.3"

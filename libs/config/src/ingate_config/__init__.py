@@ -2,7 +2,7 @@
 
 from ingate_config.builtins import BUILTIN_PROVIDERS
 from ingate_config.errors import ConfigError
-from ingate_config.loader import env_name, load_settings
+from ingate_config.loader import env_name, load_settings, server_urls
 from ingate_config.model import (
     PROVIDER_FORMATS,
     AnalyticsConfig,
@@ -31,4 +31,5 @@ __all__ = [
     "TelemetryConfig",
     "env_name",
     "load_settings",
+    "server_urls",
 ]

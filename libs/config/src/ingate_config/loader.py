@@ -290,9 +290,15 @@ def _check_url(setting: str, url: str, schemes: tuple[str, ...]) -> None:
         raise ConfigError(setting, f"expected a {'/'.join(schemes)} URL, got {url!r}")
 
 
+def server_urls(url: str) -> list[str]:
+    """The servers of a NATS URL setting: one URL, or several separated by commas (a cluster's
+    seed servers, as the nats CLI and the other NATS clients take them)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def _check_nats_url(url: str) -> None:
     """One URL, or a cluster's servers separated by commas; all plain NATS or all websocket."""
-    urls = [part.strip() for part in url.split(",") if part.strip()]
+    urls = server_urls(url)
     if not urls:
         raise ConfigError("nats_url", "expected a nats URL, got an empty setting")
     for one in urls:

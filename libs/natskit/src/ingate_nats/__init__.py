@@ -2,14 +2,7 @@
 
 from ingate_nats.connection import connect, drain_or_close
 from ingate_nats.keystore import KeyCache, KeyNotFoundError, KeyStore, key_bucket
-from ingate_nats.server import (
-    NatsServer,
-    NatsServerError,
-    host_port,
-    nats_listening,
-    nats_server_binary,
-    server_urls,
-)
+from ingate_nats.server import NatsServer, NatsServerError, host_port, nats_server_binary
 from ingate_nats.streams import ensure_event_streams, ensure_stream, events_stream_config
 
 __all__ = [
@@ -25,7 +18,5 @@ __all__ = [
     "events_stream_config",
     "host_port",
     "key_bucket",
-    "nats_listening",
     "nats_server_binary",
-    "server_urls",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client
 
-from ingate_nats.server import server_urls
+from ingate_config import server_urls
 
 log = logging.getLogger("ingate.nats")
 

