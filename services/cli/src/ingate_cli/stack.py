@@ -16,23 +16,20 @@ import fcntl
 import logging
 import os
 import secrets
-import signal
 import socket
 import time
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any, Final
 
 from ingate_cli import status as status_file
 from ingate_cli.logs import LOG_FORMAT_VAR
-from ingate_cli.supervisor import Child, ChildSpec, Supervisor, describe_exit, waiting_for
+from ingate_cli.supervisor import POLL_S, Child, ChildSpec, Supervisor, describe_exit, waiting_for
 from ingate_cli.workers import CHILD, PortBusy, bind_edge_socket, edge_ready_probe, http_probe, worker_specs
 from ingate_config import BUILTIN_PROVIDERS, Settings, env_name
 from ingate_nats import KeyStore, NatsServer, connect, host_port
 
 log = logging.getLogger("ingate.run")
 
-_POLL_S: Final = 0.2
 _SAY_WAITING_EVERY_S: Final = 5.0
 _NATS_LISTEN_S: Final = 30.0
 
@@ -60,7 +57,6 @@ class Stack:
         self.nats = NatsServer(nats_host, nats_port, Path(settings.data_dir) / "jetstream")
         self.run_dir = status_file.run_dir(settings)
         self.supervisor = Supervisor(on_change=lambda _: self.write_status())
-        self.stopping = False
         self.state = "starting"
         self.started = time.time()
         self.url = _edge_url(settings)
@@ -165,7 +161,7 @@ class Stack:
         limit_s = self.settings.run.start_timeout_s
         begun = time.monotonic()
         next_say = begun + _SAY_WAITING_EVERY_S
-        while not self.stopping:
+        while not self.supervisor.stopping:
             exited = self.supervisor.poll(restart=False)
             if exited:
                 child = exited[0]
@@ -185,15 +181,13 @@ class Stack:
             if now >= next_say:
                 log.warning("waiting for %s to be ready (%.0f s so far)", ", ".join(pending), now - begun)
                 next_say = now + _SAY_WAITING_EVERY_S
-            time.sleep(_POLL_S)
+            time.sleep(POLL_S)
 
     def watch(self) -> int:
         """Restart whatever exits, until a signal asks to stop."""
         self.state = "running"
         self.write_status()
-        while not self.stopping:
-            self.supervisor.poll()
-            time.sleep(_POLL_S)
+        self.supervisor.watch()
         return 0
 
     def stop(self) -> None:
@@ -225,17 +219,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if use_mock and not args.mock:
         log.warning("no provider credentials configured: forwarding to the mock provider")
     stack = Stack(settings, use_mock)
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        if stack.stopping:  # asked twice: stop waiting for the children
-            stack.supervisor.kill()
-        stack.stopping = True
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, request_stop)
+    stack.supervisor.stop_on_signals()
     try:
         stack.start()
-        if stack.stopping:
+        if stack.supervisor.stopping:
             return 0
         first_key = asyncio.run(_first_key(stack.nats.url))
         _announce(settings, first_key)

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Final, Literal
 
 log = logging.getLogger("ingate.run")
@@ -29,6 +30,7 @@ log = logging.getLogger("ingate.run")
 ReadyProbe = Callable[[], bool]
 State = Literal["starting", "ready", "not ready", "restarting", "stopped"]
 
+POLL_S: Final = 0.2  # how often the children are looked at
 FIRST_BACKOFF_S: Final = 0.5
 MAX_BACKOFF_S: Final = 30.0
 HEALTHY_S: Final = 60.0  # ready this long after a restart: the next exit starts the delays afresh
@@ -102,6 +104,25 @@ class Supervisor:
     def __init__(self, on_change: Callable[["Supervisor"], None] | None = None) -> None:
         self.children: list[Child] = []
         self.on_change = on_change
+        self.stopping = False
+
+    def stop_on_signals(self) -> None:
+        """SIGINT, SIGTERM and SIGHUP (a closed terminal) ask for a stop; asked twice, the
+        supervisor stops waiting and kills the children."""
+
+        def request_stop(_signum: int, _frame: FrameType | None) -> None:
+            if self.stopping:
+                self.kill()
+            self.stopping = True
+
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, request_stop)
+
+    def watch(self) -> None:
+        """Restart whatever exits, until a signal asks to stop."""
+        while not self.stopping:
+            self.poll()
+            time.sleep(POLL_S)
 
     def start(self, spec: ChildSpec) -> Child:
         child = Child(spec)

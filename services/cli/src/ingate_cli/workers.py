@@ -10,14 +10,11 @@ two edges do.
 import argparse
 import errno
 import logging
-import signal
 import socket
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from types import FrameType
 from typing import Final
 
 from ingate_cli.supervisor import ChildSpec, ReadyProbe, Supervisor
@@ -117,14 +114,7 @@ def run_edge(args: argparse.Namespace, settings: Settings, serve: Callable[..., 
 
 def _supervise_workers(settings: Settings, sock: socket.socket) -> int:
     supervisor = Supervisor()
-    stopping = False
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, request_stop)
+    supervisor.stop_on_signals()
     for spec in worker_specs(settings, sock, None, None):
         supervisor.start(spec)
     log.warning(
@@ -134,9 +124,7 @@ def _supervise_workers(settings: Settings, sock: socket.socket) -> int:
         settings.edge.port,
     )
     try:
-        while not stopping:
-            supervisor.poll()
-            time.sleep(0.2)
+        supervisor.watch()
     finally:
         supervisor.stop()
         sock.close()
