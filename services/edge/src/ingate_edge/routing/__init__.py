@@ -1,0 +1,1 @@
+"""Routes: virtual model names sent to several provider targets, with fallbacks and cooldowns."""

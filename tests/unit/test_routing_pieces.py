@@ -1,0 +1,158 @@
+"""Route strategies and providers' wait hints, on their own (no network)."""
+
+import datetime as dt
+import email.utils
+from collections import Counter
+
+import msgspec
+import pytest
+
+from ingate_edge.routing.hints import wait_hint_s
+from ingate_edge.routing.rewrite import with_model
+from ingate_edge.routing.strategies import Latency, LeastBusy, TargetLoad, Weighted
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("weights", "picks"),
+    [((3, 1), 400), ((1, 1), 100), ((5, 3, 2), 1000), ((1,), 10), ((1, 1_000), 2002)],
+)
+def test_weighted_splits_exactly_by_weight(weights: tuple[int, ...], picks: int) -> None:
+    loads = [TargetLoad(weight) for weight in weights]
+    strategy = Weighted()
+    chosen = Counter(strategy.order(loads)[0] for _ in range(picks))
+    total = sum(weights)
+    assert {index: chosen[index] for index in range(len(weights))} == {
+        index: picks * weight // total for index, weight in enumerate(weights)
+    }
+
+
+def test_weighted_interleaves_and_lists_every_target() -> None:
+    loads = [TargetLoad(3), TargetLoad(1)]
+    strategy = Weighted()
+    orders = [strategy.order(loads) for _ in range(8)]
+    assert [order[0] for order in orders] == [0, 0, 1, 0, 0, 0, 1, 0]
+    assert all(sorted(order) == [0, 1] for order in orders)
+
+
+def test_least_busy_prefers_fewest_in_flight() -> None:
+    loads = [TargetLoad(1), TargetLoad(1), TargetLoad(1)]
+    loads[0].in_flight = 5
+    loads[1].in_flight = 1
+    loads[2].in_flight = 3
+    assert LeastBusy().order(loads) == [1, 2, 0]
+
+
+def test_least_busy_spreads_ties_in_turn() -> None:
+    loads = [TargetLoad(1), TargetLoad(1)]
+    strategy = LeastBusy()
+    assert Counter(strategy.order(loads)[0] for _ in range(10)) == {0: 5, 1: 5}
+
+
+def test_latency_tries_unmeasured_then_fastest() -> None:
+    loads = [TargetLoad(1), TargetLoad(1), TargetLoad(1)]
+    strategy = Latency()
+    loads[0].observe_ttfb(200.0, 1)
+    loads[2].observe_ttfb(50.0, 1)
+    assert strategy.order(loads) == [1, 2, 0]
+    loads[1].observe_ttfb(500.0, 2)
+    assert strategy.order(loads)[0] == 2
+
+
+def test_latency_average_moves_towards_new_samples() -> None:
+    load = TargetLoad(1)
+    load.observe_ttfb(100.0, 1)
+    for pick in range(2, 30):
+        load.observe_ttfb(10.0, pick)
+    assert load.ttfb_ms is not None and 10.0 <= load.ttfb_ms < 11.0
+
+
+def test_latency_measures_a_slow_target_again_now_and_then() -> None:
+    loads = [TargetLoad(1), TargetLoad(1)]
+    loads[0].observe_ttfb(10.0, 0)
+    loads[1].observe_ttfb(900.0, 0)
+    strategy = Latency()
+    firsts = []
+    for _ in range(64):
+        first = strategy.order(loads)[0]
+        firsts.append(first)
+        loads[first].observe_ttfb(10.0 if first == 0 else 900.0, strategy.picks)
+    assert 0 < firsts.count(1) <= 64 // 16
+
+
+def _http_date(seconds_from_now: float) -> bytes:
+    return email.utils.formatdate(NOW + seconds_from_now, usegmt=True).encode()
+
+
+def _rfc3339(seconds_from_now: float) -> bytes:
+    return (
+        dt.datetime.fromtimestamp(NOW + seconds_from_now, dt.UTC).isoformat().replace("+00:00", "Z").encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([], None),
+        ([(b"retry-after", b"2")], 2.0),
+        ([(b"Retry-After", b" 20 ")], 20.0),
+        ([(b"retry-after", b"0.5")], 0.5),
+        ([(b"retry-after", _http_date(30))], 30.0),
+        ([(b"retry-after", _http_date(-30))], 0.0),
+        ([(b"retry-after-ms", b"150"), (b"retry-after", b"1")], 0.15),
+        ([(b"retry-after", b"soon")], None),
+        ([(b"retry-after", b"-5")], None),
+        ([(b"retry-after", b"inf")], None),
+        ([(b"retry-after", b"nan")], None),
+        ([(b"x-ratelimit-remaining-requests", b"0"), (b"x-ratelimit-reset-requests", b"6m0s")], 360.0),
+        ([(b"x-ratelimit-remaining-requests", b"0"), (b"x-ratelimit-reset-requests", b"1m30.5s")], 90.5),
+        ([(b"x-ratelimit-remaining-tokens", b"0"), (b"x-ratelimit-reset-tokens", b"20ms")], 0.02),
+        # A reset of a limit with room left says nothing about this 429.
+        ([(b"x-ratelimit-remaining-requests", b"7"), (b"x-ratelimit-reset-requests", b"6m0s")], None),
+        ([(b"x-ratelimit-remaining-requests", b"0"), (b"x-ratelimit-reset-requests", b"6 minutes")], None),
+        (
+            [
+                (b"anthropic-ratelimit-requests-remaining", b"0"),
+                (b"anthropic-ratelimit-requests-reset", _rfc3339(12)),
+            ],
+            12.0,
+        ),
+        (
+            [(b"anthropic-ratelimit-tokens-remaining", b"0"), (b"anthropic-ratelimit-tokens-reset", b"x")],
+            None,
+        ),
+        ([(b"retry-after", b"\xff\xfe")], None),
+    ],
+)
+def test_wait_hint(headers: list[tuple[bytes, bytes]], expected: float | None) -> None:
+    hint = wait_hint_s(headers, NOW)
+    if expected is None:
+        assert hint is None
+    else:
+        assert hint == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model":"smart","messages":[{"role":"user","content":"hi"}]}',
+        b'{ "model" : "smart" , "stream": true}',
+        b'{"messages":[{"role":"user","content":"say \\"model\\":\\"smart\\""}],"model":"smart"}',
+        # The pair nested before the top-level member: the in-place edit would hit the wrong one.
+        b'{"metadata":{"model":"smart"},"model":"smart"}',
+        # Written with an escape: found only by decoding.
+        b'{"model":"sm\\u0061rt","max_tokens":5}',
+        b'{"model":"smart-2","model":"smart"}',
+        '{"model":"smart","messages":[{"role":"user","content":"héllo ✓"}]}'.encode(),
+    ],
+)
+def test_with_model_changes_only_the_top_level_model(body: bytes) -> None:
+    rewritten = with_model(body, "smart", "llama3:8b@eu")
+    before = msgspec.json.decode(body)
+    after = msgspec.json.decode(rewritten)
+    assert after.pop("model") == "llama3:8b@eu"
+    before.pop("model")
+    assert after == before
+    if before.get("metadata"):
+        assert after["metadata"] == {"model": "smart"}
