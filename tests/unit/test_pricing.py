@@ -37,3 +37,13 @@ def test_cost_splits_cached_prompt_tokens() -> None:
 def test_overrides_win_over_the_shipped_table() -> None:
     table = PriceTable.shipped({"gpt-4o": ModelPrice(input=1.0, output=1.0)})
     assert table.cost("gpt-4o-2024-08-06", 1_000_000, 0) == (1.0, True)
+
+
+@pytest.mark.parametrize(
+    ("model", "listed"),
+    [("gpt-4o", True), ("claude-sonnet-4", True), ("gpt-4o-2024-08-06", False), ("smart", False)],
+)
+def test_lists_names_only_exact_entries_not_prefix_matches(model: str, listed: bool) -> None:
+    table = PriceTable.shipped()
+    assert table.lists(model) is listed
+    assert PriceTable.shipped({"my-model": ModelPrice(input=1.0, output=1.0)}).lists("my-model")

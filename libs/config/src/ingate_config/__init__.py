@@ -15,10 +15,22 @@ from ingate_config.model import (
     Settings,
     TelemetryConfig,
 )
+from ingate_config.route_model import (
+    RETRY_CLASSES,
+    ROUTE_STRATEGIES,
+    RetryClass,
+    RouteConfig,
+    RouteStrategy,
+    RouteTarget,
+)
+from ingate_config.routes import ROUTES_FILE_ENV
 
 __all__ = [
     "BUILTIN_PROVIDERS",
     "PROVIDER_FORMATS",
+    "RETRY_CLASSES",
+    "ROUTES_FILE_ENV",
+    "ROUTE_STRATEGIES",
     "AnalyticsConfig",
     "ConfigError",
     "EdgeConfig",
@@ -26,6 +38,10 @@ __all__ = [
     "LogFormat",
     "ProviderConfig",
     "ProviderFormat",
+    "RetryClass",
+    "RouteConfig",
+    "RouteStrategy",
+    "RouteTarget",
     "RunConfig",
     "Settings",
     "TelemetryConfig",

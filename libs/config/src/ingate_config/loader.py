@@ -9,13 +9,14 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import msgspec
 import yaml
 
 from ingate_config.builtins import BUILTIN_PROVIDERS
+from ingate_config.convert import convert_one
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
     LOG_LEVELS,
@@ -28,8 +29,8 @@ from ingate_config.model import (
     Settings,
     TelemetryConfig,
 )
+from ingate_config.routes import ROUTES_FILE_ENV, load_routes
 
-_T = TypeVar("_T")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
 _RESERVED_NAMES: Final = frozenset(
@@ -63,7 +64,8 @@ _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
 def load_settings(config_path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     raw = _read_yaml(config_path, env)
-    merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "providers"}
+    # Providers and routes are built apart: routes are checked against the finished providers.
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("providers", "routes")}
     if env.get("INGATE_PRICES_FILE"):
         merged["prices"] = {**(raw.get("prices") or {}), **_prices_file(env["INGATE_PRICES_FILE"])}
     for field, names in _TOP_LEVEL_ENV.items():
@@ -76,7 +78,8 @@ def load_settings(config_path: str | None = None, environ: Mapping[str, str] | N
     merged["providers"] = _providers_section(raw.get("providers"), env)
     settings = _convert(merged)
     _check(settings)
-    return settings
+    routes = load_routes(raw.get("routes"), env.get(ROUTES_FILE_ENV), settings)
+    return msgspec.structs.replace(settings, routes=routes)
 
 
 def env_name(provider: str, field: str) -> str:
@@ -217,25 +220,11 @@ def _typed_env(var: str, value: str, field_type: Any) -> Any:
 def _convert(merged: dict[str, Any]) -> Settings:
     # Providers are converted one by one so an error names the provider, not `[...]`.
     providers = {
-        name: _convert_one(raw, ProviderConfig, f"providers.{name}")
+        name: convert_one(raw, ProviderConfig, f"providers.{name}")
         for name, raw in merged.pop("providers").items()
     }
-    settings = _convert_one(merged, Settings, "")
+    settings = convert_one(merged, Settings, "")
     return msgspec.structs.replace(settings, providers=providers)
-
-
-def _convert_one(raw: Any, target: type[_T], prefix: str) -> _T:
-    try:
-        return msgspec.convert(raw, target, strict=False)
-    except msgspec.ValidationError as exc:
-        message, _, path = str(exc).partition(" - at `")
-        tail = path.rstrip("`").removeprefix("$").lstrip(".")
-        setting = ".".join(p for p in (prefix, tail) if p) or "config"
-        raise ConfigError(setting, _plain(message)) from None
-
-
-def _plain(message: str) -> str:
-    return message.replace("`", "").replace("Expected", "expected").replace("Invalid", "invalid")
 
 
 def _check(settings: Settings) -> None:

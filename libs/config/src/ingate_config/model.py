@@ -4,6 +4,7 @@ from typing import Final, Literal
 
 import msgspec
 
+from ingate_config.route_model import RouteConfig
 from ingate_pricing import ModelPrice
 
 ProviderFormat = Literal["openai", "anthropic", "ollama"]
@@ -106,6 +107,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     # Overrides of the shipped price table, USD per million tokens, by model name or prefix.
     prices: dict[str, ModelPrice] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
+    # Virtual model names, keyed by name in the order the configuration lists them.
+    routes: dict[str, RouteConfig] = msgspec.field(default_factory=dict)
 
     def provider_names(self) -> list[str]:
         return sorted(self.providers)

@@ -38,6 +38,10 @@ class PriceTable:
         prices = msgspec.json.decode(data, type=_PriceFile).models
         return cls({**prices, **(overrides or {})})
 
+    def lists(self, model: str) -> bool:
+        """Whether the table has an entry under exactly this name; a prefix match does not count."""
+        return model in self._prices
+
     def price(self, model: str) -> ModelPrice | None:
         if model in self._resolved:
             return self._resolved[model]
