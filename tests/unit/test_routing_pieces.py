@@ -19,65 +19,73 @@ NOW = 1_800_000_000.0
     [((3, 1), 400), ((1, 1), 100), ((5, 3, 2), 1000), ((1,), 10), ((1, 1_000), 2002)],
 )
 def test_weighted_splits_exactly_by_weight(weights: tuple[int, ...], picks: int) -> None:
-    loads = [TargetLoad(weight) for weight in weights]
-    strategy = Weighted()
-    chosen = Counter(strategy.order(loads)[0] for _ in range(picks))
+    strategy = Weighted(weights, [TargetLoad() for _ in weights])
+    ready = list(range(len(weights)))
+    chosen = Counter(strategy.order(ready)[0] for _ in range(picks))
     total = sum(weights)
-    assert {index: chosen[index] for index in range(len(weights))} == {
+    assert {index: chosen[index] for index in ready} == {
         index: picks * weight // total for index, weight in enumerate(weights)
     }
 
 
-def test_weighted_interleaves_and_lists_every_target() -> None:
-    loads = [TargetLoad(3), TargetLoad(1)]
-    strategy = Weighted()
-    orders = [strategy.order(loads) for _ in range(8)]
+def test_weighted_interleaves_and_lists_every_ready_target() -> None:
+    strategy = Weighted((3, 1), [TargetLoad(), TargetLoad()])
+    orders = [strategy.order([0, 1]) for _ in range(8)]
     assert [order[0] for order in orders] == [0, 0, 1, 0, 0, 0, 1, 0]
     assert all(sorted(order) == [0, 1] for order in orders)
 
 
+def test_weighted_shares_among_the_targets_left() -> None:
+    strategy = Weighted((2, 1, 1), [TargetLoad() for _ in range(3)])
+    chosen = Counter(strategy.order([1, 2])[0] for _ in range(100))
+    assert chosen == {1: 50, 2: 50}
+    chosen = Counter(strategy.order([0, 1, 2])[0] for _ in range(400))
+    assert chosen == {0: 200, 1: 100, 2: 100}
+
+
 def test_least_busy_prefers_fewest_in_flight() -> None:
-    loads = [TargetLoad(1), TargetLoad(1), TargetLoad(1)]
+    loads = [TargetLoad(), TargetLoad(), TargetLoad()]
     loads[0].in_flight = 5
     loads[1].in_flight = 1
     loads[2].in_flight = 3
-    assert LeastBusy().order(loads) == [1, 2, 0]
+    assert LeastBusy((1, 1, 1), loads).order([0, 1, 2]) == [1, 2, 0]
+    assert LeastBusy((1, 1, 1), loads).order([0, 2]) == [2, 0]
 
 
 def test_least_busy_spreads_ties_in_turn() -> None:
-    loads = [TargetLoad(1), TargetLoad(1)]
-    strategy = LeastBusy()
-    assert Counter(strategy.order(loads)[0] for _ in range(10)) == {0: 5, 1: 5}
+    strategy = LeastBusy((1, 1), [TargetLoad(), TargetLoad()])
+    assert Counter(strategy.order([0, 1])[0] for _ in range(10)) == {0: 5, 1: 5}
 
 
 def test_latency_tries_unmeasured_then_fastest() -> None:
-    loads = [TargetLoad(1), TargetLoad(1), TargetLoad(1)]
-    strategy = Latency()
-    loads[0].observe_ttfb(200.0, 1)
-    loads[2].observe_ttfb(50.0, 1)
-    assert strategy.order(loads) == [1, 2, 0]
-    loads[1].observe_ttfb(500.0, 2)
-    assert strategy.order(loads)[0] == 2
+    loads = [TargetLoad(), TargetLoad(), TargetLoad()]
+    strategy = Latency((1, 1, 1), loads)
+    loads[0].observe_ttfb(200.0)
+    loads[2].observe_ttfb(50.0)
+    assert strategy.order([0, 1, 2]) == [1, 2, 0]
+    loads[1].observe_ttfb(500.0)
+    assert strategy.order([0, 1, 2])[0] == 2
+    assert strategy.order([0, 1])[0] == 0
 
 
 def test_latency_average_moves_towards_new_samples() -> None:
-    load = TargetLoad(1)
-    load.observe_ttfb(100.0, 1)
-    for pick in range(2, 30):
-        load.observe_ttfb(10.0, pick)
+    load = TargetLoad()
+    load.observe_ttfb(100.0)
+    for _ in range(30):
+        load.observe_ttfb(10.0)
     assert load.ttfb_ms is not None and 10.0 <= load.ttfb_ms < 11.0
 
 
 def test_latency_measures_a_slow_target_again_now_and_then() -> None:
-    loads = [TargetLoad(1), TargetLoad(1)]
-    loads[0].observe_ttfb(10.0, 0)
-    loads[1].observe_ttfb(900.0, 0)
-    strategy = Latency()
+    loads = [TargetLoad(), TargetLoad()]
+    loads[1].observe_ttfb(900.0)
+    loads[0].observe_ttfb(10.0)
+    strategy = Latency((1, 1), loads)
     firsts = []
     for _ in range(64):
-        first = strategy.order(loads)[0]
+        first = strategy.order([0, 1])[0]
         firsts.append(first)
-        loads[first].observe_ttfb(10.0 if first == 0 else 900.0, strategy.picks)
+        loads[first].observe_ttfb(10.0 if first == 0 else 900.0)
     assert 0 < firsts.count(1) <= 64 // 16
 
 

@@ -1,0 +1,81 @@
+"""The routes this edge serves, compiled from the config onto its provider pools."""
+
+from collections.abc import Iterable
+from typing import Final, Protocol
+
+from ingate_config import RetryClass, RouteConfig, RouteTarget
+from ingate_edge.routing.strategies import STRATEGIES, Strategy, TargetLoad
+from ingate_edge.upstream import Upstream, Upstreams
+
+
+class Availability(Protocol):
+    def available(self, target_id: str, now: float) -> bool: ...
+
+
+class Deployment:
+    """One real model at one provider, shared by every route that names it: an outage, the
+    requests in flight and the time to first byte are the deployment's, whichever route sent."""
+
+    __slots__ = ("id", "label", "load", "model", "upstream")
+
+    def __init__(self, provider: str, model: str, upstream: Upstream) -> None:
+        self.upstream = upstream
+        self.model = model
+        self.id = f"{provider}/{model}"
+        self.label = self.id.encode()  # X-Ingate-Target
+        self.load = TargetLoad()
+
+
+class VirtualModel:
+    """A route as the edge runs it: its deployments, strategy and retry policy."""
+
+    __slots__ = ("attempt_limit", "cooldown_s", "fallbacks", "name", "retry_on", "strategy", "targets")
+
+    def __init__(self, config: RouteConfig, targets: list[Deployment], fallbacks: list[Deployment]) -> None:
+        self.name = config.name
+        self.targets: Final = tuple(targets)
+        self.fallbacks: Final = tuple(fallbacks)
+        weights = [target.weight for target in config.targets]
+        self.strategy: Strategy = STRATEGIES[config.strategy](weights, [t.load for t in targets])
+        self.retry_on: frozenset[RetryClass] = frozenset(config.retry_on)
+        self.attempt_limit = config.attempt_limit
+        self.cooldown_s = config.cooldown_s
+
+    def plan(self, cooldowns: Availability, now: float) -> list[Deployment]:
+        """The deployments to try, in order: the strategy's pick of the targets not cooling down,
+        then the fallbacks in order; as many as the route's attempt limit (going round again
+        when it allows more attempts than there are deployments)."""
+        targets = self.targets
+        ready = [index for index, target in enumerate(targets) if cooldowns.available(target.id, now)]
+        ordered = [targets[index] for index in self.strategy.order(ready)] if ready else []
+        ordered.extend(target for target in self.fallbacks if cooldowns.available(target.id, now))
+        if not ordered:
+            return ordered
+        return [ordered[attempt % len(ordered)] for attempt in range(self.attempt_limit)]
+
+
+class RouteTable:
+    def __init__(self, routes: dict[str, RouteConfig], upstreams: Upstreams) -> None:
+        self._deployments: dict[str, Deployment] = {}
+        self._by_name = {
+            name: VirtualModel(
+                config, self._compile(config.targets, upstreams), self._compile(config.fallbacks, upstreams)
+            )
+            for name, config in routes.items()
+        }
+        self.names: Final = tuple(self._by_name)
+
+    def get(self, model: str | None) -> VirtualModel | None:
+        return self._by_name.get(model) if model else None
+
+    def _compile(self, targets: Iterable[RouteTarget], upstreams: Upstreams) -> list[Deployment]:
+        compiled = []
+        for target in targets:
+            upstream = upstreams.get(target.provider)
+            if upstream is None:  # the config check names unknown providers at start
+                raise ValueError(f"route target names unknown provider {target.provider!r}")
+            deployment = self._deployments.setdefault(
+                f"{target.provider}/{target.model}", Deployment(target.provider, target.model, upstream)
+            )
+            compiled.append(deployment)
+        return compiled
