@@ -3,13 +3,17 @@
 import datetime as dt
 import email.utils
 from collections import Counter
+from typing import Any
 
 import msgspec
 import pytest
 
+from ingate_config import RouteConfig, load_settings
 from ingate_edge.routing.hints import wait_hint_s
 from ingate_edge.routing.rewrite import with_model
 from ingate_edge.routing.strategies import Latency, LeastBusy, TargetLoad, Weighted
+from ingate_edge.routing.table import Deployment, RouteTable
+from ingate_edge.upstream import Upstreams
 
 NOW = 1_800_000_000.0
 
@@ -164,3 +168,73 @@ def test_with_model_changes_only_the_top_level_model(body: bytes) -> None:
     assert after == before
     if before.get("metadata"):
         assert after["metadata"] == {"model": "smart"}
+
+
+class _Cooling:
+    def __init__(self, *cooling: str) -> None:
+        self.cooling = set(cooling)
+
+    def available(self, target_id: str, now: float) -> bool:
+        return target_id not in self.cooling
+
+
+def _table(**route: Any) -> RouteTable:
+    config = msgspec.convert({"name": "smart", **route}, RouteConfig)
+    return RouteTable({"smart": config}, Upstreams(load_settings(environ={}).providers))
+
+
+_TWO_AND_ONE = {
+    "targets": [
+        {"provider": "openai", "model": "gpt-4o", "weight": 3},
+        {"provider": "openai", "model": "gpt-4o-mini", "weight": 1},
+    ],
+    "fallbacks": [{"provider": "anthropic", "model": "claude-sonnet-4-20250514"}],
+}
+
+
+def _ids(plan: list[Deployment]) -> list[str]:
+    return [deployment.id for deployment in plan]
+
+
+@pytest.mark.parametrize(
+    ("route", "cooling", "expected"),
+    [
+        (_TWO_AND_ONE, (), ["openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4-20250514"]),
+        (_TWO_AND_ONE, ("openai/gpt-4o",), ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-20250514"]),
+        ({**_TWO_AND_ONE, "max_attempts": 2}, (), ["openai/gpt-4o", "openai/gpt-4o-mini"]),
+        (
+            {**_TWO_AND_ONE, "max_attempts": 4},
+            ("openai/gpt-4o-mini",),
+            ["openai/gpt-4o", "anthropic/claude-sonnet-4-20250514"] * 2,
+        ),
+        (
+            _TWO_AND_ONE,
+            ("openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4-20250514"),
+            [],
+        ),
+        (
+            {"targets": [{"provider": "openai", "model": "gpt-4o"}], "max_attempts": 3},
+            (),
+            ["openai/gpt-4o"] * 3,
+        ),
+    ],
+)
+def test_plan_orders_targets_then_fallbacks(
+    route: dict[str, Any], cooling: tuple[str, ...], expected: list[str]
+) -> None:
+    virtual = _table(**route).get("smart")
+    assert virtual is not None
+    assert _ids(virtual.plan(_Cooling(*cooling), NOW)) == expected
+
+
+def test_routes_share_a_deployment_and_its_load() -> None:
+    config = [
+        msgspec.convert({"name": name, "targets": [{"provider": "openai", "model": "gpt-4o"}]}, RouteConfig)
+        for name in ("a", "b")
+    ]
+    table = RouteTable({c.name: c for c in config}, Upstreams(load_settings(environ={}).providers))
+    first, second = table.get("a"), table.get("b")
+    assert first is not None and second is not None
+    assert first.targets[0] is second.targets[0]
+    assert table.get("gpt-4o") is None and table.get(None) is None
+    assert table.names == ("a", "b")

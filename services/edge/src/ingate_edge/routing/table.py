@@ -29,7 +29,16 @@ class Deployment:
 class VirtualModel:
     """A route as the edge runs it: its deployments, strategy and retry policy."""
 
-    __slots__ = ("attempt_limit", "cooldown_s", "fallbacks", "name", "retry_on", "strategy", "targets")
+    __slots__ = (
+        "_count",
+        "attempt_limit",
+        "cooldown_s",
+        "fallbacks",
+        "name",
+        "retry_on",
+        "strategy",
+        "targets",
+    )
 
     def __init__(self, config: RouteConfig, targets: list[Deployment], fallbacks: list[Deployment]) -> None:
         self.name = config.name
@@ -40,18 +49,20 @@ class VirtualModel:
         self.retry_on: frozenset[RetryClass] = frozenset(config.retry_on)
         self.attempt_limit = config.attempt_limit
         self.cooldown_s = config.cooldown_s
+        self._count = len(targets) + len(fallbacks)
 
     def plan(self, cooldowns: Availability, now: float) -> list[Deployment]:
         """The deployments to try, in order: the strategy's pick of the targets not cooling down,
-        then the fallbacks in order; as many as the route's attempt limit (going round again
-        when it allows more attempts than there are deployments)."""
+        then the fallbacks in order. A route allowing more attempts than it has deployments goes
+        round them again; one whose deployments are cooling down makes fewer attempts."""
         targets = self.targets
         ready = [index for index, target in enumerate(targets) if cooldowns.available(target.id, now)]
         ordered = [targets[index] for index in self.strategy.order(ready)] if ready else []
         ordered.extend(target for target in self.fallbacks if cooldowns.available(target.id, now))
-        if not ordered:
-            return ordered
-        return [ordered[attempt % len(ordered)] for attempt in range(self.attempt_limit)]
+        if self.attempt_limit > self._count and ordered:
+            rounds = -(-self.attempt_limit // self._count)
+            ordered *= rounds
+        return ordered[: self.attempt_limit]
 
 
 class RouteTable:
