@@ -7,6 +7,9 @@ KEYS_BUCKET: Final = "ingate_keys"
 LIMITS_BUCKET: Final = "ingate_limits"
 # Spend per key and calendar month (UTC): key `<key_id>.<YYYY-MM>`, value micro-USD as ASCII digits.
 SPEND_BUCKET: Final = "ingate_spend"
+# Targets (provider + model) that every edge skips for a while after upstream failures;
+# key: the target id in base64url without padding, value: JSON with the id in clear.
+COOLDOWNS_BUCKET: Final = "ingate_cooldowns"
 
 
 def spend_entry(key_id: str, month: str) -> str:

@@ -1,4 +1,4 @@
-"""The KV buckets behind limits and budgets, created on first use by whichever process comes first."""
+"""The KV buckets behind limits, budgets and cooldowns, created on first use by whoever comes first."""
 
 from typing import Final, NamedTuple
 
@@ -7,7 +7,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError
 from nats.js.kv import KeyValue
 
-from ingate_contracts.subjects import LIMITS_BUCKET, SPEND_BUCKET
+from ingate_contracts.subjects import COOLDOWNS_BUCKET, LIMITS_BUCKET, SPEND_BUCKET
 
 
 class _Kind(NamedTuple):
@@ -23,6 +23,9 @@ _KINDS: Final = {
     # Spend must survive restarts of the edges and of NATS itself: file. A little over a
     # year of months is enough history.
     SPEND_BUCKET: _Kind("Ingate spend per key and month, in micro-USD", 400 * 24 * 3600.0, StorageType.FILE),
+    # Losing cooldowns (a NATS restart) only means a failing target is tried again: memory.
+    # A cooldown lasts minutes at most; a day clears what a vanished edge left behind.
+    COOLDOWNS_BUCKET: _Kind("Ingate targets skipped after upstream errors", 24 * 3600.0, StorageType.MEMORY),
 }
 
 
@@ -49,3 +52,7 @@ async def limits_bucket(client: Client, replicas: int = 1) -> KeyValue:
 
 async def spend_bucket(client: Client, replicas: int = 1) -> KeyValue:
     return await _bucket(client, SPEND_BUCKET, replicas)
+
+
+async def cooldowns_bucket(client: Client, replicas: int = 1) -> KeyValue:
+    return await _bucket(client, COOLDOWNS_BUCKET, replicas)
