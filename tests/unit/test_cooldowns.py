@@ -152,3 +152,14 @@ def test_entries_round_trip_and_bad_ones_are_refused() -> None:
     ):
         with pytest.raises(msgspec.DecodeError):
             decode_entry(bad)
+
+
+def test_cooling_is_a_plain_look_that_hands_out_no_probe() -> None:
+    cooldowns = _tripped()
+    assert cooldowns.cooling(T, NOW)
+    assert not cooldowns.cooling("openai/gpt-4o-mini", NOW)
+    later = NOW + COOL
+    assert not cooldowns.cooling(T, later)
+    assert not cooldowns.cooling(T, later)  # looking twice takes nothing
+    assert cooldowns.available(T, later)  # so the probe is still there to hand out
+    assert not cooldowns.available(T, later)

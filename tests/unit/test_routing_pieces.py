@@ -172,10 +172,10 @@ def test_with_model_changes_only_the_top_level_model(body: bytes) -> None:
 
 class _Cooling:
     def __init__(self, *cooling: str) -> None:
-        self.cooling = set(cooling)
+        self.ids = set(cooling)
 
-    def available(self, target_id: str, now: float) -> bool:
-        return target_id not in self.cooling
+    def cooling(self, target_id: str, now: float) -> bool:
+        return target_id in self.ids
 
 
 def _table(**route: Any) -> RouteTable:

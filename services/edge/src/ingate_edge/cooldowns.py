@@ -99,13 +99,14 @@ class Cooldowns:
                 await writer
         await self.mirror.stop()
 
+    def cooling(self, target_id: str, now: float) -> bool:
+        """Whether the target is in a cooldown that has not run out (no probe is handed out)."""
+        return now < self._until(target_id, self._local.get(target_id))
+
     def available(self, target_id: str, now: float) -> bool:
         """Whether to send a request to this target now; True also hands out the probe."""
-        entry = self.mirror.entries.get(self._key(target_id))
-        until = 0.0 if entry is None else entry.until
         local = self._local.get(target_id)
-        if local is not None and local.until > until:
-            until = local.until
+        until = self._until(target_id, local)
         if now < until:
             return False
         if until == 0.0:

@@ -9,7 +9,7 @@ from ingate_edge.upstream import Upstream, Upstreams
 
 
 class Availability(Protocol):
-    def available(self, target_id: str, now: float) -> bool: ...
+    def cooling(self, target_id: str, now: float) -> bool: ...
 
 
 class Deployment:
@@ -53,15 +53,17 @@ class VirtualModel:
 
     def plan(self, cooldowns: Availability, now: float) -> list[Deployment]:
         """The deployments to try, in order: the strategy's pick of the targets not cooling down,
-        then the fallbacks in order. A route allowing more attempts than it has deployments goes
-        round them again; one whose deployments are cooling down makes fewer attempts."""
+        then the fallbacks not cooling down, in order. A route allowing more attempts than it
+        has deployments goes round them again; one whose deployments cool makes fewer.
+
+        Only a look: the probe of a target whose cooldown ran out is taken when the attempt is
+        about to be made, so a planned attempt never made holds up no probe."""
         targets = self.targets
-        ready = [index for index, target in enumerate(targets) if cooldowns.available(target.id, now)]
+        ready = [index for index, target in enumerate(targets) if not cooldowns.cooling(target.id, now)]
         ordered = [targets[index] for index in self.strategy.order(ready)] if ready else []
-        ordered.extend(target for target in self.fallbacks if cooldowns.available(target.id, now))
+        ordered.extend(target for target in self.fallbacks if not cooldowns.cooling(target.id, now))
         if self.attempt_limit > self._count and ordered:
-            rounds = -(-self.attempt_limit // self._count)
-            ordered *= rounds
+            ordered *= -(-self.attempt_limit // self._count)
         return ordered[: self.attempt_limit]
 
 
