@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from ingate_analytics import ClickHouseSink
 from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import ANALYTICS_CONSUMER, EVENTS_SUBJECT_PREFIX
-from ingate_contracts.usage import SessionUsage, UsageReply, UserUsage
+from ingate_contracts.usage import RouteUsage, SessionUsage, UsageReply, UserUsage
 
 _counter = itertools.count()
 
@@ -36,6 +36,10 @@ OUTCOMES = (
     (200, "upstream_stream_broken"),  # the same, as recorded before it was recorded as 502
     (499, "client_disconnected"),
 )
+
+
+# What a failed upstream attempt before the last one may have been.
+ATTEMPT_ERRORS = ("upstream_500", "upstream_unreachable", "upstream_timeout", "upstream_429")
 
 
 def is_error(status: int, error_type: str) -> bool:
@@ -67,9 +71,28 @@ class Lane:
     def session(self, n: int) -> str:
         return f"session-{self.tag}-{n}"
 
+    def route(self, n: int) -> str:
+        return f"route-{self.tag}-{n}"
+
+
+def routing(
+    rng: random.Random, lane: Lane, routes: int, status: int, error_type: str
+) -> tuple[str, int, list[str]]:
+    """A request's route, upstream attempts and failed attempts' error types, as an edge with
+    routes would record them: a rate-limited request made no attempt, a routed one may have
+    failed over (more than one attempt), and a last attempt that failed upstream is listed too."""
+    route = "" if rng.random() < 0.4 else lane.route(rng.randrange(routes))
+    if error_type == "rate_limited":
+        return route, 0, []
+    attempts = rng.choice((1, 1, 1, 2, 3)) if route else 1
+    failed = [rng.choice(ATTEMPT_ERRORS) for _ in range(attempts - 1)]
+    if status >= 500 and error_type.startswith("upstream_"):
+        failed.append(error_type)
+    return route, attempts, failed
+
 
 def make_records(
-    lane: Lane, count: int, *, users: int = 3, sessions: int = 4, seed: int = 0
+    lane: Lane, count: int, *, users: int = 3, sessions: int = 4, routes: int = 2, seed: int = 0
 ) -> list[RequestRecord]:
     """Varied records whose numbers are exact in ClickHouse's column types (Float32 latencies,
     costs in 1/1024 dollars), so totals can be compared with ==."""
@@ -79,6 +102,7 @@ def make_records(
     for _ in range(count):
         n = next(_counter)
         status, error_type = rng.choice(OUTCOMES)
+        route, attempts, attempt_errors = routing(rng, lane, routes, status, error_type)
         records.append(
             RequestRecord(
                 ts=now - rng.uniform(0, 600),
@@ -96,6 +120,9 @@ def make_records(
                 cost_usd=rng.randrange(0, 512) / 1024,
                 latency_ms=rng.randrange(10, 20_000) / 2,
                 ttfb_ms=rng.randrange(1, 500) / 4,
+                route=route,
+                attempts=attempts,
+                attempt_errors=attempt_errors,
             )
         )
     return records
@@ -148,6 +175,16 @@ def expected_sessions(records: Sequence[RequestRecord]) -> list[SessionUsage]:
     return [
         SessionUsage(session_id=session, user_id=user, **_totals(group))
         for (session, user), group in sorted(by_session.items())
+    ]
+
+
+def expected_routes(records: Sequence[RequestRecord]) -> list[RouteUsage]:
+    by_route: dict[str, list[RequestRecord]] = {}
+    for record in records:
+        by_route.setdefault(record.route, []).append(record)
+    return [
+        RouteUsage(route=route, failovers=sum(1 for r in group if r.attempts > 1), **_totals(group))
+        for route, group in sorted(by_route.items())
     ]
 
 
@@ -217,10 +254,12 @@ def session_rollup_of(sessions: Sequence[SessionUsage]) -> dict[tuple[str, str],
 
 
 def ours(reply: UsageReply, lane: Lane) -> UsageReply:
-    """Only the lane's rows: the database holds other tests' records too."""
+    """Only the lane's rows: the database holds other tests' records too (and requests
+    without a route, of every lane, share the route "")."""
     prefix = f"user-{lane.tag}-"
     return UsageReply(
         users=[u for u in reply.users if u.user_id.startswith(prefix)],
         sessions=[s for s in reply.sessions if s.user_id.startswith(prefix)],
         stats=reply.stats,
+        routes=[r for r in reply.routes if r.route.startswith(f"route-{lane.tag}-")],
     )

@@ -63,10 +63,19 @@ def test_unstorable_messages_are_refused_with_a_reason(data: bytes, reason: str)
 
 
 @pytest.mark.parametrize(
-    "name", ["status", "input_tokens", "output_tokens", "cached_tokens", "request_bytes", "response_bytes"]
+    "name",
+    [
+        "status",
+        "attempts",
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "request_bytes",
+        "response_bytes",
+    ],
 )
 def test_every_counter_is_range_checked(name: str) -> None:
-    top = 2**16 - 1 if name == "status" else 2**32 - 1
+    top = 2**16 - 1 if name in ("status", "attempts") else 2**32 - 1
     assert getattr(decode_record(encode(**{name: top})), name) == top
     for bad in (-1, top + 1):
         with pytest.raises(InvalidRecord, match=f"{name} {bad} is outside 0..{top}"):

@@ -1,4 +1,5 @@
-"""Usage answers over NATS, in process: exact totals and percentiles, filters, the window, bad queries."""
+"""Usage answers over NATS, in process: exact totals and percentiles per user, session and route,
+filters, the window, bad queries."""
 
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from tests.analytics.harness import running_consumer
 from tests.analytics.support import (
     Lane,
     eventually,
+    expected_routes,
     expected_sessions,
     expected_users,
     make_records,
@@ -94,6 +96,44 @@ async def test_filters_by_user_and_by_session(
         assert reply.sessions == expected_sessions(kept), query
 
 
+async def test_totals_by_route_count_failovers_and_requests_without_a_route(
+    js: JetStreamContext, nats_client: NatsClient, sink: ClickHouseSink, lane: Lane, responder: UsageResponder
+) -> None:
+    records = make_records(lane, 150, users=3, routes=3, seed=12)
+    assert {r.route for r in records} == {"", lane.route(0), lane.route(1), lane.route(2)}
+    assert any(r.attempts > 1 for r in records) and any(r.attempts == 0 for r in records)
+    async with running_consumer(js, lane, sink) as consumer:
+        await publish(js, lane, records)
+
+        async def all_stored() -> bool:
+            return consumer.stats.inserted >= 150
+
+        await eventually(all_stored)
+
+    async def by_route(user: str | None = None) -> UsageReply:
+        payload = msgspec.json.encode(UsageQuery(user=user, by=("route",)))
+        return msgspec.json.decode(await ask(nats_client, responder, payload), type=UsageReply)
+
+    reply = await by_route()
+    assert (reply.users, reply.sessions) == ([], [])  # only what was asked for
+    expected = expected_routes(records)
+    assert ours(reply, lane).routes == [r for r in expected if r.route]
+    assert sum(r.failovers for r in expected) > 0
+    # Requests without a route share "" with every other lane's: one user's are exact.
+    user = lane.user(2)
+    mine = [r for r in records if r.user_id == user]
+    assert (await by_route(user=user)).routes == expected_routes(mine)
+    assert expected_routes(mine)[0].route == ""
+
+    everything = msgspec.json.encode(UsageQuery(user=user, by=("user", "session", "route")))
+    reply = msgspec.json.decode(await ask(nats_client, responder, everything), type=UsageReply)
+    assert (reply.users, reply.sessions, reply.routes) == (
+        expected_users(mine),
+        expected_sessions(mine),
+        expected_routes(mine),
+    )
+
+
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
@@ -102,6 +142,8 @@ async def test_filters_by_user_and_by_session(
         (b'{"since_s": -1}', "bad usage query: since_s must be a positive number of seconds"),
         (b'{"user": 5}', "bad usage query: Expected `str | null`, got `int` - at `$.user`"),
         (b'{"users": "x"}', "bad usage query: Object contains unknown field `users`"),
+        (b'{"by": []}', "bad usage query: by must name at least one grouping: user, session or route"),
+        (b'{"by": ["model"]}', "bad usage query: Invalid enum value 'model' - at `$.by[0]`"),
     ],
 )
 async def test_bad_queries_get_an_error_reply_and_the_responder_keeps_serving(

@@ -45,6 +45,24 @@ STREAM_FAILURES = {
 }
 
 
+ROUTES = ("", f"{PREFIX}route-fast", f"{PREFIX}route-smart")
+
+
+def routing(i: int, route: str, error: str) -> tuple[int, list[str]]:
+    """Attempts and failed attempts' error types: a rate-limited request made none, some routed
+    ones failed over (and most of those then succeeded), an unreachable upstream failed its last."""
+    if error == "rate_limited":
+        return 0, []
+    attempts, failed = 1, []
+    if route and i % 5 == 1:
+        attempts, failed = 3, ["upstream_unreachable", "upstream_500"]
+    elif route and i % 5 == 4:
+        attempts, failed = 2, ["upstream_429"]
+    if error == "upstream_unreachable":
+        failed.append(error)
+    return attempts, failed
+
+
 def seed_rows() -> list[tuple[Any, ...]]:
     rows = []
     for i in range(36):
@@ -57,12 +75,14 @@ def seed_rows() -> list[tuple[Any, ...]]:
             status, error = 502, "upstream_unreachable"
         ok = not is_error(status, error)
         input_tokens, output_tokens = (100 + 10 * i, 20 + i) if ok else (0, 0)
+        route = ROUTES[i % 3]
         rows.append((
             NOW - timedelta(minutes=5 * (36 - i)), f"{PREFIX}req-{i:02d}", f"{PREFIX}key", SESSIONS[session],
             session, provider, MODELS[provider][(i // 2) % 2],
             "/v1/chat/completions" if provider == "openai" else "/v1/messages",
             status, i % 4 == 1, i % 5 == 2, input_tokens, output_tokens,
             (2 * input_tokens + 8 * output_tokens) / 1e6, 200.0 + 15 * i, 50.0 + i, error,
+            route, *routing(i, route, error),
         ))  # fmt: skip
     return rows
 
@@ -70,7 +90,7 @@ def seed_rows() -> list[tuple[Any, ...]]:
 SEED_COLUMNS = [
     "ts", "request_id", "key_id", "user_id", "session_id", "provider", "model", "endpoint", "status",
     "stream", "translated", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "ttfb_ms",
-    "error_type",
+    "error_type", "route", "attempts", "attempt_errors",
 ]  # fmt: skip
 
 

@@ -46,6 +46,8 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "output_tokens:num cost_usd:num p95_latency_ms:num",
         "Top users by cost": "user_id:str requests:num errors:num tokens:num cost_usd:num",
         "Errors": "error_type:str status:num provider:str requests:num last_seen:time",
+        "Failed attempts by route": "route:str attempt_error:str failed_attempts:num requests:num "
+        "recovered:num last_seen:time",
     },
     "ingate-per-user": {
         "Requests": "requests:num",

@@ -33,3 +33,14 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     cost_usd: float = 0.0
     # False when the model has no price in the table: its cost_usd is 0, not free.
     price_known: bool = True
+    # Routing: `provider` and `model` above are what answered; `route` is the virtual model name
+    # the client asked for, empty when the request named a model directly.
+    route: str = ""
+    # Upstream attempts made: 1 for a request forwarded once, more after retries or fallbacks,
+    # 0 when none was made (refused before forwarding: a bad key, a limit, a malformed body).
+    # Records written before the field existed decode as 1.
+    attempts: int = 1
+    # The error type of every failed attempt, in order, e.g. ["upstream_500", "upstream_unreachable"]:
+    # the last attempt's too when it failed, so a request that failed over and then succeeded lists
+    # one entry fewer than its attempts.
+    attempt_errors: list[str] = msgspec.field(default_factory=list)

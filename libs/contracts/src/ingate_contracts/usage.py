@@ -4,7 +4,7 @@ The request is a `UsageQuery`; the answer is a `UsageReply`, or a `UsageFailure`
 `error` says in one line what was wrong. A client tells them apart by the `error` field.
 """
 
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 
@@ -15,12 +15,21 @@ USAGE_QUEUE_GROUP: Final = "ingate-analytics"
 MAX_ID_LENGTH: Final = 256
 
 
-class UsageQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Totals over the last `since_s` seconds, optionally for one user and/or one session."""
+# What totals can be grouped by: `user` (UserUsage), `session` (SessionUsage), `route` (RouteUsage).
+Grouping = Literal["user", "session", "route"]
+DEFAULT_GROUPINGS: Final[tuple[Grouping, ...]] = ("user", "session")
+
+
+# Defaults are left out on the wire, so a query that asks what every version answers (no `by`)
+# is one an analytics service from before `by` existed answers too.
+class UsageQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Totals over the last `since_s` seconds, optionally for one user and/or one session,
+    grouped each way `by` names (the reply's other lists stay empty)."""
 
     user: str | None = None
     session: str | None = None
     since_s: float = 24 * 3600.0
+    by: tuple[Grouping, ...] = DEFAULT_GROUPINGS
 
 
 class UserUsage(msgspec.Struct, kw_only=True):
@@ -29,7 +38,7 @@ class UserUsage(msgspec.Struct, kw_only=True):
     input_tokens: int
     output_tokens: int
     cost_usd: float
-    errors: int  # requests answered with a status of 400 or more
+    errors: int  # failed requests: a status of 400 or more, or an error type
     p50_ms: float  # latency percentiles
     p95_ms: float
 
@@ -46,6 +55,18 @@ class SessionUsage(msgspec.Struct, kw_only=True):
     p95_ms: float
 
 
+class RouteUsage(msgspec.Struct, kw_only=True):
+    route: str  # the virtual model name; "" for requests that named a model directly
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    failovers: int  # requests that made more than one upstream attempt
+
+
 class Stats(msgspec.Struct, kw_only=True):
     """Counters of the answering analytics process since it started."""
 
@@ -60,6 +81,7 @@ class UsageReply(msgspec.Struct, kw_only=True):
     users: list[UserUsage]
     sessions: list[SessionUsage]
     stats: Stats
+    routes: list[RouteUsage] = []  # absent from the replies of services that predate routes
 
 
 class UsageFailure(msgspec.Struct, kw_only=True):

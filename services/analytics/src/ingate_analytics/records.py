@@ -42,11 +42,14 @@ COLUMNS: Final[tuple[str, ...]] = (
     "request_bytes",
     "response_bytes",
     "error_type",
+    "route",
+    "attempts",
+    "attempt_errors",
 )
 
 _UINT16_MAX: Final = 2**16 - 1
 _UINT32_MAX: Final = 2**32 - 1
-_UINT16_COLUMNS: Final = ("status",)
+_UINT16_COLUMNS: Final = ("status", "attempts")
 _UINT32_COLUMNS: Final = ("input_tokens", "output_tokens", "cached_tokens", "request_bytes", "response_bytes")
 _FLOAT_COLUMNS: Final = ("cost_usd", "latency_ms", "ttfb_ms", "upstream_ms")
 # DateTime64(3) holds far more, but a record outside 1970..2106 is a clock or encoding bug.
@@ -78,6 +81,7 @@ def check_record(record: RequestRecord) -> None:
         record.request_id
         and 0 <= record.ts < _MAX_TS
         and 0 <= record.status <= _UINT16_MAX
+        and 0 <= record.attempts <= _UINT16_MAX
         and 0 <= record.input_tokens <= _UINT32_MAX
         and 0 <= record.output_tokens <= _UINT32_MAX
         and 0 <= record.cached_tokens <= _UINT32_MAX

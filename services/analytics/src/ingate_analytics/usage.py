@@ -1,4 +1,4 @@
-"""Answer `ingate usage`: per-user and per-session totals, computed exactly from ingate.requests.
+"""Answer `ingate usage`: per-user, per-session and per-route totals, computed exactly from ingate.requests.
 
 The service answers rather than the command line reading the database itself because an
 embedded (chDB) database may be opened by one process only: the analytics service.
@@ -19,6 +19,7 @@ from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import (
     MAX_ID_LENGTH,
     USAGE_QUEUE_GROUP,
+    RouteUsage,
     SessionUsage,
     Stats,
     UsageFailure,
@@ -41,6 +42,9 @@ _TOTALS: Final = (
 )
 _USERS_KEYS: Final = "user_id"
 _SESSIONS_KEYS: Final = "session_id, user_id"
+_ROUTES_KEYS: Final = "route"
+# A failover: a request that needed more than one upstream attempt (a retry or a fallback target).
+_FAILOVERS: Final = "countIf(attempts > 1)"
 
 _decoder: Final = msgspec.json.Decoder(UsageQuery)
 
@@ -49,8 +53,9 @@ class BadQuery(ValueError):
     pass
 
 
-def usage_sql(keys: str, query: UsageQuery, now_s: float) -> tuple[str, dict[str, Any]]:
-    """The statement grouping by `keys`, and its parameters; every value the caller sent is bound."""
+def usage_sql(keys: str, query: UsageQuery, now_s: float, extra: str = "") -> tuple[str, dict[str, Any]]:
+    """The statement grouping by `keys`, with the totals (then `extra` columns), and its
+    parameters; every value the caller sent is bound."""
     where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
     parameters: dict[str, Any] = {"since_ms": math.floor((now_s - query.since_s) * 1000)}
     if query.user is not None:
@@ -62,7 +67,8 @@ def usage_sql(keys: str, query: UsageQuery, now_s: float) -> tuple[str, dict[str
     if keys == _SESSIONS_KEYS:
         where.append("session_id != ''")
     # Only constants are spliced in; every value the caller sent is a bound parameter.
-    select = f"SELECT {keys}, {_TOTALS} FROM ingate.requests FINAL"  # noqa: S608
+    columns = f"{keys}, {_TOTALS}, {extra}" if extra else f"{keys}, {_TOTALS}"
+    select = f"SELECT {columns} FROM ingate.requests FINAL"  # noqa: S608
     return f"{select} WHERE {' AND '.join(where)} GROUP BY {keys} ORDER BY {keys}", parameters
 
 
@@ -72,6 +78,8 @@ def check_query(query: UsageQuery) -> None:
     for name, value in (("user", query.user), ("session", query.session)):
         if value is not None and len(value) > MAX_ID_LENGTH:
             raise BadQuery(f"{name} must be at most {MAX_ID_LENGTH} characters")
+    if not query.by:
+        raise BadQuery("by must name at least one grouping: user, session or route")
 
 
 class UsageResponder:
@@ -97,15 +105,26 @@ class UsageResponder:
     async def answer(self, query: UsageQuery) -> UsageReply:
         check_query(query)
         now_s = time.time()
-        user_rows = await self.sink.query(*usage_sql(_USERS_KEYS, query, now_s))
-        session_rows = await self.sink.query(*usage_sql(_SESSIONS_KEYS, query, now_s))
-        return UsageReply(
-            users=[UserUsage(user_id=row[0], **_totals(row[1:])) for row in user_rows],
-            sessions=[
-                SessionUsage(session_id=row[0], user_id=row[1], **_totals(row[2:])) for row in session_rows
-            ],
+        reply = UsageReply(
+            users=[],
+            sessions=[],
             stats=msgspec.structs.replace(self.stats),  # a snapshot, not the live counters
         )
+        # Only the groupings asked for are computed; each is one exact query.
+        if "user" in query.by:
+            rows = await self.sink.query(*usage_sql(_USERS_KEYS, query, now_s))
+            reply.users = [UserUsage(user_id=row[0], **_totals(row[1:])) for row in rows]
+        if "session" in query.by:
+            rows = await self.sink.query(*usage_sql(_SESSIONS_KEYS, query, now_s))
+            reply.sessions = [
+                SessionUsage(session_id=row[0], user_id=row[1], **_totals(row[2:])) for row in rows
+            ]
+        if "route" in query.by:
+            rows = await self.sink.query(*usage_sql(_ROUTES_KEYS, query, now_s, _FAILOVERS))
+            reply.routes = [
+                RouteUsage(route=row[0], failovers=int(row[-1]), **_totals(row[1:-1])) for row in rows
+            ]
+        return reply
 
     async def _handle(self, msg: Any) -> None:
         if not msg.reply:

@@ -1,4 +1,4 @@
-"""`ingate usage`: per-user and per-session totals, answered by the analytics service over NATS.
+"""`ingate usage`: per-user, per-session or per-route totals, answered by the analytics service over NATS.
 
 The command never opens the database itself: an embedded one belongs to the analytics
 service, which may be the only process to open it.
@@ -18,7 +18,16 @@ from nats.errors import NoRespondersError
 from ingate_cli.keys import CommandError
 from ingate_config import Settings
 from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
-from ingate_contracts.usage import SessionUsage, UsageFailure, UsageQuery, UsageReply, UserUsage
+from ingate_contracts.usage import (
+    DEFAULT_GROUPINGS,
+    Grouping,
+    RouteUsage,
+    SessionUsage,
+    UsageFailure,
+    UsageQuery,
+    UsageReply,
+    UserUsage,
+)
 from ingate_nats import connect
 
 ANSWER_TIMEOUT_S: Final = 5.0
@@ -28,6 +37,7 @@ _UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TOTAL_HEADERS: Final = (
     "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "COST USD", "ERRORS", "P50 MS", "P95 MS",
 )  # fmt: skip
+_GROUPINGS: Final[tuple[Grouping, ...]] = ("user", "session", "route")
 
 
 class Since(NamedTuple):
@@ -46,7 +56,9 @@ def parse_since(text: str) -> Since:
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    usage = commands.add_parser("usage", help="per-user and per-session totals (asks the analytics service)")
+    usage = commands.add_parser(
+        "usage", help="per-user, per-session or per-route totals (asks the analytics service)"
+    )
     usage.add_argument("--user", help="only this user's requests")
     usage.add_argument("--session", help="only this session's requests")
     usage.add_argument(
@@ -56,11 +68,20 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         metavar="DURATION",
         help="how far back to count: 90s, 30m, 24h (default) or 7d",
     )
+    usage.add_argument(
+        "--by",
+        action="append",
+        choices=_GROUPINGS,
+        help="group totals by user, session or route (with failovers); repeat for several "
+        "(default: user and session)",
+    )
     usage.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    query = UsageQuery(user=args.user, session=args.session, since_s=args.since.seconds)
+    query = UsageQuery(
+        user=args.user, session=args.session, since_s=args.since.seconds, by=groupings(args.by)
+    )
     try:
         reply = asyncio.run(ask(settings.nats_url, query))
     except CommandError as exc:
@@ -69,8 +90,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(msgspec.json.encode(reply).decode())
     else:
-        print(render(reply, args.since.label))
+        print(render(reply, args.since.label, query.by))
     return 0
+
+
+def groupings(chosen: Sequence[Grouping] | None) -> tuple[Grouping, ...]:
+    """The groupings asked for, each once, in the order tables are printed."""
+    if not chosen:
+        return DEFAULT_GROUPINGS
+    return tuple(grouping for grouping in _GROUPINGS if grouping in chosen)
 
 
 async def ask(url: str, query: UsageQuery, timeout_s: float = ANSWER_TIMEOUT_S) -> UsageReply:
@@ -90,15 +118,21 @@ async def ask(url: str, query: UsageQuery, timeout_s: float = ANSWER_TIMEOUT_S) 
         await client.close()
 
 
-def render(reply: UsageReply, since_label: str) -> str:
-    lines = [f"Usage over the last {since_label}", ""]
-    if reply.users:
-        lines += _table(("USER", *_TOTAL_HEADERS), [(_name(u.user_id), *_totals(u)) for u in reply.users], 1)
-    else:
-        lines.append("No requests.")
-    if reply.sessions:
+def render(reply: UsageReply, since_label: str, by: Sequence[Grouping] = DEFAULT_GROUPINGS) -> str:
+    """One table per grouping asked for, each left out when empty."""
+    lines = [f"Usage over the last {since_label}"]
+    if "user" in by and reply.users:
+        rows = [(_name(u.user_id), *_totals(u)) for u in reply.users]
+        lines += ["", *_table(("USER", *_TOTAL_HEADERS), rows, 1)]
+    if "session" in by and reply.sessions:
         rows = [(s.session_id, _name(s.user_id), *_totals(s)) for s in reply.sessions]
         lines += ["", *_table(("SESSION", "USER", *_TOTAL_HEADERS), rows, 2)]
+    if "route" in by and reply.routes:
+        rows = [(_name(r.route), *_totals(r), str(r.failovers)) for r in reply.routes]
+        lines += ["", *_table(("ROUTE", *_TOTAL_HEADERS, "FAILOVERS"), rows, 1)]
+    if len(lines) == 1:
+        # Every request has a user and a route, if only the empty one; not every one a session.
+        lines += ["", "No requests." if {"user", "route"} & set(by) else "No requests with a session."]
     return "\n".join(lines)
 
 
@@ -112,7 +146,7 @@ def _decode(data: bytes) -> UsageReply:
         raise CommandError(f"the analytics service sent an answer this command cannot read: {exc}") from None
 
 
-def _totals(row: UserUsage | SessionUsage) -> tuple[str, ...]:
+def _totals(row: UserUsage | SessionUsage | RouteUsage) -> tuple[str, ...]:
     return (
         str(row.requests),
         str(row.input_tokens),
