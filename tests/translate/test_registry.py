@@ -34,7 +34,6 @@ def test_exports() -> None:
     for name in ingate_translate.__all__:
         assert hasattr(ingate_translate, name), name
     expected = {
-        "Format",
         "Pair",
         "SseEvent",
         "TranslatedRequest",

@@ -1,14 +1,13 @@
-"""Pure parts of the edge's request path: routes, headers, error envelopes, id splicing."""
+"""Pure parts of the edge's request path: routes, headers, id splicing."""
 
 import json
 
 import pytest
 
-from ingate_edge import errors
-from ingate_edge.errors import error_body
+from ingate_edge.answer import with_request_id_field
 from ingate_edge.headers import split_headers
-from ingate_edge.proxy import with_request_id_field
 from ingate_edge.routes import ROUTES, find_route, guess_dialect
+from ingate_providers import FORMATS
 
 DESIGN_PATHS = {
     "/v1/chat/completions": "openai",
@@ -32,24 +31,34 @@ DESIGN_PATHS = {
 def test_every_design_path_is_routed_to_its_provider(path: str, dialect: str) -> None:
     found = find_route(path)
     assert found is not None
-    route, suffix = found
-    assert route.dialect == dialect
-    # OpenAI's base URL already ends in /v1, so the suffix never repeats it.
-    assert suffix == (path.removeprefix("/v1") if dialect == "openai" else path)
+    route, id_tail = found
+    assert route.format.name == dialect
+    assert id_tail == ""
+    # OpenAI's base URL already ends in /v1, so its endpoint paths never repeat it.
+    assert route.endpoint.path == (path.removeprefix("/v1") if dialect == "openai" else path)
 
 
 def test_route_table_has_nothing_beyond_the_design() -> None:
     assert set(ROUTES) == set(DESIGN_PATHS)
 
 
-@pytest.mark.parametrize(
-    ("path", "suffix"),
-    [("/v1/models/gpt-4o", "/models/gpt-4o"), ("/models/o3-mini", "/models/o3-mini")],
-)
-def test_model_retrieval_paths(path: str, suffix: str) -> None:
+@pytest.mark.parametrize(("path", "model"), [("/v1/models/gpt-4o", "gpt-4o"), ("/models/o3-mini", "o3-mini")])
+def test_model_retrieval_paths(path: str, model: str) -> None:
     found = find_route(path)
     assert found is not None
-    assert found[1] == suffix
+    route, id_tail = found
+    assert (route.endpoint.name, route.endpoint.path, id_tail) == ("models.retrieve", "/models/", model)
+    assert route.alternatives["anthropic"].endpoint.path == "/v1/models/"
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/models"])
+def test_model_listing_is_shared_by_openai_and_anthropic(path: str) -> None:
+    found = find_route(path)
+    assert found is not None
+    route = found[0]
+    assert route.format is FORMATS["openai"]
+    anthropic = route.alternatives["anthropic"]
+    assert (anthropic.format, anthropic.endpoint.path) == (FORMATS["anthropic"], "/v1/models")
 
 
 @pytest.mark.parametrize(
@@ -69,7 +78,7 @@ def test_unknown_paths_have_no_route(path: str) -> None:
     ],
 )
 def test_unknown_paths_answer_in_the_likely_callers_dialect(path: str, dialect: str) -> None:
-    assert guess_dialect(path) == dialect
+    assert guess_dialect(path).name == dialect
 
 
 def test_split_headers_keeps_credentials_and_ingate_headers_from_upstream() -> None:
@@ -102,30 +111,7 @@ def test_split_headers_keeps_credentials_and_ingate_headers_from_upstream() -> N
     assert (parsed.authorization, parsed.x_api_key) == (b"Bearer sk-ingate-abc", b"sk-ingate-abc")
     assert (parsed.user_id, parsed.session_id, parsed.provider) == (b"u1", b"s1", b"openai")
     assert parsed.content_length == b"12"
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [errors.AUTHENTICATION, errors.NOT_FOUND, errors.TOO_LARGE, errors.UPSTREAM_TIMEOUT, errors.PERMISSION],
-)
-def test_error_envelopes_match_each_sdks_dialect(kind: errors.ErrorKind) -> None:
-    openai = json.loads(error_body("openai", kind, "boom", "req_1"))
-    assert openai == {
-        "error": {
-            "message": "boom",
-            "type": kind.openai_type,
-            "param": None,
-            "code": kind.openai_code,
-            "request_id": "req_1",
-        }
-    }
-    anthropic = json.loads(error_body("anthropic", kind, "boom", "req_1"))
-    assert anthropic == {
-        "type": "error",
-        "error": {"type": kind.anthropic_type, "message": "boom"},
-        "request_id": "req_1",
-    }
-    assert json.loads(error_body("ollama", kind, "boom", "req_1")) == {"error": "boom", "request_id": "req_1"}
+    assert parsed.sdk is FORMATS["anthropic"]  # anthropic-version: the Anthropic SDK sent it
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Token usage from each provider's bodies and streams, and the include_usage round trip."""
+"""Token usage from each provider's streams, and the include_usage round trip."""
 
 import json
 
@@ -6,47 +6,7 @@ import pytest
 
 from ingate_edge.metering import ask_for_stream_usage, stream_tap
 from ingate_edge.streaming import StreamTransform
-from ingate_edge.usage import Usage, read_usage
-
-
-@pytest.mark.parametrize(
-    ("fmt", "body", "expected"),
-    [
-        (
-            "openai",
-            {
-                "usage": {
-                    "prompt_tokens": 11,
-                    "completion_tokens": 7,
-                    "prompt_tokens_details": {"cached_tokens": 4},
-                }
-            },
-            (11, 7, 4),
-        ),
-        ("openai", {"usage": {"prompt_tokens": 3, "total_tokens": 3}}, (3, 0, 0)),
-        ("openai", {"usage": {"input_tokens": 5, "output_tokens": 2}}, (5, 2, 0)),
-        ("openai", {"response": {"usage": {"input_tokens": 8, "output_tokens": 1}}}, (8, 1, 0)),
-        (
-            "anthropic",
-            {"usage": {"input_tokens": 10, "output_tokens": 20, "cache_read_input_tokens": 30,
-                       "cache_creation_input_tokens": 5}},
-            (45, 20, 30),
-        ),
-        ("ollama", {"prompt_eval_count": 9, "eval_count": 12, "done": True}, (9, 12, 0)),
-        ("openai", {"choices": []}, (0, 0, 0)),
-    ],
-)  # fmt: skip
-def test_usage_from_bodies(fmt: str, body: object, expected: tuple[int, int, int]) -> None:
-    usage = Usage()
-    read_usage(fmt, json.dumps(body).encode(), usage)  # type: ignore[arg-type]
-    assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens) == expected
-
-
-@pytest.mark.parametrize("body", [b"", b"not json", b"[1,2]", b'{"usage": "lots"}', b"\xff\xfe"])
-def test_garbage_bodies_count_nothing(body: bytes) -> None:
-    usage = Usage()
-    read_usage("openai", body, usage)
-    assert usage == Usage()
+from ingate_providers import FORMATS, Usage
 
 
 def test_include_usage_is_asked_for_only_when_missing() -> None:
@@ -80,7 +40,7 @@ async def _run(tap: StreamTransform, stream: bytes, step: int) -> bytes:
 @pytest.mark.parametrize("step", [1, 7, 64, 10_000])
 async def test_openai_stream_usage_chunk_is_removed_when_the_edge_asked(step: int) -> None:
     usage = Usage()
-    out = await _run(stream_tap("openai", usage, strip_usage_chunk=True), OPENAI_STREAM, step)
+    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=True), OPENAI_STREAM, step)
     assert b'"usage"' not in out
     assert out == OPENAI_STREAM.replace(
         b'data: {"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\n', b""
@@ -91,7 +51,7 @@ async def test_openai_stream_usage_chunk_is_removed_when_the_edge_asked(step: in
 @pytest.mark.parametrize("step", [1, 13, 10_000])
 async def test_passthrough_stream_is_untouched_and_counted(step: int) -> None:
     usage = Usage()
-    out = await _run(stream_tap("openai", usage, strip_usage_chunk=False), OPENAI_STREAM, step)
+    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=False), OPENAI_STREAM, step)
     assert out == OPENAI_STREAM
     assert (usage.input_tokens, usage.output_tokens) == (5, 1)
 
@@ -106,7 +66,7 @@ async def test_anthropic_stream_usage_from_start_and_delta(step: int) -> None:
         b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
     )
     usage = Usage()
-    out = await _run(stream_tap("anthropic", usage, strip_usage_chunk=False), stream, step)
+    out = await _run(stream_tap(FORMATS["anthropic"], usage, strip_usage_chunk=False), stream, step)
     assert out == stream
     assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens) == (14, 33, 2)
 
@@ -118,7 +78,7 @@ async def test_ollama_ndjson_usage_from_the_done_line(step: int) -> None:
         b'{"message":{"content":""},"done":true,"prompt_eval_count":6,"eval_count":9}\n'
     )
     usage = Usage()
-    out = await _run(stream_tap("ollama", usage, strip_usage_chunk=False), stream, step)
+    out = await _run(stream_tap(FORMATS["ollama"], usage, strip_usage_chunk=False), stream, step)
     assert out == stream
     assert (usage.input_tokens, usage.output_tokens) == (6, 9)
 
@@ -130,7 +90,7 @@ async def test_rewritten_stream_keeps_multi_line_data_events_valid() -> None:
         b"data: [DONE]\n\n"
     )
     usage = Usage()
-    out = await _run(stream_tap("openai", usage, strip_usage_chunk=True), stream, 5)
+    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=True), stream, 5)
     assert (
         out == b'data: {"id":"c",\ndata: "choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n'
     )

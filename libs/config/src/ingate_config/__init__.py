@@ -1,16 +1,13 @@
 """Ingate configuration: one YAML file plus INGATE_* environment variables."""
 
-from ingate_config.builtins import BUILTIN_PROVIDERS
 from ingate_config.errors import ConfigError
 from ingate_config.loader import env_name, load_settings, server_urls
 from ingate_config.model import (
-    PROVIDER_FORMATS,
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
     LogFormat,
     ProviderConfig,
-    ProviderFormat,
     RunConfig,
     Settings,
     TelemetryConfig,
@@ -26,8 +23,6 @@ from ingate_config.route_model import (
 from ingate_config.routes import ROUTES_FILE_ENV
 
 __all__ = [
-    "BUILTIN_PROVIDERS",
-    "PROVIDER_FORMATS",
     "RETRY_CLASSES",
     "ROUTES_FILE_ENV",
     "ROUTE_STRATEGIES",
@@ -37,7 +32,6 @@ __all__ = [
     "EventsConfig",
     "LogFormat",
     "ProviderConfig",
-    "ProviderFormat",
     "RetryClass",
     "RouteConfig",
     "RouteStrategy",

@@ -15,12 +15,10 @@ from urllib.parse import urlsplit
 import msgspec
 import yaml
 
-from ingate_config.builtins import BUILTIN_PROVIDERS
 from ingate_config.convert import convert_one
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
     LOG_LEVELS,
-    PROVIDER_FORMATS,
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
@@ -30,6 +28,7 @@ from ingate_config.model import (
     TelemetryConfig,
 )
 from ingate_config.routes import ROUTES_FILE_ENV, load_routes
+from ingate_providers import FORMATS
 
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
@@ -136,10 +135,12 @@ def _section(name: str, struct: Any, section: Any, env: Mapping[str, str]) -> di
 
 
 def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    # Each format's built-in provider, named after it, at its public address.
     providers: dict[str, dict[str, Any]] = {
-        b.name: {"name": b.name, "format": b.format, "base_url": b.base_url} for b in BUILTIN_PROVIDERS
+        name: {"name": name, "format": name, "base_url": fmt.default_base_url}
+        for name, fmt in FORMATS.items()
     }
-    fallback_key_env = {b.name: b.fallback_key_env for b in BUILTIN_PROVIDERS}
+    fallback_key_env: dict[str, str | None] = {name: fmt.fallback_key_env for name, fmt in FORMATS.items()}
     for index, entry in enumerate(_provider_entries(section)):
         where = f"providers[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -254,8 +255,6 @@ def _check(settings: Settings) -> None:
 
 
 def _check_provider(name: str, provider: ProviderConfig) -> None:
-    if provider.format not in PROVIDER_FORMATS:
-        raise ConfigError(f"providers.{name}.format", f"must be one of {', '.join(PROVIDER_FORMATS)}")
     _check_url(f"providers.{name}.base_url", provider.base_url, ("http", "https"))
     for field in ("connect_timeout_s", "read_timeout_s"):
         if getattr(provider, field) <= 0:

@@ -6,16 +6,14 @@ import msgspec
 
 from ingate_config.route_model import RouteConfig
 from ingate_pricing import ModelPrice
-
-ProviderFormat = Literal["openai", "anthropic", "ollama"]
-PROVIDER_FORMATS: Final[tuple[str, ...]] = ("openai", "anthropic", "ollama")
+from ingate_providers import Format
 
 
 class ProviderConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """One upstream the edge may forward to: a built-in provider or an operator's alias."""
 
     name: str
-    format: ProviderFormat
+    format: Format
     base_url: str
     # Resolved credential; `api_key_env` names a variable to read it from instead.
     api_key: str | None = msgspec.field(default=None)

@@ -1,6 +1,6 @@
 """Names and wire types that more than one Ingate service relies on."""
 
-from ingate_contracts import headers, key_limits, subjects, translation, usage
+from ingate_contracts import key_limits, subjects, translation, usage
 from ingate_contracts.keys import (
     KEY_PREFIX,
     KeyRecord,
@@ -21,7 +21,6 @@ __all__ = [
     "RequestRecord",
     "generate_key",
     "hash_key",
-    "headers",
     "key_hint",
     "key_id_for_hash",
     "key_limits",

@@ -31,7 +31,10 @@ ANALYTICS_CONSUMER: Final = "analytics"
 
 # Records the analytics consumer cannot decode go here (kept in their own stream), not round again.
 DEADLETTER_STREAM: Final = "INGATE_DEADLETTER"
-DEADLETTER_SUBJECT: Final = "ingate.deadletter.events"
+DEADLETTER_SUBJECT: Final = "ingate.deadletter.v1.events"
+# Every subject the dead-letter stream captures, the unversioned one of earlier releases included
+# (an analytics replica not yet upgraded still publishes there).
+DEADLETTER_STREAM_SUBJECTS: Final = "ingate.deadletter.>"
 
 # `ingate usage` asks the analytics service, which alone may open the embedded database.
-USAGE_QUERY_SUBJECT: Final = "ingate.usage.query"
+USAGE_QUERY_SUBJECT: Final = "ingate.usage.v1.query"

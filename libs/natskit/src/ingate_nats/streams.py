@@ -11,7 +11,7 @@ from nats.js.errors import NotFoundError
 from ingate_config import EventsConfig
 from ingate_contracts.subjects import (
     DEADLETTER_STREAM,
-    DEADLETTER_SUBJECT,
+    DEADLETTER_STREAM_SUBJECTS,
     EVENTS_STREAM,
     EVENTS_STREAM_SUBJECTS,
 )
@@ -39,7 +39,7 @@ def deadletter_stream_config(config: EventsConfig) -> StreamConfig:
     return StreamConfig(
         name=DEADLETTER_STREAM,
         description="Request records the analytics consumer could not decode",
-        subjects=[DEADLETTER_SUBJECT],
+        subjects=[DEADLETTER_STREAM_SUBJECTS],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         max_age=config.stream_max_age_s,

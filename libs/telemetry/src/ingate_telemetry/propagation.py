@@ -14,7 +14,6 @@ from opentelemetry.trace import Span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 TRACEPARENT: Final = "traceparent"
-TRACESTATE: Final = "tracestate"
 
 _W3C: Final = TraceContextTextMapPropagator()
 

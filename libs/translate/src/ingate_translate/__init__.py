@@ -8,7 +8,6 @@ opaque value the caller hands back with each batch of events.
 from ingate_translate.anthropic_openai import AnthropicToOpenAI
 from ingate_translate.base import (
     BackendFormatError,
-    Format,
     Pair,
     SseEvent,
     TranslatedRequest,
@@ -23,7 +22,6 @@ __all__ = [
     "PAIRS",
     "AnthropicToOpenAI",
     "BackendFormatError",
-    "Format",
     "OpenAIToAnthropic",
     "Pair",
     "SseEvent",

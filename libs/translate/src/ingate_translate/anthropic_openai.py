@@ -32,13 +32,14 @@ text, under RAW_ARGUMENTS_KEY (`{"_raw_arguments": "..."}`) rather than replaced
 import msgspec
 from msgspec import Struct
 
+from ingate_providers import Format
 from ingate_translate.anthropic_openai_stream import (
     StreamState,
     finish_stream,
     start_stream,
     translate_stream_events,
 )
-from ingate_translate.base import BackendFormatError, Format, SseEvent, TranslatedRequest, TranslationError
+from ingate_translate.base import BackendFormatError, SseEvent, TranslatedRequest, TranslationError
 from ingate_translate.convert import (
     anthropic_error_body,
     anthropic_error_type,

@@ -7,11 +7,11 @@ value the caller keeps (as opaque bytes) and hands back with the next events, so
 any translator replica can continue any stream.
 """
 
-from typing import Literal, Protocol
+from typing import Protocol
 
 import msgspec
 
-Format = Literal["openai", "anthropic"]
+from ingate_providers import Format
 
 
 class TranslationError(Exception):

@@ -35,7 +35,8 @@ import time
 import msgspec
 from msgspec import UNSET, Struct
 
-from ingate_translate.base import BackendFormatError, Format, SseEvent, TranslatedRequest, TranslationError
+from ingate_providers import Format
+from ingate_translate.base import BackendFormatError, SseEvent, TranslatedRequest, TranslationError
 from ingate_translate.convert import (
     chat_completion_id,
     compact_json,

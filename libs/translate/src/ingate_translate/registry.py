@@ -3,8 +3,9 @@
 Adding a pair means adding its module and one line to PAIRS.
 """
 
+from ingate_providers import Format
 from ingate_translate.anthropic_openai import AnthropicToOpenAI
-from ingate_translate.base import Format, Pair
+from ingate_translate.base import Pair
 from ingate_translate.openai_anthropic import OpenAIToAnthropic
 
 PAIRS: dict[tuple[Format, Format], Pair] = {

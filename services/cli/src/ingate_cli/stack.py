@@ -25,8 +25,9 @@ from ingate_cli import status as status_file
 from ingate_cli.logs import LOG_FORMAT_VAR
 from ingate_cli.supervisor import POLL_S, Child, ChildSpec, Supervisor, describe_exit, waiting_for
 from ingate_cli.workers import CHILD, PortBusy, bind_edge_socket, edge_ready_probe, http_probe, worker_specs
-from ingate_config import BUILTIN_PROVIDERS, Settings, env_name
+from ingate_config import Settings, env_name
 from ingate_nats import KeyStore, NatsServer, connect, host_port
+from ingate_providers import FORMATS
 
 log = logging.getLogger("ingate.run")
 
@@ -131,14 +132,13 @@ class Stack:
         mock_url = f"http://127.0.0.1:{port}"
         wired: dict[str, str] = {}
         credentials: list[str] = []
-        for builtin in BUILTIN_PROVIDERS:
-            if self.settings.providers[builtin.name].base_url_configured:
+        for name, fmt in FORMATS.items():  # each format's built-in provider
+            if self.settings.providers[name].base_url_configured:
                 continue  # the operator pointed this provider somewhere: leave it there
-            key = f"sk-mock-{builtin.name}-{secrets.token_hex(8)}"
-            credentials += [f"--{builtin.name}-key", key]
-            suffix = "/v1" if builtin.format == "openai" else ""
-            wired[env_name(builtin.name, "base_url")] = mock_url + suffix
-            wired[env_name(builtin.name, "api_key")] = key
+            key = f"sk-mock-{name}-{secrets.token_hex(8)}"
+            credentials += [f"--{name}-key", key]
+            wired[env_name(name, "base_url")] = mock_url + fmt.base_path
+            wired[env_name(name, "api_key")] = key
         self.supervisor.start(
             ChildSpec(
                 name="mock-provider",

@@ -1,54 +1,40 @@
-"""Gateway errors, rendered in the caller's dialect so each SDK raises its own exception.
+"""The errors Ingate answers itself, rendered in the caller's dialect so each SDK raises its own.
 
-OpenAI: {"error": {"message", "type", "param", "code", "request_id"}}
-Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}  (as the real API)
-Ollama: {"error": "...", "request_id"}
+Each kind has an HTTP status, a stable code (OpenAI's `code`, and the record's
+`error_type`) and the error type OpenAI's and Anthropic's envelopes name it by; the
+envelopes themselves are the formats' (`ProviderFormat.error_body`).
 """
 
 from typing import Final
 
-import msgspec
-
-from ingate_edge.routes import Dialect
-
-_encode = msgspec.json.Encoder().encode
+from ingate_providers import ErrorKind
 
 
-class ErrorKind:
-    __slots__ = ("anthropic_type", "openai_code", "openai_type", "status")
-
-    def __init__(self, status: int, openai_type: str, openai_code: str, anthropic_type: str) -> None:
-        self.status = status
-        self.openai_type = openai_type
-        self.openai_code = openai_code
-        self.anthropic_type = anthropic_type
+def _kind(status: int, code: str, openai_type: str, anthropic_type: str) -> ErrorKind:
+    return ErrorKind(status, code, {"openai": openai_type, "anthropic": anthropic_type})
 
 
-INVALID_REQUEST: Final = ErrorKind(400, "invalid_request_error", "invalid_request", "invalid_request_error")
-UNKNOWN_PROVIDER: Final = ErrorKind(400, "invalid_request_error", "unknown_provider", "invalid_request_error")
-AUTHENTICATION: Final = ErrorKind(401, "invalid_request_error", "invalid_api_key", "authentication_error")
-PERMISSION: Final = ErrorKind(403, "permission_error", "model_not_allowed", "permission_error")
-PROVIDER_NOT_ALLOWED: Final = ErrorKind(403, "permission_error", "provider_not_allowed", "permission_error")
+INVALID_REQUEST: Final = _kind(400, "invalid_request", "invalid_request_error", "invalid_request_error")
+UNKNOWN_PROVIDER: Final = _kind(400, "unknown_provider", "invalid_request_error", "invalid_request_error")
+AUTHENTICATION: Final = _kind(401, "invalid_api_key", "invalid_request_error", "authentication_error")
+PERMISSION: Final = _kind(403, "model_not_allowed", "permission_error", "permission_error")
+PROVIDER_NOT_ALLOWED: Final = _kind(403, "provider_not_allowed", "permission_error", "permission_error")
 # As OpenAI answers them: `type` says which limit, `code` what happened.
-RATE_LIMITED_REQUESTS: Final = ErrorKind(429, "requests", "rate_limit_exceeded", "rate_limit_error")
-RATE_LIMITED_TOKENS: Final = ErrorKind(429, "tokens", "rate_limit_exceeded", "rate_limit_error")
-BUDGET_EXHAUSTED: Final = ErrorKind(429, "insufficient_quota", "insufficient_quota", "rate_limit_error")
-NOT_FOUND: Final = ErrorKind(404, "invalid_request_error", "unknown_url", "not_found_error")
-METHOD_NOT_ALLOWED: Final = ErrorKind(
-    405, "invalid_request_error", "method_not_allowed", "invalid_request_error"
-)
-TOO_LARGE: Final = ErrorKind(413, "invalid_request_error", "request_too_large", "request_too_large")
-HEADERS_TOO_LARGE: Final = ErrorKind(
-    431, "invalid_request_error", "headers_too_large", "invalid_request_error"
-)
-REQUEST_TIMEOUT: Final = ErrorKind(408, "invalid_request_error", "request_timeout", "invalid_request_error")
-INTERNAL: Final = ErrorKind(500, "api_error", "internal_error", "api_error")
-UPSTREAM_UNREACHABLE: Final = ErrorKind(502, "api_error", "upstream_unreachable", "api_error")
-UNAVAILABLE: Final = ErrorKind(503, "api_error", "service_unavailable", "api_error")
-TOO_MANY_CONNECTIONS: Final = ErrorKind(503, "api_error", "too_many_connections", "overloaded_error")
-TRANSLATOR_UNAVAILABLE: Final = ErrorKind(503, "api_error", "translator_unavailable", "api_error")
-TRANSLATION_FAILED: Final = ErrorKind(502, "api_error", "translation_failed", "api_error")
-UPSTREAM_TIMEOUT: Final = ErrorKind(504, "api_error", "upstream_timeout", "timeout_error")
+RATE_LIMITED_REQUESTS: Final = _kind(429, "rate_limit_exceeded", "requests", "rate_limit_error")
+RATE_LIMITED_TOKENS: Final = _kind(429, "rate_limit_exceeded", "tokens", "rate_limit_error")
+BUDGET_EXHAUSTED: Final = _kind(429, "insufficient_quota", "insufficient_quota", "rate_limit_error")
+NOT_FOUND: Final = _kind(404, "unknown_url", "invalid_request_error", "not_found_error")
+METHOD_NOT_ALLOWED: Final = _kind(405, "method_not_allowed", "invalid_request_error", "invalid_request_error")
+TOO_LARGE: Final = _kind(413, "request_too_large", "invalid_request_error", "request_too_large")
+HEADERS_TOO_LARGE: Final = _kind(431, "headers_too_large", "invalid_request_error", "invalid_request_error")
+REQUEST_TIMEOUT: Final = _kind(408, "request_timeout", "invalid_request_error", "invalid_request_error")
+INTERNAL: Final = _kind(500, "internal_error", "api_error", "api_error")
+UPSTREAM_UNREACHABLE: Final = _kind(502, "upstream_unreachable", "api_error", "api_error")
+UNAVAILABLE: Final = _kind(503, "service_unavailable", "api_error", "api_error")
+TOO_MANY_CONNECTIONS: Final = _kind(503, "too_many_connections", "api_error", "overloaded_error")
+TRANSLATOR_UNAVAILABLE: Final = _kind(503, "translator_unavailable", "api_error", "api_error")
+TRANSLATION_FAILED: Final = _kind(502, "translation_failed", "api_error", "api_error")
+UPSTREAM_TIMEOUT: Final = _kind(504, "upstream_timeout", "api_error", "timeout_error")
 
 
 class GatewayError(Exception):
@@ -66,28 +52,4 @@ class GatewayError(Exception):
 
     @property
     def error_type(self) -> str:
-        return self.kind.openai_code
-
-
-def error_body(dialect: Dialect, kind: ErrorKind, message: str, request_id: str) -> bytes:
-    if dialect == "anthropic":
-        return _encode(
-            {
-                "type": "error",
-                "error": {"type": kind.anthropic_type, "message": message},
-                "request_id": request_id,
-            }
-        )
-    if dialect == "ollama":
-        return _encode({"error": message, "request_id": request_id})
-    return _encode(
-        {
-            "error": {
-                "message": message,
-                "type": kind.openai_type,
-                "param": None,
-                "code": kind.openai_code,
-                "request_id": request_id,
-            }
-        }
-    )
+        return self.kind.code

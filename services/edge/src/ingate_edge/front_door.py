@@ -27,9 +27,9 @@ from uvicorn.server import ServerState
 
 from ingate_config import EdgeConfig
 from ingate_edge import errors
-from ingate_edge.errors import ErrorKind, error_body
 from ingate_edge.proxy import new_request_id
 from ingate_edge.routes import guess_dialect
+from ingate_providers import ErrorKind
 
 log = logging.getLogger("ingate.edge.front_door")
 
@@ -170,7 +170,7 @@ class FrontDoor(HttpToolsProtocol):
             request_id = new_request_id()
             log.warning("request %s refused: %s", request_id, message)
             path = self.url.partition(b"?")[0].decode("latin-1")
-            body = error_body(guess_dialect(path), kind, message, request_id)
+            body = guess_dialect(path).error_body(kind, message, request_id)
             head = [STATUS_LINE[kind.status]]
             head.extend(b"%s: %s\r\n" % pair for pair in self.server_state.default_headers)
             head.append(
@@ -186,8 +186,7 @@ class FrontDoor(HttpToolsProtocol):
         request_id = new_request_id()
         log.warning("request %s refused: over the connection limit", request_id)
         limit = self.edge.max_connections
-        body = error_body(
-            guess_dialect(scope["path"]),
+        body = guess_dialect(scope["path"]).error_body(
             errors.TOO_MANY_CONNECTIONS,
             f"This Ingate edge is at its limit of {limit} connections; retry shortly.",
             request_id,

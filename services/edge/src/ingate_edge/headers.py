@@ -6,6 +6,8 @@ Hop-by-hop headers (RFC 9110 §7.6.1), the caller's credentials and every
 
 from typing import Final
 
+from ingate_providers import FORMATS, ProviderFormat
+
 HOP_BY_HOP: Final = frozenset(
     {
         b"connection",
@@ -24,16 +26,18 @@ _NOT_FORWARDED: Final = HOP_BY_HOP | {b"host", b"content-length", b"accept-encod
 RESPONSE_DROPPED: Final = HOP_BY_HOP | {b"content-length", b"x-ingate-request-id", b"date", b"server"}
 # Upstreams must answer uncompressed: the edge reads usage from bodies and splices fields in.
 _IDENTITY: Final = ("accept-encoding", "identity")
+# Headers a format's SDK always sends (and which are forwarded like any other).
+_SDK_HEADERS: Final = {fmt.sdk_header: fmt for fmt in FORMATS.values() if fmt.sdk_header is not None}
 
 
 class InboundHeaders:
     __slots__ = (
-        "anthropic_version",
         "authorization",
         "content_length",
         "content_type",
         "forward",
         "provider",
+        "sdk",
         "session_id",
         "size",
         "traceparent",
@@ -52,7 +56,7 @@ class InboundHeaders:
         self.content_type: bytes | None = None
         self.content_length: bytes | None = None
         self.traceparent: bytes | None = None
-        self.anthropic_version: bytes | None = None
+        self.sdk: ProviderFormat | None = None  # the format whose SDK header the caller sent
         self.size = 0
         self.forward: list[tuple[str, str]] = [_IDENTITY]
 
@@ -80,8 +84,8 @@ def split_headers(raw: list[tuple[bytes, bytes]]) -> InboundHeaders:
                 parsed.content_type = value
             elif name == b"traceparent":
                 parsed.traceparent = value
-            elif name == b"anthropic-version":
-                parsed.anthropic_version = value
+            elif name in _SDK_HEADERS:
+                parsed.sdk = _SDK_HEADERS[name]
             forward.append((name.decode("latin-1"), value.decode("latin-1")))
     parsed.size = size
     if connection_tokens:

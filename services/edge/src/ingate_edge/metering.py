@@ -10,8 +10,8 @@ import msgspec
 from ingate_contracts import RequestRecord
 from ingate_edge.streaming import StreamTransform
 from ingate_edge.taps import NdjsonUsageTap, SseUsageTap
-from ingate_edge.usage import Format, Usage
 from ingate_pricing import PriceTable
+from ingate_providers import ProviderFormat, Usage
 
 _INCLUDE_USAGE = b'"stream_options":{"include_usage":true},'
 
@@ -29,13 +29,14 @@ def ask_for_stream_usage(body: bytes) -> tuple[bytes, bool]:
     return msgspec.json.encode(document), True
 
 
-def stream_tap(fmt: Format, usage: Usage, strip_usage_chunk: bool) -> StreamTransform:
-    if fmt == "ollama":
-        return NdjsonUsageTap(usage)
+def stream_tap(fmt: ProviderFormat, usage: Usage, strip_usage_chunk: bool) -> StreamTransform:
+    if fmt.framing == "ndjson":
+        return NdjsonUsageTap(fmt, usage)
     return SseUsageTap(fmt, usage, strip_usage_chunk)
 
 
-def settle(record: RequestRecord, usage: Usage, prices: PriceTable) -> None:
+def record_usage(record: RequestRecord, usage: Usage, prices: PriceTable) -> None:
+    """The request's usage, and its cost at `prices`, onto its record."""
     record.input_tokens = usage.input_tokens
     record.output_tokens = usage.output_tokens
     record.cached_tokens = usage.cached_tokens

@@ -1,86 +1,65 @@
-"""The public path table: which paths exist, their dialect, methods, and upstream suffix.
+"""The public path table, built from every format's endpoints: which paths exist and whose they are.
 
-A route's dialect is the API format the caller speaks on that path; it decides the
-default provider and the shape of every error the caller gets back.
+A route's format is the dialect the caller speaks on that path; it decides the default
+provider and the shape of every error the caller gets back. Callers point their SDK at
+Ingate as at the provider, so a path is the endpoint's path under the format's base path
+(/v1 for OpenAI); OpenAI's are also served without it, for SDKs configured without /v1.
 """
 
-from typing import Final, Literal
+from typing import Final
 
-Dialect = Literal["openai", "anthropic", "ollama"]
+from ingate_providers import FALLBACK_FORMAT, FORMATS, Endpoint, ProviderFormat
 
 
 class Route:
-    __slots__ = ("dialect", "endpoint", "methods", "shared", "suffix")
+    __slots__ = ("alternatives", "endpoint", "format")
 
-    def __init__(
-        self,
-        dialect: Dialect,
-        endpoint: str,
-        methods: frozenset[str],
-        suffix: str,
-        shared: bool = False,
-    ) -> None:
-        self.dialect: Dialect = dialect
-        self.endpoint = endpoint  # stable name recorded on events, e.g. "chat.completions"
-        self.methods = methods
-        self.suffix = suffix  # the path as the provider's base URL expects it appended
-        # OpenAI and Anthropic both serve /v1/models: the provider decides the dialect.
-        self.shared = shared
+    def __init__(self, fmt: ProviderFormat, endpoint: Endpoint) -> None:
+        self.format = fmt
+        self.endpoint = endpoint
+        # Other formats serving the same path natively (OpenAI's and Anthropic's /v1/models),
+        # by name: there the chosen provider decides the dialect.
+        self.alternatives: dict[str, Route] = {}
 
 
-_POST = frozenset({"POST"})
-_GET = frozenset({"GET"})
+def _route_table() -> tuple[dict[str, Route], dict[str, Route]]:
+    """Exact paths, and prefixes followed by an id; a path two formats serve is the first's."""
+    exact: dict[str, Route] = {}
+    prefixed: dict[str, Route] = {}
+    for fmt in FORMATS.values():
+        for endpoint in fmt.endpoints:
+            table = prefixed if endpoint.takes_id else exact
+            route = Route(fmt, endpoint)
+            public = fmt.base_path + endpoint.path
+            first = table.get(public)
+            if first is not None:
+                first.alternatives[fmt.name] = route
+                continue
+            table[public] = route
+            table.setdefault(endpoint.path, route)
+    return exact, prefixed
 
 
-def _openai(
-    path: str, endpoint: str, methods: frozenset[str], shared: bool = False
-) -> list[tuple[str, Route]]:
-    route = Route("openai", endpoint, methods, path, shared)
-    return [(path, route), ("/v1" + path, route)]
-
-
-ROUTES: Final[dict[str, Route]] = dict(
-    [
-        *_openai("/chat/completions", "chat.completions", _POST),
-        *_openai("/embeddings", "embeddings", _POST),
-        *_openai("/models", "models", _GET, shared=True),
-        *_openai("/responses", "responses", _POST),
-        ("/v1/messages", Route("anthropic", "messages", _POST, "/v1/messages")),
-        (
-            "/v1/messages/count_tokens",
-            Route("anthropic", "messages.count_tokens", _POST, "/v1/messages/count_tokens"),
-        ),
-        ("/api/generate", Route("ollama", "generate", _POST, "/api/generate")),
-        ("/api/chat", Route("ollama", "chat", _POST, "/api/chat")),
-        ("/api/embed", Route("ollama", "embed", _POST, "/api/embed")),
-        ("/api/tags", Route("ollama", "tags", _GET, "/api/tags")),
-    ]
-)
-
-# Paths with an id after a known prefix, e.g. GET /v1/models/gpt-4o.
-_PREFIXED: Final = (
-    ("/v1/models/", Route("openai", "models.retrieve", _GET, "/models/", shared=True)),
-    ("/models/", Route("openai", "models.retrieve", _GET, "/models/", shared=True)),
-)
-
+ROUTES, _PREFIXED_ROUTES = _route_table()
+_PREFIXED: Final = tuple(_PREFIXED_ROUTES.items())
 KNOWN_PATHS: Final = tuple(sorted(ROUTES))
+_GUESSES: Final = tuple((fmt.path_prefixes, fmt) for fmt in FORMATS.values() if fmt.path_prefixes)
 
 
 def find_route(path: str) -> tuple[Route, str] | None:
-    """The route for `path` and the suffix to append to the provider's base URL."""
+    """The route for `path`, and the id following its prefix ("" for an exact path)."""
     route = ROUTES.get(path)
     if route is not None:
-        return route, route.suffix
+        return route, ""
     for prefix, prefixed in _PREFIXED:
         if path.startswith(prefix) and len(path) > len(prefix) and "/" not in path[len(prefix) :]:
-            return prefixed, prefixed.suffix + path[len(prefix) :]
+            return prefixed, path[len(prefix) :]
     return None
 
 
-def guess_dialect(path: str) -> Dialect:
+def guess_dialect(path: str) -> ProviderFormat:
     """The dialect to answer in when the path is unknown: the SDK that most likely sent it."""
-    if path.startswith("/v1/messages") or path.startswith("/v1/complete"):
-        return "anthropic"
-    if path.startswith("/api/"):
-        return "ollama"
-    return "openai"
+    for prefixes, fmt in _GUESSES:
+        if path.startswith(prefixes):
+            return fmt
+    return FALLBACK_FORMAT

@@ -5,17 +5,28 @@ upstream for `stream_options.include_usage`: then the extra usage-only chunk the
 caller did not ask for is taken out again.
 """
 
+from typing import Final
+
 from ingate_edge.sse import SseFramer
-from ingate_edge.usage import Format, Usage, read_stream_usage, read_usage
+from ingate_providers import FORMATS, ProviderFormat, Usage
 from ingate_translate import SseEvent, encode_sse
 
-_OLLAMA_DONE = b'"done":true'
+# NDJSON lines stay bytes, so their usage markers do too (encoded once, here).
+_LINE_MARKERS: Final = {name: fmt.usage_marker.encode() for name, fmt in FORMATS.items()}
+
+
+def read_events_usage(fmt: ProviderFormat, events: list[tuple[str, str]], into: Usage) -> None:
+    """Fold the usage any of these SSE events (in `fmt`) reports into `into`."""
+    marker = fmt.usage_marker
+    for _, data in events:
+        if marker in data:  # cheap filter: most events carry no usage
+            fmt.read_usage(data, into)
 
 
 class SseUsageTap:
     """Reads usage from SSE events; optionally drops OpenAI's usage-only chunk."""
 
-    def __init__(self, fmt: Format, usage: Usage, strip_usage_chunk: bool = False) -> None:
+    def __init__(self, fmt: ProviderFormat, usage: Usage, strip_usage_chunk: bool = False) -> None:
         self._fmt = fmt
         self._usage = usage
         self._strip = strip_usage_chunk
@@ -24,14 +35,14 @@ class SseUsageTap:
     async def feed(self, chunk: bytes) -> bytes:
         if not self._strip:
             # Always framed: a usage event may straddle two chunks.
-            read_stream_usage(self._fmt, self._framer.feed(chunk), self._usage)
+            read_events_usage(self._fmt, self._framer.feed(chunk), self._usage)
             return chunk
         return self._rewrite(self._framer.feed(chunk))
 
     async def finish(self) -> bytes:
         events = self._framer.flush()
         if not self._strip:
-            read_stream_usage(self._fmt, events, self._usage)
+            read_events_usage(self._fmt, events, self._usage)
             return b""
         return self._rewrite(events)
 
@@ -39,16 +50,18 @@ class SseUsageTap:
         kept = []
         for event, data in events:
             if '"usage"' in data and '"choices":[]' in data.replace(" ", ""):
-                read_usage(self._fmt, data, self._usage)
+                self._fmt.read_usage(data, self._usage)
                 continue  # the caller did not ask for this chunk
             kept.append(SseEvent(event, data))
         return encode_sse(kept)
 
 
 class NdjsonUsageTap:
-    """Reads Ollama's final counts from the NDJSON line that says `"done":true`."""
+    """Reads usage from the NDJSON lines that report it (Ollama's final `"done":true`)."""
 
-    def __init__(self, usage: Usage) -> None:
+    def __init__(self, fmt: ProviderFormat, usage: Usage) -> None:
+        self._fmt = fmt
+        self._marker = _LINE_MARKERS[fmt.name]
         self._usage = usage
         self._partial = b""
 
@@ -65,5 +78,5 @@ class NdjsonUsageTap:
         return b""
 
     def _observe(self, line: bytes) -> None:
-        if _OLLAMA_DONE in line.replace(b" ", b""):
-            read_usage("ollama", line, self._usage)
+        if self._marker in line.replace(b" ", b""):
+            self._fmt.read_usage(line, self._usage)

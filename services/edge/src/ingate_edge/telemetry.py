@@ -15,8 +15,8 @@ from prometheus_client import Counter, Histogram
 
 from ingate_contracts import RequestRecord
 from ingate_edge.publish import RecordPublisher
-from ingate_edge.routes import ROUTES
 from ingate_nats import KeyCache
+from ingate_providers import FORMATS
 from ingate_telemetry import (
     REQUEST_BUCKETS_S,
     ReadAtScrape,
@@ -28,7 +28,7 @@ from ingate_telemetry import (
 
 # Stable endpoint names; anything else (an unknown path) is "other", so a caller inventing
 # paths cannot create label values, cache entries or span names without end.
-ENDPOINTS: Final = frozenset({route.endpoint for route in ROUTES.values()} | {"models.retrieve"})
+ENDPOINTS: Final = frozenset(endpoint.name for fmt in FORMATS.values() for endpoint in fmt.endpoints)
 _OTHER: Final = "other"
 _TRACE_HEADERS: Final = (b"traceparent", b"tracestate")
 _MAX_ATTRIBUTE_CHARS: Final = 200

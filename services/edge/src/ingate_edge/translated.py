@@ -10,14 +10,12 @@ import os
 from ingate_contracts import translation as wire
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
-from ingate_edge.routes import Dialect, Route
+from ingate_edge.routes import Route
 from ingate_edge.sse import SseFramer
+from ingate_edge.taps import read_events_usage
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
-from ingate_edge.usage import Usage, read_stream_usage
-
-# Translation covers chat: OpenAI chat completions ⇄ Anthropic messages.
-TRANSLATABLE_ENDPOINTS = frozenset({"chat.completions", "messages"})
+from ingate_providers import ProviderFormat, Usage
 
 
 class Translation:
@@ -26,7 +24,11 @@ class Translation:
     __slots__ = ("backend", "client", "context", "traceparent", "translator")
 
     def __init__(
-        self, translator: TranslatorClient, client: Dialect, backend: Dialect, traceparent: str
+        self,
+        translator: TranslatorClient,
+        client: ProviderFormat,
+        backend: ProviderFormat,
+        traceparent: str,
     ) -> None:
         self.translator = translator
         self.client = client
@@ -35,13 +37,17 @@ class Translation:
         self.context = b""
 
     async def request(self, body: bytes) -> wire.RequestReply:
-        reply = await self.translator.request(self.client, self.backend, body, self.traceparent)
+        reply = await self.translator.request(self.client.name, self.backend.name, body, self.traceparent)
         self.context = reply.context
         return reply
 
     async def response(self, status: int, body: bytes) -> tuple[int, bytes]:
         call = wire.ResponseCall(
-            client=self.client, backend=self.backend, context=self.context, status=status, body=body
+            client=self.client.name,
+            backend=self.backend.name,
+            context=self.context,
+            status=status,
+            body=body,
         )
         if status >= 400:
             reply = await self.translator.error(call, self.traceparent)
@@ -71,10 +77,10 @@ class TranslatingStream:
 
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
-        read_stream_usage(t.backend, events, self._usage)  # in the provider's own format
+        read_events_usage(t.backend, events, self._usage)  # in the provider's own format
         call = wire.StreamCall(
-            client=t.client,
-            backend=t.backend,
+            client=t.client.name,
+            backend=t.backend.name,
             context=t.context,
             state=self._state,
             events=events,
@@ -87,26 +93,26 @@ class TranslatingStream:
 
 def plan_translation(
     route: Route,
-    dialect: Dialect,
     upstream: Upstream,
     translate_requested: bool,
     translator: TranslatorClient,
     traceparent: str | bytes | None,
 ) -> Translation:
     """A Translation for a caller whose format the provider does not speak, or a clear 400."""
+    backend = upstream.format
     if not translate_requested:
         raise GatewayError(
             errors.INVALID_REQUEST,
-            f"Provider {upstream.name!r} speaks the {upstream.format} API but this is an {dialect} "
-            "path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
+            f"Provider {upstream.name!r} speaks the {backend.name} API but this is an "
+            f"{route.format.name} path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
         )
-    if route.endpoint not in TRANSLATABLE_ENDPOINTS or upstream.format == "ollama":
+    if not (route.endpoint.translatable and backend.translatable):
         raise GatewayError(
             errors.INVALID_REQUEST,
             "Translation covers OpenAI chat completions ⇄ Anthropic messages only; "
-            f"{route.endpoint!r} cannot be sent to the {upstream.format} provider {upstream.name!r}.",
+            f"{route.endpoint.name!r} cannot be sent to the {backend.name} provider {upstream.name!r}.",
         )
-    return Translation(translator, dialect, upstream.format, _traceparent(traceparent))
+    return Translation(translator, route.format, backend, _traceparent(traceparent))
 
 
 def _traceparent(incoming: str | bytes | None) -> str:

@@ -11,7 +11,7 @@ import aiohttp
 from yarl import URL
 
 from ingate_config import ProviderConfig
-from ingate_edge.routes import Dialect
+from ingate_providers import FORMATS, ProviderFormat
 
 
 class Upstream:
@@ -19,12 +19,12 @@ class Upstream:
 
     def __init__(self, config: ProviderConfig) -> None:
         self.name = config.name
-        self.format: Dialect = config.format
+        self.format: ProviderFormat = FORMATS[config.format]
         self.base_url = config.base_url.rstrip("/")
         self.read_timeout_s = config.read_timeout_s
         self._config = config
         self._models = tuple(config.models) if config.models else None
-        self.auth_headers: Final = _credential_headers(config)
+        self.auth_headers: Final = self.format.credential_headers(config.api_key) if config.api_key else ()
         self._urls: dict[str, URL] = {}
         self._session: aiohttp.ClientSession | None = None
 
@@ -56,13 +56,12 @@ class Upstream:
             await self._session.close()
             self._session = None
 
-    def accepts(self, dialect: Dialect) -> bool:
+    def accepts(self, dialect: ProviderFormat) -> bool:
         """Whether this provider natively serves requests of `dialect` (no translation)."""
-        # Ollama also serves the OpenAI API under /v1.
-        return dialect == self.format or (self.format == "ollama" and dialect == "openai")
+        return dialect.name in self.format.serves
 
-    def url(self, dialect: Dialect, suffix: str, query: bytes) -> URL:
-        path = suffix if dialect == self.format else "/v1" + suffix
+    def url(self, path: str, query: bytes) -> URL:
+        """`path` (as the provider's base URL takes it) and the caller's query, on this provider."""
         url = self._urls.get(path)
         if url is None:
             url = URL(self.base_url + path, encoded=True)
@@ -76,14 +75,6 @@ class Upstream:
         if self._models is None or model is None:
             return True
         return any(fnmatch.fnmatchcase(model, pattern) for pattern in self._models)
-
-
-def _credential_headers(config: ProviderConfig) -> tuple[tuple[str, str], ...]:
-    if not config.api_key:
-        return ()
-    if config.format == "anthropic":
-        return (("x-api-key", config.api_key),)
-    return (("authorization", f"Bearer {config.api_key}"),)
 
 
 class Upstreams:

@@ -90,6 +90,3 @@ class SharedBuckets:
             raise LimitStoreError(str(exc)) from exc
         self._seen[name] = (state, new_revision)
         return True
-
-    def forget(self, name: str) -> None:
-        self._seen.pop(name, None)

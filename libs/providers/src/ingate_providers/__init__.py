@@ -1,0 +1,24 @@
+"""What Ingate knows about each provider API format, in one module per format.
+
+`FORMATS` maps each `Format` name to its `ProviderFormat`: the built-in provider's
+address and key variable, credential headers, endpoint paths and the base-URL rule,
+stream framing, the usage reader and the error envelope.
+"""
+
+from ingate_providers.endpoint import Endpoint
+from ingate_providers.errors import ErrorKind
+from ingate_providers.format import Format, Framing, ProviderFormat
+from ingate_providers.registry import FALLBACK_FORMAT, FORMATS, STREAM_CONTENT_TYPES
+from ingate_providers.usage import Usage
+
+__all__ = [
+    "FALLBACK_FORMAT",
+    "FORMATS",
+    "STREAM_CONTENT_TYPES",
+    "Endpoint",
+    "ErrorKind",
+    "Format",
+    "Framing",
+    "ProviderFormat",
+    "Usage",
+]

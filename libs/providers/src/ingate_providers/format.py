@@ -1,0 +1,75 @@
+"""The formats Ingate speaks, and what each one is: the single description a format module fills in.
+
+A format is the API a provider speaks and, on Ingate's own paths, the API a caller's SDK
+speaks (the caller's dialect: a dialect is a format). Every format also has one built-in
+provider, named after it, at its public address.
+"""
+
+import abc
+from typing import ClassVar, Literal
+
+import msgspec
+
+from ingate_providers.endpoint import Endpoint
+from ingate_providers.errors import ErrorKind
+from ingate_providers.usage import Usage
+
+Format = Literal["openai", "anthropic", "ollama"]
+Framing = Literal["sse", "ndjson"]
+
+
+class ProviderFormat(abc.ABC):
+    """One API format. A subclass sets every class attribute and implements the methods."""
+
+    __slots__ = ()
+
+    name: ClassVar[Format]
+    # The built-in provider: its address, and the variable its key is read from when
+    # INGATE_<NAME>_API_KEY is unset (None: it needs no key).
+    default_base_url: ClassVar[str]
+    fallback_key_env: ClassVar[str | None]
+    # What a base URL in this format's convention already includes ("/v1" for OpenAI):
+    # endpoint paths are written relative to it, as the format's own SDK appends them.
+    base_path: ClassVar[str]
+    endpoints: ClassVar[tuple[Endpoint, ...]]
+    serves: ClassVar[frozenset[Format]]  # the dialects its providers answer natively, its own included
+    translatable: ClassVar[bool]  # the translator can make a request of another format into this one
+    framing: ClassVar[Framing]  # how its streams are framed
+    stream_content_type: ClassVar[bytes]
+    # Contained in every stream event (SSE data) or line (NDJSON) that reports usage:
+    # a cheap test before decoding.
+    usage_marker: ClassVar[str]
+    # A request header its SDK always sends: on a path several formats share, it says which is meant.
+    sdk_header: ClassVar[bytes | None]
+    # Prefixes of its API's paths: an unknown path under one is answered in this format.
+    path_prefixes: ClassVar[tuple[str, ...]]
+
+    def native_path(self, dialect: "ProviderFormat", path: str) -> str:
+        """`path` of `dialect`'s API (which this format serves), as this format's base URL takes it.
+
+        Both are written relative to their own format's base URL, so the difference between
+        the two base paths is the whole rule: Ollama serves OpenAI's /chat/completions at
+        /v1/chat/completions, and Anthropic's /v1/models stays /v1/models.
+        """
+        if dialect is self:
+            return path
+        return (dialect.base_path + path).removeprefix(self.base_path)
+
+    def read_usage(self, body: bytes | str, into: Usage) -> None:
+        """Fold whatever usage `body` reports into `into`; bodies without usage change nothing."""
+        try:
+            self._fold_usage(body, into)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return  # not JSON, or not shaped as usage: nothing to count
+
+    @abc.abstractmethod
+    def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:
+        """The headers that carry a provider's key."""
+
+    @abc.abstractmethod
+    def error_body(self, kind: ErrorKind, message: str, request_id: str) -> bytes:
+        """An error Ingate answers itself, in the envelope this format's SDK parses."""
+
+    @abc.abstractmethod
+    def _fold_usage(self, body: bytes | str, into: Usage) -> None:
+        """Decode `body`'s usage into `into`; decoding errors are the caller's to ignore."""

@@ -1,0 +1,63 @@
+"""Ollama's API: no key by default, NDJSON streams, counts on the final `"done":true` line.
+
+Ollama also serves OpenAI's API under /v1, and streams /api/chat and /api/generate
+unless the request says `"stream": false`.
+"""
+
+from typing import Final
+
+import msgspec
+
+from ingate_providers.endpoint import GET, POST, Endpoint
+from ingate_providers.errors import ErrorKind
+from ingate_providers.format import ProviderFormat
+from ingate_providers.usage import Usage
+
+
+class _Body(msgspec.Struct):
+    prompt_eval_count: int | None = None
+    eval_count: int | None = None
+
+
+_decode = msgspec.json.Decoder(_Body).decode
+_encode = msgspec.json.Encoder().encode
+
+
+class Ollama(ProviderFormat):
+    __slots__ = ()
+
+    name = "ollama"
+    default_base_url = "http://localhost:11434"
+    fallback_key_env = None
+    base_path = ""
+    endpoints = (
+        Endpoint(name="generate", path="/api/generate", methods=POST, streams_by_default=True),
+        Endpoint(name="chat", path="/api/chat", methods=POST, streams_by_default=True),
+        Endpoint(name="embed", path="/api/embed", methods=POST),
+        Endpoint(name="tags", path="/api/tags", methods=GET),
+    )
+    serves = frozenset({"ollama", "openai"})
+    translatable = False
+    framing = "ndjson"
+    stream_content_type = b"application/x-ndjson"
+    usage_marker = '"done":true'
+    sdk_header = None
+    path_prefixes = ("/api/",)
+
+    def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:
+        # Ollama itself needs none; a key configured (ollama.com, a proxy in front) goes as Bearer.
+        return (("authorization", f"Bearer {api_key}"),)
+
+    def error_body(self, kind: ErrorKind, message: str, request_id: str) -> bytes:  # noqa: ARG002
+        # Ollama's errors carry no type or code: the message is the whole error.
+        return _encode({"error": message, "request_id": request_id})
+
+    def _fold_usage(self, body: bytes | str, into: Usage) -> None:
+        decoded = _decode(body)
+        if decoded.prompt_eval_count is not None:
+            into.input_tokens = decoded.prompt_eval_count
+        if decoded.eval_count is not None:
+            into.output_tokens = decoded.eval_count
+
+
+OLLAMA: Final = Ollama()

@@ -1,0 +1,71 @@
+"""One attempt at an upstream: the provider, and exactly what is sent to it.
+
+A native target passes the caller's body on (asking for a stream's usage where the
+provider reports it only when asked); a translated one sends what the translator made
+of it. Either way the provider's credential is added to the headers here.
+"""
+
+from yarl import URL
+
+from ingate_edge.metering import ask_for_stream_usage
+from ingate_edge.routes import Route
+from ingate_edge.translated import Translation
+from ingate_edge.upstream import Upstream
+
+
+class Target:
+    __slots__ = ("body", "headers", "method", "strip_usage_chunk", "translation", "upstream", "url")
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        url: URL,
+        method: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        translation: Translation | None = None,
+        strip_usage_chunk: bool = False,
+    ) -> None:
+        self.upstream = upstream
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.translation = translation  # None: the provider speaks the caller's dialect
+        self.strip_usage_chunk = strip_usage_chunk  # the edge asked for a usage chunk the caller did not
+
+
+def native_target(
+    route: Route,
+    id_tail: str,
+    upstream: Upstream,
+    method: str,
+    query: bytes,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    stream: bool,
+) -> Target:
+    """`route` (the caller's, which `upstream` serves natively), sent as it came."""
+    strip = False
+    if stream and route.endpoint.usage_needs_asking:
+        body, strip = ask_for_stream_usage(body)
+    path = upstream.format.native_path(route.format, route.endpoint.path + id_tail)
+    headers.extend(upstream.auth_headers)
+    return Target(upstream, upstream.url(path, query), method, headers, body, None, strip)
+
+
+async def translated_target(
+    translation: Translation,
+    upstream: Upstream,
+    method: str,
+    query: bytes,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> Target:
+    """The caller's body as the translator makes it into the provider's format."""
+    translated = await translation.request(body)
+    headers.extend(translated.headers.items())
+    headers.extend(upstream.auth_headers)
+    return Target(
+        upstream, upstream.url(translated.path, query), method, headers, translated.body, translation
+    )
