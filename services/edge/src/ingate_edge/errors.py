@@ -35,6 +35,8 @@ TOO_MANY_CONNECTIONS: Final = _kind(503, "too_many_connections", "api_error", "o
 TRANSLATOR_UNAVAILABLE: Final = _kind(503, "translator_unavailable", "api_error", "api_error")
 TRANSLATION_FAILED: Final = _kind(502, "translation_failed", "api_error", "api_error")
 UPSTREAM_TIMEOUT: Final = _kind(504, "upstream_timeout", "api_error", "timeout_error")
+# A route whose every attempt failed (or whose every target is cooling down).
+ALL_TARGETS_FAILED: Final = _kind(503, "all_targets_failed", "api_error", "overloaded_error")
 
 
 class GatewayError(Exception):

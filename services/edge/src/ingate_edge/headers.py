@@ -40,6 +40,7 @@ class InboundHeaders:
         "sdk",
         "session_id",
         "size",
+        "timeout",
         "traceparent",
         "translate",
         "user_id",
@@ -57,6 +58,8 @@ class InboundHeaders:
         self.content_length: bytes | None = None
         self.traceparent: bytes | None = None
         self.sdk: ProviderFormat | None = None  # the format whose SDK header the caller sent
+        # The official SDKs (OpenAI, Anthropic) say how long they wait: no retry after that.
+        self.timeout: bytes | None = None
         self.size = 0
         self.forward: list[tuple[str, str]] = [_IDENTITY]
 
@@ -86,6 +89,8 @@ def split_headers(raw: list[tuple[bytes, bytes]]) -> InboundHeaders:
                 parsed.traceparent = value
             elif name in _SDK_HEADERS:
                 parsed.sdk = _SDK_HEADERS[name]
+            elif name == b"x-stainless-timeout":
+                parsed.timeout = value
             forward.append((name.decode("latin-1"), value.decode("latin-1")))
     parsed.size = size
     if connection_tokens:

@@ -10,28 +10,26 @@ import random
 import time
 from typing import Any
 
-import aiohttp
-
 from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
-from ingate_edge.answer import read_whole, send_answer
 from ingate_edge.auth import authenticate, extract_key
 from ingate_edge.detect import caller_route, select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
-from ingate_edge.headers import RESPONSE_DROPPED, InboundHeaders, is_true, response_headers, split_headers
+from ingate_edge.forward import open_upstream, relay
+from ingate_edge.headers import InboundHeaders, is_true, split_headers
 from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
 from ingate_edge.limits.estimate import reserve_tokens
-from ingate_edge.metering import stream_tap
 from ingate_edge.probe import RequestProbe, probe_body
 from ingate_edge.request_body import read_body
 from ingate_edge.routes import KNOWN_PATHS, Route, find_route, guess_dialect
+from ingate_edge.routing.router import Router
+from ingate_edge.routing.table import VirtualModel
 from ingate_edge.runtime import EdgeRuntime
-from ingate_edge.streaming import ClientDisconnected, StreamTransform, UpstreamBrokeOff, pump_stream
-from ingate_edge.target import Target, native_target, translated_target
+from ingate_edge.streaming import ClientDisconnected, UpstreamBrokeOff
+from ingate_edge.target import native_target, translated_target
 from ingate_edge.translated import Translation, plan_translation
 from ingate_edge.upstream import Upstream
-from ingate_providers import STREAM_CONTENT_TYPES
 from ingate_telemetry import REQUEST_ID, checked_traceparent
 
 log = logging.getLogger("ingate.edge.proxy")
@@ -58,11 +56,12 @@ class Proxy:
         self.max_header_bytes = edge.max_header_bytes
         self.max_headers = edge.max_headers
         self.tracer = runtime.tracer  # None when tracing is off: then no span objects at all
+        self.router = Router(runtime.cooldowns, runtime.translator)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         record = RequestRecord(
-            ts=time.time(), request_id=new_request_id(), method=scope["method"], endpoint=path
+            ts=time.time(), request_id=new_request_id(), method=scope["method"], endpoint=path, attempts=0
         )
         exchange = Exchange(record, guess_dialect(path))
         REQUEST_ID.set(record.request_id)
@@ -101,6 +100,13 @@ class Proxy:
         inbound = split_headers(scope["headers"])
         self._check_request_line(route, method, inbound, len(scope["headers"]))
         key = self._authenticate(record, inbound)
+        body = await read_body(method, inbound.content_length, receive, self.max_body)
+        record.request_bytes = len(body)
+        probe = probe_body(body, inbound.content_type) if method == "POST" else None
+        virtual = self.runtime.routes.get(probe.model) if probe is not None else None
+        if virtual is not None and probe is not None:
+            await self._serve_route(exchange, route, virtual, key, inbound, body, probe, scope, send, receive)
+            return
         upstream = select_upstream(route, inbound.provider, self.runtime.upstreams, inbound.sdk)
         record.provider = upstream.name
         check_provider(key, upstream.name)
@@ -108,9 +114,8 @@ class Proxy:
         exchange.dialect = route.format
         exchange.request_id_field = route.endpoint.request_id_field
         translation = self._plan_translation(exchange, route, upstream, inbound)
-        body = await read_body(method, inbound.content_length, receive, self.max_body)
-        record.request_bytes = len(body)
-        probe = _check_body(record, route, upstream, key, body, inbound) if method == "POST" else None
+        if probe is not None:
+            _check_body(record, route, upstream, key, probe)
         if key.limited:
             exchange.admission = await self._admit(key, record, route, body, probe)
         query, forward = scope["query_string"], inbound.forward
@@ -119,7 +124,32 @@ class Proxy:
         else:
             target = await translated_target(translation, upstream, method, query, forward, body)
             record.translated = True
-        await self._forward(exchange, target, send, receive)
+        record.attempts = 1
+        await relay(exchange, target, await open_upstream(exchange, target), send, receive)
+
+    async def _serve_route(
+        self,
+        exchange: Exchange,
+        route: Route,
+        virtual: VirtualModel,
+        key: KeyRecord,
+        inbound: InboundHeaders,
+        body: bytes,
+        probe: RequestProbe,
+        scope: Scope,
+        send: Send,
+        receive: Receive,
+    ) -> None:
+        """A request for a route: checked and admitted once, then tried target after target."""
+        _check_route(exchange.record, route, virtual.name, key, probe)
+        exchange.request_id_field = route.endpoint.request_id_field
+        if exchange.traceparent is None and inbound.traceparent is not None:
+            exchange.traceparent = checked_traceparent(inbound.traceparent.decode("latin-1"))
+        if key.limited:
+            exchange.admission = await self._admit(key, exchange.record, route, body, probe)
+        await self.router.serve(
+            exchange, virtual, route, key, inbound, body, scope["query_string"], send, receive
+        )
 
     def _route(self, path: str) -> tuple[Route, str]:
         found = find_route(path)
@@ -189,55 +219,6 @@ class Proxy:
             admission = await limiter.admit(key, record.user_id, tokens, record.ts)
         return admission
 
-    async def _forward(self, exchange: Exchange, target: Target, send: Send, receive: Receive) -> None:
-        record = exchange.record
-        upstream = target.upstream
-        try:
-            response = await upstream.session.request(
-                target.method,
-                target.url,
-                data=target.body or None,
-                headers=target.headers,
-                allow_redirects=False,
-            )
-        except TimeoutError:
-            raise GatewayError(
-                errors.UPSTREAM_TIMEOUT,
-                f"Provider {upstream.name!r} did not answer within {upstream.read_timeout_s:g}s.",
-            ) from None
-        except aiohttp.ClientError as exc:
-            log.warning("provider %s unreachable: %s", upstream.name, type(exc).__name__)
-            raise GatewayError(
-                errors.UPSTREAM_UNREACHABLE, f"Cannot reach provider {upstream.name!r}."
-            ) from None
-        record.upstream_ms = (time.perf_counter() - exchange.t0) * 1000.0
-        record.status = response.status
-        if response.status >= 400:
-            record.error_type = f"upstream_{response.status}"
-        admission = exchange.admission
-        # The key's own limits replace what the provider says of its (organisation's) limits.
-        dropped = RESPONSE_DROPPED if admission is None else admission.plan.dropped
-        out_headers = response_headers(response.raw_headers, exchange.request_id_bytes, dropped)
-        if admission is not None:
-            admission.add_headers(out_headers)
-        content_type = response.headers.get("content-type", "").encode("latin-1").lower()
-        status = response.status
-        translation = target.translation
-        try:
-            if content_type.startswith(STREAM_CONTENT_TYPES) and status < 400:
-                transform: StreamTransform
-                if translation is not None:
-                    transform = translation.stream(exchange.usage)
-                else:
-                    transform = stream_tap(exchange.dialect, exchange.usage, target.strip_usage_chunk)
-                exchange.started = True
-                await pump_stream(response, out_headers, send, receive, exchange.t0, record, transform)
-                return
-            data = await read_whole(response, upstream)
-        finally:
-            response.release()
-        await send_answer(exchange, target, status, data, out_headers, content_type, send)
-
     async def _send_error(self, exchange: Exchange, send: Send, err: GatewayError) -> None:
         if exchange.started:
             return
@@ -255,15 +236,9 @@ class Proxy:
 
 
 def _check_body(
-    record: RequestRecord,
-    route: Route,
-    upstream: Upstream,
-    key: KeyRecord,
-    body: bytes,
-    inbound: InboundHeaders,
-) -> RequestProbe:
+    record: RequestRecord, route: Route, upstream: Upstream, key: KeyRecord, probe: RequestProbe
+) -> None:
     """The model and stream flag onto the record, and whether the key and provider allow the model."""
-    probe = probe_body(body, inbound.content_type)
     record.model = probe.model or ""
     stream = probe.stream
     record.stream = stream if stream is not None else route.endpoint.streams_by_default
@@ -273,7 +248,15 @@ def _check_body(
             f"Model {record.model[:100]!r} is not allowed on provider {upstream.name!r}.",
         )
     check_model(key, probe.model)
-    return probe
+
+
+def _check_route(record: RequestRecord, route: Route, name: str, key: KeyRecord, probe: RequestProbe) -> None:
+    """A route's name is what the key's model allow-list is checked against; each target's
+    provider is checked against the key's provider list as it is tried."""
+    record.route = record.model = name
+    stream = probe.stream
+    record.stream = stream if stream is not None else route.endpoint.streams_by_default
+    check_model(key, name)
 
 
 def _attribution(header: str, value: bytes | None) -> str:

@@ -9,8 +9,10 @@ from pathlib import Path
 from nats.aio.client import Client
 
 from ingate_config import Settings
+from ingate_edge.cooldowns import Cooldowns
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
 from ingate_edge.publish import RecordPublisher
+from ingate_edge.routing.table import RouteTable
 from ingate_edge.spool import Spool
 from ingate_edge.telemetry import EdgeMetrics, RequestTracer
 from ingate_edge.translator_client import TranslatorClient
@@ -33,6 +35,8 @@ class EdgeRuntime:
         self.settings = settings
         self.keys = KeyCache(settings.events.stream_replicas)
         self.upstreams = Upstreams(settings.providers)
+        self.routes = RouteTable(settings.routes, self.upstreams)
+        self.cooldowns = Cooldowns(settings.events.stream_replicas)
         events = settings.events
         spool_dir = Path(events.spool_dir or Path(settings.data_dir) / "spool")
         spool = Spool(
@@ -81,6 +85,7 @@ class EdgeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         await self.keys.stop()
+        await self.cooldowns.stop()
         await self.limiter.stop()
         await self.spend.stop()
         await self.publisher.stop()
@@ -109,6 +114,7 @@ class EdgeRuntime:
         self.translator.attach(client)
         self.keys.start(client)
         self.spend.start(client)
+        self.cooldowns.start(client)
         await self._attach_limits(client)
 
     async def _attach_limits(self, client: Client) -> None:
@@ -134,5 +140,6 @@ class EdgeRuntime:
     async def _on_reconnect(self) -> None:
         self.keys.resync()
         self.spend.mirror.resync()
+        self.cooldowns.resync()
         # Not awaited here: the client calls this from its reconnect path.
         self._stream_setup = asyncio.create_task(self._ensure_streams())
