@@ -70,7 +70,8 @@ def test_finished_streams_are_not_counted(mock_provider_url: str) -> None:
 
 
 def test_terminate_does_not_wait_for_a_connected_stream(tmp_path: Path) -> None:
-    proc, url = start_mock(tmp_path / "stderr.log")
+    mock = start_mock(tmp_path / "stderr.log")
+    proc, url = mock.proc, mock.url
     try:
         path, payload, headers = STREAMS[0]
         with (

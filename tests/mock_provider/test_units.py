@@ -13,6 +13,8 @@ from ingate_mock.app import create_app
 from ingate_mock.auth import mask_key
 from ingate_mock.cli import parse_options
 from ingate_mock.options import MockOptions
+from ingate_mock.org_limits import duration
+from ingate_mock.schedule import FaultSchedule
 from ingate_mock.synth import sample_arguments
 from ingate_mock.text import echo_words, fragments
 from ingate_mock.wire import Message
@@ -181,3 +183,58 @@ async def test_stream_stops_when_receive_reports_disconnect() -> None:
     assert sent[0]["status"] == 200
     assert len(sent) <= 4
     assert all(message.get("more_body") for message in sent[1:])
+
+
+def test_parse_options_fault_schedule() -> None:
+    flags = "--fail-next 3 --fail-status 429 --retry-after 2 --fail-share 0.5 --fail-seed 4"
+    flags += " --break-stream-after 1 --refuse-connections --control-port 9"
+    options = parse_options(flags.split(), {})
+    assert options.control_port == 9
+    assert options.faults == FaultSchedule(
+        status=429,
+        fail_next=3,
+        fail_share=0.5,
+        seed=4,
+        retry_after_s=2,
+        break_stream_after=1,
+        refuse_connections=True,
+    )
+    assert parse_options([], {}).faults == FaultSchedule()
+
+
+@pytest.mark.parametrize(
+    ("flags", "field"),
+    [
+        (["--fail-status", "200"], "$.status"),
+        (["--fail-share", "2"], "$.fail_share"),
+        (["--fail-next", "-1"], "$.fail_next"),
+        (["--retry-after", "-5"], "$.retry_after_s"),
+    ],
+)
+def test_parse_options_rejects_bad_schedules(
+    flags: list[str], field: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_options(flags, {})
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "fault schedule: Expected" in err
+    assert field in err
+
+
+def test_openai_reset_durations() -> None:
+    assert [duration(s) for s in (0, 2, 59, 60, 360, 3605)] == ["0s", "2s", "59s", "1m0s", "6m0s", "1h0m5s"]
+
+
+async def test_in_process_schedule_without_a_server() -> None:
+    chat = {"model": "m", "messages": [{"role": "user", "content": "z"}]}
+    auth = {"Authorization": "Bearer k"}
+    async with _client(MockOptions(faults=FaultSchedule(fail_next=1, status=502))) as client:
+        assert (await client.post("/v1/chat/completions", json=chat, headers=auth)).status_code == 502
+        assert (await client.post("/v1/chat/completions", json=chat, headers=auth)).status_code == 200
+        refused = await client.post("/_mock/faults", json={"refuse_connections": True})
+        assert refused.status_code == 409
+        assert "own server" in refused.json()["error"]
+        state = (await client.get("/_mock/faults")).json()
+        assert state["schedule"]["refuse_connections"] is False
+        assert state["stats"]["requests"] == 2

@@ -4,6 +4,11 @@ One port serves three dialects, told apart by path: ``/api/*`` is Ollama,
 ``/v1/messages*`` is Anthropic, and other ``/v1/*`` paths are OpenAI, except
 that ``/v1/models`` answers in Anthropic's shape when the request carries an
 ``anthropic-version`` header (both providers serve that path).
+
+``/_mock/*`` is the control API (``admin.py``) of the instance's fault schedule
+(``schedule.py``). The schedule is consulted after routing and the control
+headers, before credentials: an instance that is down does not check keys.
+On the control port (``server.py``) only the control API and ``/healthz`` answer.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import msgspec
 
 from ingate_mock import (
+    admin,
     anthropic_messages,
     catalog,
     ollama_api,
@@ -32,10 +38,13 @@ from ingate_mock.faults import (
     not_found,
 )
 from ingate_mock.options import MockOptions
+from ingate_mock.schedule import Faults, FaultSchedule
 from ingate_mock.text import new_hex_id, new_id
 from ingate_mock.wire import (
+    JSON,
     ASGIApp,
     ClientGone,
+    DroppedConnection,
     EventStream,
     Headers,
     Receive,
@@ -105,10 +114,20 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(options: MockOptions) -> ASGIApp:
-    """An ASGI application imitating OpenAI, Anthropic and Ollama at once."""
+def create_app(
+    options: MockOptions,
+    faults: Faults | None = None,
+    door: admin.Door | None = None,
+) -> ASGIApp:
+    """An ASGI application imitating OpenAI, Anthropic and Ollama at once.
+
+    ``faults`` is the instance's schedule (by default one made from
+    ``options.faults``); ``door`` is the server that can refuse connections
+    and serves the control port.
+    """
     base = defaults(options)
     streams: set[EventStream] = set()
+    schedule = faults if faults is not None else Faults(options.faults)
 
     async def http(scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -122,6 +141,13 @@ def create_app(options: MockOptions) -> ASGIApp:
             if name.startswith(PREFIX):
                 mock_headers[name] = value
         if path == "/healthz" or path == "/":
+            await _plain(send, method, path, len(streams))
+            return
+        if path.startswith(admin.PREFIX):
+            body = await read_body(receive) if method == "POST" else b""
+            await admin.handle(method, path, body, _client(scope), send, schedule, door)
+            return
+        if door is not None and _local_port(scope) == door.control_port:
             await _plain(send, method, path, len(streams))
             return
         dialect, route = resolve(path, headers)
@@ -160,12 +186,18 @@ def create_app(options: MockOptions) -> ASGIApp:
             await req.json(method_not_allowed(dialect, method, path, request_id), 405)
             return
         try:
-            req.controls = read_controls(mock_headers, base)
+            req.controls = read_controls(mock_headers, schedule.controls(base))
         except ControlError as exc:
             await req.json(error_body(dialect, 400, str(exc), request_id=request_id), 400)
             return
-        if req.controls.latency_s > 0:
-            await asyncio.sleep(req.controls.latency_s)
+        injected = schedule.admit(path)  # before any wait: failures go in arrival order
+        latency_s = req.controls.latency_s + schedule.latency_s
+        if latency_s > 0:
+            await asyncio.sleep(latency_s)
+        if injected is not None:
+            req.response_headers = _failure_headers(dialect, request_id, injected)
+            await req.json(error_body(dialect, injected.status, request_id=request_id), injected.status)
+            return
         failure = check(dialect, headers, options, request_id)
         if failure is not None:
             await req.json(failure[1], failure[0])
@@ -181,6 +213,9 @@ def create_app(options: MockOptions) -> ASGIApp:
             await req.json(invalid_body(dialect, exc, request_id), 400)
         except ClientGone:
             pass  # the client left mid-stream: nothing more to send
+        except DroppedConnection:
+            schedule.note_broken_stream()
+            raise  # the server aborts the connection
         finally:
             req.finish()
 
@@ -194,10 +229,42 @@ def create_app(options: MockOptions) -> ASGIApp:
     return app
 
 
+def _failure_headers(dialect: Dialect, request_id: str, injected: FaultSchedule) -> Headers:
+    """What the provider sends with a scheduled failure: its request id, its
+    rate-limit headers (used up on a 429) and ``retry-after`` when scheduled."""
+    retry_after = injected.retry_after_s
+    reset_s = 1 if retry_after is None else retry_after
+    limited = injected.status == 429
+    headers: Headers
+    if dialect is _ANTHROPIC:
+        limits = org_limits.anthropic(reset_s if limited else 0, exhausted=limited)
+        headers = [(b"request-id", request_id.encode()), *limits]
+    elif dialect is _OPENAI:
+        limits = org_limits.openai_exhausted(reset_s) if limited else org_limits.OPENAI
+        headers = [(b"x-request-id", request_id.encode()), *limits]
+    else:
+        headers = []
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    return headers
+
+
+def _client(scope: Scope) -> tuple[str, int] | None:
+    client = scope.get("client")
+    return (str(client[0]), int(client[1])) if client else None
+
+
+def _local_port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return int(server[1]) if server and len(server) > 1 and server[1] is not None else None
+
+
 async def _plain(send: Send, method: str, path: str, active_streams: int) -> None:
-    """``/healthz`` (JSON, with the number of streams in progress) and ``/``
-    (Ollama's liveness text)."""
-    if method not in ("GET", "HEAD"):
+    """``/healthz`` (JSON, with the number of streams in progress), ``/``
+    (Ollama's liveness text), and a 404 for anything else (the control port)."""
+    if path not in ("/healthz", "/"):
+        status, body, kind = 404, b'{"error":"the control port serves /_mock/* and /healthz"}', JSON
+    elif method not in ("GET", "HEAD"):
         status, body, kind = 405, b'{"error":"method not allowed"}', b"application/json"
     elif path == "/healthz":
         health = {"status": "ok", "active_streams": active_streams}

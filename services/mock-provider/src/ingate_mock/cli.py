@@ -1,20 +1,23 @@
-"""Command line: ``python -m ingate_mock [--port N] [--openai-key K] ...``."""
+"""Command line: ``python -m ingate_mock [--port N] [--openai-key K] ...``.
+
+The ``--fail-*``, ``--retry-after``, ``--break-stream-after`` and
+``--refuse-connections`` flags set the fault schedule the instance starts with
+(``schedule.py``); the control API (``admin.py``) changes it later.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import socket
 from collections.abc import Mapping
 
-import uvicorn
+import msgspec
 
-from ingate_mock.app import create_app
 from ingate_mock.options import MockOptions
+from ingate_mock.schedule import FaultSchedule
+from ingate_mock.server import MockServer
 from ingate_mock.wire import DroppedConnection
-
-READY_PREFIX = "mock-provider listening on"
 
 
 def _env_port(env: Mapping[str, str]) -> int:
@@ -48,12 +51,42 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before the first byte")
     parser.add_argument("--tokens-per-second", type=float, default=0.0, help="stream pacing; 0 = no delay")
     parser.add_argument("--reply-tokens", type=int, default=12, help="default reply length in words")
+    parser.add_argument(
+        "--control-port", type=int, default=0, help="port serving only the control API; 0 picks a free one"
+    )
+    faults = parser.add_argument_group("fault schedule", "how every API request fares, until changed")
+    faults.add_argument("--fail-next", type=int, default=0, metavar="N", help="the first N requests fail")
+    faults.add_argument("--fail-status", type=int, default=500, metavar="S", help="their status (500)")
+    faults.add_argument(
+        "--fail-share", type=float, default=0.0, metavar="P", help="then each fails with probability P"
+    )
+    faults.add_argument("--fail-seed", type=int, default=0, metavar="N", help="seed of those draws (0)")
+    faults.add_argument("--retry-after", type=int, metavar="S", help="failures carry retry-after: S")
+    faults.add_argument("--break-stream-after", type=int, metavar="N", help="streams break after N events")
+    faults.add_argument("--refuse-connections", action="store_true", help="the API port refuses connections")
     return parser
+
+
+def _schedule(parser: argparse.ArgumentParser, args: argparse.Namespace) -> FaultSchedule:
+    fields = {
+        "status": args.fail_status,
+        "fail_next": args.fail_next,
+        "fail_share": args.fail_share,
+        "seed": args.fail_seed,
+        "retry_after_s": args.retry_after,
+        "break_stream_after": args.break_stream_after,
+        "refuse_connections": args.refuse_connections,
+    }
+    try:
+        return msgspec.convert(fields, FaultSchedule)  # checks the ranges the control API checks
+    except msgspec.ValidationError as exc:
+        parser.error(f"fault schedule: {exc}")
 
 
 def parse_options(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> MockOptions:
     """``MockOptions`` from command-line arguments (and the environment)."""
-    args = build_parser(environ).parse_args(argv)
+    parser = build_parser(environ)
+    args = parser.parse_args(argv)
     return MockOptions(
         host=args.host,
         port=args.port,
@@ -63,6 +96,8 @@ def parse_options(argv: list[str] | None = None, environ: Mapping[str, str] | No
         latency_ms=args.latency_ms,
         tokens_per_second=args.tokens_per_second,
         reply_tokens=args.reply_tokens,
+        faults=_schedule(parser, args),
+        control_port=args.control_port,
     )
 
 
@@ -74,34 +109,8 @@ class _QuietDrops(logging.Filter):
         return not isinstance(exc, DroppedConnection)
 
 
-class _AnnouncingServer(uvicorn.Server):
-    """Prints the ready line (with the real port) once the sockets listen."""
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if not self.started:
-            return
-        port = self.servers[0].sockets[0].getsockname()[1]
-        host = self.config.host
-        shown = f"[{host}]" if ":" in host else host
-        print(f"{READY_PREFIX} http://{shown}:{port}", flush=True)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the mock provider until interrupted."""
     options = parse_options(argv)
-    config = uvicorn.Config(
-        create_app(options),
-        host=options.host,
-        port=options.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-        # open streams get this long to finish on shutdown, then are cancelled
-        timeout_graceful_shutdown=2,
-    )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-    _AnnouncingServer(config).run()
+    MockServer(options).run()
