@@ -28,9 +28,17 @@ class Mock:
         self.url = f"http://127.0.0.1:{port}"
         self.control_url = f"http://127.0.0.1:{control}"
         command = [
-            *INGATE, "mock-provider", "--port", str(port), "--control-port", str(control),
-            "--openai-key", MOCK_OPENAI_KEY, "--anthropic-key", MOCK_ANTHROPIC_KEY,
-        ]  # fmt: skip
+            *INGATE,
+            "mock-provider",
+            "--port",
+            str(port),
+            "--control-port",
+            str(control),
+            "--openai-key",
+            MOCK_OPENAI_KEY,
+            "--anthropic-key",
+            MOCK_ANTHROPIC_KEY,
+        ]
         self.service = Service(f"mock-{name}", command, clean_env(), logs_dir)
         self.service.wait_http(f"{self.url}/healthz")
 
@@ -66,16 +74,23 @@ def _target(provider: str, model: str, **extra: Any) -> dict[str, Any]:
     return {"provider": provider, "model": model, **extra}
 
 
+def _failover(name: str, primary: str, fallback: str, model: str) -> dict[str, Any]:
+    return {"name": name, "targets": [_target(primary, model)], "fallbacks": [_target(fallback, model)]}
+
+
 def _routes() -> list[dict[str, Any]]:
     return [
         # Each test has routes of its own, with models of their own: a cooldown one test
         # causes is then no other test's business.
-        {"name": "split", "targets": [_target("alpha", "gpt-4o", weight=3), _target("beta", "gpt-4o", weight=1)]},
-        {"name": "failover", "targets": [_target("alpha", "gpt-4o-mini")], "fallbacks": [_target("beta", "gpt-4o-mini")]},
-        {"name": "refused", "targets": [_target("alpha", "gpt-4.1")], "fallbacks": [_target("beta", "gpt-4.1")]},
-        {"name": "limited", "targets": [_target("alpha", "gpt-4.1-mini")], "fallbacks": [_target("beta", "gpt-4.1-mini")]},
-        {"name": "streamed", "targets": [_target("alpha", "gpt-4.1-nano")], "fallbacks": [_target("beta", "gpt-4.1-nano")]},
-        {"name": "broken", "targets": [_target("alpha", "o3-mini")], "fallbacks": [_target("beta", "o3-mini")]},
+        {
+            "name": "split",
+            "targets": [_target("alpha", "gpt-4o", weight=3), _target("beta", "gpt-4o", weight=1)],
+        },
+        _failover("failover", "alpha", "beta", "gpt-4o-mini"),
+        _failover("refused", "alpha", "beta", "gpt-4.1"),
+        _failover("limited", "alpha", "beta", "gpt-4.1-mini"),
+        _failover("streamed", "alpha", "beta", "gpt-4.1-nano"),
+        _failover("broken", "alpha", "beta", "o3-mini"),
         {
             "name": "cross",
             "targets": [_target("alpha", "o4-mini")],
@@ -92,7 +107,7 @@ def _routes() -> list[dict[str, Any]]:
             "targets": [_target("dead-claude", "claude-opus-4-20250514")],
             "fallbacks": [_target("claude", "claude-opus-4-20250514")],
         },
-        {"name": "down-llama", "targets": [_target("dead-llama", "llama3.2")], "fallbacks": [_target("llama", "llama3.2")]},
+        _failover("down-llama", "dead-llama", "llama", "llama3.2"),
         {
             "name": "busy",
             "strategy": "least-busy",
@@ -104,7 +119,7 @@ def _routes() -> list[dict[str, Any]]:
             "fallbacks": [_target("beta", "gpt-4o-2024-08-06")],
             "strategy": "weighted",
         },
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture(scope="package")

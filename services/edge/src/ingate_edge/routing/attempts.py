@@ -26,8 +26,8 @@ class AttemptLog:
 
     __slots__ = ("errors", "notes", "shortest_wait_s")
 
-    def __init__(self) -> None:
-        self.errors: list[str] = []
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors  # the record's own list
         self.notes: list[str] = []
         self.shortest_wait_s: float | None = None  # the soonest a cooling target is back
 

@@ -52,7 +52,7 @@ class Router:
         record = exchange.record
         cooldowns = self.cooldowns
         deadline = _deadline(inbound.timeout, record.ts)
-        attempts = AttemptLog()
+        attempts = AttemptLog(record.attempt_errors)
         skipped: list[str] = []
         for deployment in virtual.plan(cooldowns, record.ts):
             now = time.time()
