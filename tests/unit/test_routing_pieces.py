@@ -14,6 +14,10 @@ from ingate_edge.routing.rewrite import with_model
 from ingate_edge.routing.strategies import Latency, LeastBusy, TargetLoad, Weighted
 from ingate_edge.routing.table import Deployment, RouteTable
 from ingate_edge.upstream import Upstreams
+from ingate_providers import ProviderFormat
+from ingate_providers.anthropic import ANTHROPIC
+from ingate_providers.ollama import OLLAMA
+from ingate_providers.openai import OPENAI
 
 NOW = 1_800_000_000.0
 
@@ -238,3 +242,24 @@ def test_routes_share_a_deployment_and_its_load() -> None:
     assert first.targets[0] is second.targets[0]
     assert table.get("gpt-4o") is None and table.get(None) is None
     assert table.names == ("a", "b")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "member", "key"),
+    [
+        (OPENAI, b'{"object":"list","data":[{"id":"gpt-4o","object":"model"}]}', "data", "id"),
+        (ANTHROPIC, b'{"data":[{"type":"model","id":"claude-x"}],"has_more":false}', "data", "id"),
+        (OLLAMA, b'{"models":[{"name":"llama3","model":"llama3"}]}', "models", "name"),
+    ],
+)
+def test_model_lists_gain_routes_once(fmt: ProviderFormat, body: bytes, member: str, key: str) -> None:
+    listed = msgspec.json.decode(fmt.with_models(body, ["smart", "fast"]))
+    names = [entry[key] for entry in listed[member]]
+    assert names[1:] == ["smart", "fast"]
+    again = msgspec.json.decode(fmt.with_models(fmt.with_models(body, ["smart"]), ["smart"]))
+    assert [entry[key] for entry in again[member]].count("smart") == 1
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"data":"x"}', b'{"error":{"message":"no"}}'])
+def test_model_lists_not_shaped_as_lists_pass_unchanged(body: bytes) -> None:
+    assert OPENAI.with_models(body, ["smart"]) == body

@@ -146,6 +146,10 @@ def routing_config(mocks: Mocks, tmp_path_factory: pytest.TempPathFactory) -> Pa
     dead = f"http://127.0.0.1:{free_port()}"
     config = {
         "providers": [
+            # The built-ins, so real model names and model lists work too.
+            _provider("openai", "openai", f"{mocks.gamma.url}/v1"),
+            _provider("anthropic", "anthropic", mocks.gamma.url),
+            _provider("ollama", "ollama", mocks.gamma.url),
             _provider("alpha", "openai", f"{mocks.alpha.url}/v1"),
             _provider("beta", "openai", f"{mocks.beta.url}/v1"),
             _provider("gamma", "openai", f"{mocks.gamma.url}/v1"),

@@ -1,6 +1,6 @@
 """Anthropic's API: `x-api-key`, a base URL without /v1, SSE streams with named events."""
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -41,7 +41,7 @@ class Anthropic(ProviderFormat):
     endpoints = (
         Endpoint(name="messages", path="/v1/messages", methods=POST, translatable=True),
         Endpoint(name="messages.count_tokens", path="/v1/messages/count_tokens", methods=POST),
-        Endpoint(name="models", path="/v1/models", methods=GET),
+        Endpoint(name="models", path="/v1/models", methods=GET, lists_models=True),
         Endpoint(name="models.retrieve", path="/v1/models/", methods=GET, takes_id=True),
     )
     serves = frozenset({"anthropic"})
@@ -51,6 +51,11 @@ class Anthropic(ProviderFormat):
     usage_marker = '"usage"'
     sdk_header = b"anthropic-version"
     path_prefixes = ("/v1/messages", "/v1/complete")
+    model_id_member = "id"
+    model_list_member = "data"
+
+    def model_entry(self, name: str) -> dict[str, Any]:
+        return {"type": "model", "id": name, "display_name": name, "created_at": "1970-01-01T00:00:00Z"}
 
     def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:
         return (("x-api-key", api_key),)

@@ -20,3 +20,5 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     # A JSON answer gains `"headers": {"X-Ingate-Request-Id": …}`: the OpenAI SDK keeps unknown
     # top-level fields as attributes, so a parsed completion still carries the request id.
     request_id_field: bool = False
+    # Lists the provider's models; Ingate adds its routes to the list (callers' model pickers).
+    lists_models: bool = False

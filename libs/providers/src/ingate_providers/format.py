@@ -6,7 +6,8 @@ provider, named after it, at its public address.
 """
 
 import abc
-from typing import ClassVar, Literal
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
@@ -15,6 +16,7 @@ from ingate_providers.errors import ErrorKind
 from ingate_providers.usage import Usage
 
 Format = Literal["openai", "anthropic", "ollama"]
+_encode = msgspec.json.Encoder().encode
 Framing = Literal["sse", "ndjson"]
 
 
@@ -43,6 +45,9 @@ class ProviderFormat(abc.ABC):
     sdk_header: ClassVar[bytes | None]
     # Prefixes of its API's paths: an unknown path under one is answered in this format.
     path_prefixes: ClassVar[tuple[str, ...]]
+    # The member of its model list answer that holds the models ("data", "models").
+    model_list_member: ClassVar[str]
+    model_id_member: ClassVar[str]  # the member of a listed model that names it
 
     def native_path(self, dialect: "ProviderFormat", path: str) -> str:
         """`path` of `dialect`'s API (which this format serves), as this format's base URL takes it.
@@ -61,6 +66,23 @@ class ProviderFormat(abc.ABC):
             self._fold_usage(body, into)
         except (msgspec.DecodeError, UnicodeDecodeError):
             return  # not JSON, or not shaped as usage: nothing to count
+
+    def with_models(self, body: bytes, names: Sequence[str]) -> bytes:
+        """A model list answer with `names` (Ingate's routes) added, unless listed already."""
+        try:
+            listing = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            return body
+        models = listing.get(self.model_list_member) if isinstance(listing, dict) else None
+        if not isinstance(models, list):
+            return body
+        present = {model.get(self.model_id_member) for model in models if isinstance(model, dict)}
+        models.extend(self.model_entry(name) for name in names if name not in present)
+        return _encode(listing)
+
+    @abc.abstractmethod
+    def model_entry(self, name: str) -> dict[str, Any]:
+        """One of Ingate's routes as an entry of this format's model list (and model lookup)."""
 
     @abc.abstractmethod
     def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:

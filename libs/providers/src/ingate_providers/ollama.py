@@ -4,7 +4,7 @@ Ollama also serves OpenAI's API under /v1, and streams /api/chat and /api/genera
 unless the request says `"stream": false`.
 """
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -34,7 +34,7 @@ class Ollama(ProviderFormat):
         Endpoint(name="generate", path="/api/generate", methods=POST, streams_by_default=True),
         Endpoint(name="chat", path="/api/chat", methods=POST, streams_by_default=True),
         Endpoint(name="embed", path="/api/embed", methods=POST),
-        Endpoint(name="tags", path="/api/tags", methods=GET),
+        Endpoint(name="tags", path="/api/tags", methods=GET, lists_models=True),
     )
     serves = frozenset({"ollama", "openai"})
     translatable = False
@@ -43,6 +43,11 @@ class Ollama(ProviderFormat):
     usage_marker = '"done":true'
     sdk_header = None
     path_prefixes = ("/api/",)
+    model_id_member = "name"
+    model_list_member = "models"
+
+    def model_entry(self, name: str) -> dict[str, Any]:
+        return {"name": name, "model": name, "modified_at": "1970-01-01T00:00:00Z", "size": 0, "digest": ""}
 
     def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:
         # Ollama itself needs none; a key configured (ollama.com, a proxy in front) goes as Bearer.

@@ -1,6 +1,6 @@
 """OpenAI's API: Bearer keys, a base URL that includes /v1, SSE streams, usage under `usage`."""
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -51,7 +51,7 @@ class OpenAI(ProviderFormat):
             request_id_field=True,
         ),
         Endpoint(name="embeddings", path="/embeddings", methods=POST, request_id_field=True),
-        Endpoint(name="models", path="/models", methods=GET),
+        Endpoint(name="models", path="/models", methods=GET, lists_models=True),
         Endpoint(name="responses", path="/responses", methods=POST, request_id_field=True),
         Endpoint(name="models.retrieve", path="/models/", methods=GET, takes_id=True),
     )
@@ -62,6 +62,11 @@ class OpenAI(ProviderFormat):
     usage_marker = '"usage"'
     sdk_header = None
     path_prefixes = ()
+    model_id_member = "id"
+    model_list_member = "data"
+
+    def model_entry(self, name: str) -> dict[str, Any]:
+        return {"id": name, "object": "model", "created": 0, "owned_by": "ingate"}
 
     def credential_headers(self, api_key: str) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {api_key}"),)

@@ -47,6 +47,8 @@ async def send_answer(
         status, data = await translation.response(status, data)
         headers = [h for h in headers if h[0] != b"content-type"]
         headers.append((b"content-type", b"application/json"))
+    if exchange.route_names and status < 300:
+        data = exchange.dialect.with_models(data, exchange.route_names)
     if exchange.request_id_field and status < 300 and b"json" in content_type:
         data = with_request_id_field(data, record.request_id)
     headers.append((b"content-length", str(len(data)).encode()))
@@ -55,6 +57,20 @@ async def send_answer(
     record.ttfb_ms = (time.perf_counter() - exchange.t0) * 1000.0
     await send({"type": "http.response.body", "body": data})
     record.response_bytes = len(data)
+
+
+async def send_local(exchange: Exchange, status: int, body: bytes, send: Any) -> None:
+    """An answer the edge gives itself (no provider asked), e.g. a route looked up as a model."""
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-ingate-request-id", exchange.request_id_bytes),
+    ]
+    exchange.started = True
+    exchange.record.status = status
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    exchange.record.response_bytes = len(body)
 
 
 def with_request_id_field(body: bytes, request_id: str) -> bytes:

@@ -21,6 +21,7 @@ class Exchange:
         "record",
         "request_id_bytes",
         "request_id_field",
+        "route_names",
         "span",
         "started",
         "t0",
@@ -33,6 +34,7 @@ class Exchange:
         self.dialect = dialect
         self.request_id_bytes = record.request_id.encode()
         self.request_id_field = False  # a JSON answer gains the request id (Endpoint.request_id_field)
+        self.route_names: tuple[str, ...] = ()  # added to a model list answer
         self.started = False  # response headers sent: errors can no longer be reported
         self.usage = Usage()
         self.admission: Admission | None = None  # what the key's limits lent this request

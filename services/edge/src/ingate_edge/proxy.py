@@ -10,8 +10,11 @@ import random
 import time
 from typing import Any
 
+import msgspec
+
 from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
+from ingate_edge.answer import send_local
 from ingate_edge.auth import authenticate, extract_key
 from ingate_edge.detect import caller_route, select_upstream
 from ingate_edge.errors import GatewayError
@@ -113,6 +116,8 @@ class Proxy:
         route = caller_route(route, upstream)
         exchange.dialect = route.format
         exchange.request_id_field = route.endpoint.request_id_field
+        if self.runtime.routes.names and await self._answer_route_lookup(exchange, route, id_tail, send):
+            return
         translation = self._plan_translation(exchange, route, upstream, inbound)
         if probe is not None:
             _check_body(record, route, upstream, key, probe)
@@ -150,6 +155,17 @@ class Proxy:
         await self.router.serve(
             exchange, virtual, route, key, inbound, body, scope["query_string"], send, receive
         )
+
+    async def _answer_route_lookup(self, exchange: Exchange, route: Route, id_tail: str, send: Send) -> bool:
+        """Model lists gain the routes (so SDK model pickers see them); a route looked up by name
+        (GET /v1/models/smart) is answered here, as no provider knows it."""
+        if route.endpoint.lists_models:
+            exchange.route_names = self.runtime.routes.names
+        elif id_tail and self.runtime.routes.get(id_tail) is not None:
+            entry = msgspec.json.encode(route.format.model_entry(id_tail))
+            await send_local(exchange, 200, entry, send)
+            return True
+        return False
 
     def _route(self, path: str) -> tuple[Route, str]:
         found = find_route(path)
