@@ -114,6 +114,11 @@ def _routes() -> list[dict[str, Any]]:
             "targets": [_target("alpha", "gpt-4-turbo"), _target("beta", "gpt-4-turbo")],
         },
         {
+            "name": "outage",
+            "targets": [_target("alpha", "gpt-3.5-turbo"), _target("beta", "gpt-3.5-turbo")],
+            "cooldown_s": 2,
+        },
+        {
             "name": "charged",
             "targets": [_target("alpha", "gpt-4o-2024-08-06"), _target("gamma", "gpt-4o-2024-08-06")],
             "fallbacks": [_target("beta", "gpt-4o-2024-08-06")],

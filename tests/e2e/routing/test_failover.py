@@ -235,3 +235,33 @@ def test_least_busy_keeps_away_from_the_slow_target(routed: Edge, routing_key: s
     seen = asyncio.run(run())
     assert sum(seen.values()) == total
     assert seen["alpha/gpt-4-turbo"] <= 8, seen
+
+
+def test_an_app_on_a_route_keeps_working_through_an_outage(
+    routed: Edge, routing_key: str, mocks: Mocks
+) -> None:
+    client = _openai(routed, routing_key)
+    answered: Counter[str] = Counter()
+    retried = 0
+    for index in range(120):
+        if index == 30:
+            mocks.alpha.faults(refuse_connections=True)  # one of the two deployments goes down
+        raw = client.chat.completions.with_raw_response.create(model="outage", messages=HELLO)
+        assert raw.parse().choices[0].message.content
+        answered[raw.headers["x-ingate-target"]] += 1
+        retried += raw.headers["x-ingate-attempts"] != "1"
+    # Every request answered; after three failures alpha is skipped, tried again only by the
+    # one probe each two-second cooldown allows.
+    assert sum(answered.values()) == 120
+    assert answered["alpha/gpt-3.5-turbo"] == 15  # its weighted half of the first 30
+    assert 3 <= retried <= 3 + 20, retried
+    mocks.alpha.clear()
+    _eventually(
+        lambda: (
+            client.chat.completions.with_raw_response.create(model="outage", messages=HELLO).headers[
+                "x-ingate-target"
+            ]
+            == "alpha/gpt-3.5-turbo"
+        ),
+        timeout_s=60,
+    )
