@@ -265,3 +265,50 @@ def test_an_app_on_a_route_keeps_working_through_an_outage(
         ),
         timeout_s=60,
     )
+
+
+def test_a_request_the_provider_refuses_is_passed_on_not_retried(
+    routed: Edge, routing_key: str, mocks: Mocks
+) -> None:
+    answer = httpx.post(
+        f"{routed.url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {routing_key}"},
+        json={"model": "failover", "messages": "not a list"},
+        timeout=30,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["type"] == "invalid_request_error"
+    assert answer.headers["x-ingate-attempts"] == "1"
+    assert (mocks.alpha.requests(), mocks.beta.requests()) == (1, 0)
+
+
+def test_an_endpoint_no_target_can_serve_is_all_targets_failed(routed: Edge, routing_key: str) -> None:
+    answer = httpx.post(
+        f"{routed.url}/v1/embeddings",
+        headers={"Authorization": f"Bearer {routing_key}"},
+        json={"model": "down-claude", "input": "hello"},
+        timeout=30,
+    )
+    assert answer.status_code == 503
+    error = answer.json()["error"]
+    assert error["code"] == "all_targets_failed" and "untranslatable" in error["message"]
+    assert answer.headers["x-ingate-request-id"] == error["request_id"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model":"split"',
+        b'{"model":"split","messages":[' + b"[" * 5000 + b"]" * 5000 + b"]}",
+        b'{"model":7}',
+    ],
+)
+def test_malformed_bodies_naming_a_route_get_a_clear_400(routed: Edge, routing_key: str, body: bytes) -> None:
+    answer = httpx.post(
+        f"{routed.url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {routing_key}", "content-type": "application/json"},
+        content=body,
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["request_id"] == answer.headers["x-ingate-request-id"]
