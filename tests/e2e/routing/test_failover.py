@@ -30,6 +30,16 @@ def _eventually(condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def _until_answered_by(client: openai.OpenAI, route: str, target: str) -> None:
+    """Until `target` answers a request for `route` (once a cooldown, if any, has run out)."""
+
+    def answered_by_target() -> bool:
+        raw = client.chat.completions.with_raw_response.create(model=route, messages=HELLO)
+        return raw.headers["x-ingate-target"] == target
+
+    _eventually(answered_by_target, timeout_s=60)
+
+
 def test_weighted_route_splits_by_weight(routed: Edge, routing_key: str, mocks: Mocks) -> None:
     client = _openai(routed, routing_key)
     targets: Counter[str] = Counter()
@@ -80,15 +90,7 @@ def test_connection_refused_goes_to_the_fallback(routed: Edge, routing_key: str,
     mocks.alpha.clear()
     # Once it listens again (after a cooldown, if it tripped one) alpha is the target again.
     client = _openai(routed, routing_key)
-    _eventually(
-        lambda: (
-            client.chat.completions.with_raw_response.create(model="refused", messages=HELLO).headers[
-                "x-ingate-target"
-            ]
-            == "alpha/gpt-4.1"
-        ),
-        timeout_s=60,
-    )
+    _until_answered_by(client, "refused", "alpha/gpt-4.1")
 
 
 def test_429_with_retry_after_cools_the_target_on_both_edges(
@@ -256,15 +258,7 @@ def test_an_app_on_a_route_keeps_working_through_an_outage(
     assert answered["alpha/gpt-3.5-turbo"] == 15  # its weighted half of the first 30
     assert 3 <= retried <= 3 + 20, retried
     mocks.alpha.clear()
-    _eventually(
-        lambda: (
-            client.chat.completions.with_raw_response.create(model="outage", messages=HELLO).headers[
-                "x-ingate-target"
-            ]
-            == "alpha/gpt-3.5-turbo"
-        ),
-        timeout_s=60,
-    )
+    _until_answered_by(client, "outage", "alpha/gpt-3.5-turbo")
 
 
 def test_a_request_the_provider_refuses_is_passed_on_not_retried(
@@ -312,3 +306,25 @@ def test_malformed_bodies_naming_a_route_get_a_clear_400(routed: Edge, routing_k
     )
     assert answer.status_code == 400
     assert answer.json()["error"]["request_id"] == answer.headers["x-ingate-request-id"]
+
+
+def test_records_of_requests_without_a_route(routed: Edge, routing_key: str) -> None:
+    async def run() -> None:
+        async with tap_records(routed.nats_url) as tap:
+            raw = _openai(routed, routing_key).chat.completions.with_raw_response.create(
+                model="gpt-4o", messages=HELLO
+            )
+            assert "x-ingate-target" not in raw.headers
+            plain = await tap.record_for(raw.headers["x-ingate-request-id"])
+            assert (plain.route, plain.attempts, plain.attempt_errors) == ("", 1, [])
+            async with httpx.AsyncClient(timeout=30) as http:
+                refused = await http.post(
+                    f"{routed.url}/v1/chat/completions",
+                    headers={"Authorization": "Bearer sk-ingate-not-a-key"},
+                    json={"model": "split", "messages": HELLO},
+                )
+            assert refused.status_code == 401
+            record = await tap.record_for(refused.headers["x-ingate-request-id"])
+            assert (record.route, record.attempts) == ("", 0)  # refused before any attempt
+
+    asyncio.run(run())

@@ -32,8 +32,9 @@ class UsageQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     by: tuple[Grouping, ...] = DEFAULT_GROUPINGS
 
 
-class UserUsage(msgspec.Struct, kw_only=True):
-    user_id: str
+class Totals(msgspec.Struct, kw_only=True):
+    """What every grouping reports of its requests."""
+
     requests: int
     input_tokens: int
     output_tokens: int
@@ -43,27 +44,17 @@ class UserUsage(msgspec.Struct, kw_only=True):
     p95_ms: float
 
 
-class SessionUsage(msgspec.Struct, kw_only=True):
+class UserUsage(Totals, kw_only=True):
+    user_id: str
+
+
+class SessionUsage(Totals, kw_only=True):
     session_id: str
     user_id: str
-    requests: int
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
-    errors: int
-    p50_ms: float
-    p95_ms: float
 
 
-class RouteUsage(msgspec.Struct, kw_only=True):
+class RouteUsage(Totals, kw_only=True):
     route: str  # the virtual model name; "" for requests that named a model directly
-    requests: int
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
-    errors: int
-    p50_ms: float
-    p95_ms: float
     failovers: int  # requests that made more than one upstream attempt
 
 
