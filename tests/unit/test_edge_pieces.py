@@ -6,7 +6,7 @@ import pytest
 
 from ingate_edge.answer import with_request_id_field
 from ingate_edge.headers import split_headers
-from ingate_edge.routes import ROUTES, find_route, guess_dialect
+from ingate_edge.paths import PATHS, find_path, guess_dialect
 from ingate_providers import FORMATS
 
 DESIGN_PATHS = {
@@ -29,7 +29,7 @@ DESIGN_PATHS = {
 
 @pytest.mark.parametrize(("path", "dialect"), DESIGN_PATHS.items())
 def test_every_design_path_is_routed_to_its_provider(path: str, dialect: str) -> None:
-    found = find_route(path)
+    found = find_path(path)
     assert found is not None
     route, id_tail = found
     assert route.format.name == dialect
@@ -38,13 +38,13 @@ def test_every_design_path_is_routed_to_its_provider(path: str, dialect: str) ->
     assert route.endpoint.path == (path.removeprefix("/v1") if dialect == "openai" else path)
 
 
-def test_route_table_has_nothing_beyond_the_design() -> None:
-    assert set(ROUTES) == set(DESIGN_PATHS)
+def test_path_table_has_nothing_beyond_the_design() -> None:
+    assert set(PATHS) == set(DESIGN_PATHS)
 
 
 @pytest.mark.parametrize(("path", "model"), [("/v1/models/gpt-4o", "gpt-4o"), ("/models/o3-mini", "o3-mini")])
 def test_model_retrieval_paths(path: str, model: str) -> None:
-    found = find_route(path)
+    found = find_path(path)
     assert found is not None
     route, id_tail = found
     assert (route.endpoint.name, route.endpoint.path, id_tail) == ("models.retrieve", "/models/", model)
@@ -53,7 +53,7 @@ def test_model_retrieval_paths(path: str, model: str) -> None:
 
 @pytest.mark.parametrize("path", ["/v1/models", "/models"])
 def test_model_listing_is_shared_by_openai_and_anthropic(path: str) -> None:
-    found = find_route(path)
+    found = find_path(path)
     assert found is not None
     route = found[0]
     assert route.format is FORMATS["openai"]
@@ -65,7 +65,7 @@ def test_model_listing_is_shared_by_openai_and_anthropic(path: str) -> None:
     "path", ["/", "/v1", "/v1/models/", "/v1/models/a/b", "/v2/chat/completions", "/api"]
 )
 def test_unknown_paths_have_no_route(path: str) -> None:
-    assert find_route(path) is None
+    assert find_path(path) is None
 
 
 @pytest.mark.parametrize(

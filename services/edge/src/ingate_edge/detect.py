@@ -2,13 +2,13 @@
 
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
-from ingate_edge.routes import Route
+from ingate_edge.paths import ApiPath
 from ingate_edge.upstream import Upstream, Upstreams
 from ingate_providers import ProviderFormat
 
 
 def select_upstream(
-    route: Route, requested: bytes | None, upstreams: Upstreams, sdk: ProviderFormat | None = None
+    route: ApiPath, requested: bytes | None, upstreams: Upstreams, sdk: ProviderFormat | None = None
 ) -> Upstream:
     """`sdk`: the format whose SDK header the caller sent (`anthropic-version`, say); on a path
     several formats serve (/v1/models) that, not the path, says which provider is meant."""
@@ -28,6 +28,6 @@ def select_upstream(
     return upstream
 
 
-def caller_route(route: Route, upstream: Upstream) -> Route:
+def caller_path(route: ApiPath, upstream: Upstream) -> ApiPath:
     """The route of this exchange: on a path several formats serve, the chosen provider's own."""
     return route.alternatives.get(upstream.format.name, route)

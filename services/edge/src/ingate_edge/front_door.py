@@ -27,8 +27,8 @@ from uvicorn.server import ServerState
 
 from ingate_config import EdgeConfig
 from ingate_edge import errors
+from ingate_edge.paths import guess_dialect
 from ingate_edge.proxy import new_request_id
-from ingate_edge.routes import guess_dialect
 from ingate_providers import ErrorKind
 
 log = logging.getLogger("ingate.edge.front_door")

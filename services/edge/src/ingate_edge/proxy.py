@@ -16,16 +16,16 @@ from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
 from ingate_edge.answer import send_local
 from ingate_edge.auth import authenticate, extract_key
-from ingate_edge.detect import caller_route, select_upstream
+from ingate_edge.detect import caller_path, select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.forward import open_upstream, relay
 from ingate_edge.headers import InboundHeaders, is_true, split_headers
 from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
 from ingate_edge.limits.estimate import reserve_tokens
+from ingate_edge.paths import KNOWN_PATHS, ApiPath, find_path, guess_dialect
 from ingate_edge.probe import RequestProbe, probe_body
 from ingate_edge.request_body import read_body
-from ingate_edge.routes import KNOWN_PATHS, Route, find_route, guess_dialect
 from ingate_edge.routing.router import Router
 from ingate_edge.routing.table import VirtualModel
 from ingate_edge.runtime import EdgeRuntime
@@ -97,35 +97,35 @@ class Proxy:
     async def _serve(self, exchange: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         record = exchange.record
         method: str = scope["method"]
-        route, id_tail = self._route(scope["path"])
-        exchange.dialect = route.format
-        record.endpoint = route.endpoint.name
+        api, id_tail = self._find(scope["path"])
+        exchange.dialect = api.format
+        record.endpoint = api.endpoint.name
         inbound = split_headers(scope["headers"])
-        self._check_request_line(route, method, inbound, len(scope["headers"]))
+        self._check_request_line(api, method, inbound, len(scope["headers"]))
         key = self._authenticate(record, inbound)
         body = await read_body(method, inbound.content_length, receive, self.max_body)
         record.request_bytes = len(body)
         probe = probe_body(body, inbound.content_type) if method == "POST" else None
         virtual = self.runtime.routes.get(probe.model) if probe is not None else None
         if virtual is not None and probe is not None:
-            await self._serve_route(exchange, route, virtual, key, inbound, body, probe, scope, send, receive)
+            await self._serve_route(exchange, api, virtual, key, inbound, body, probe, scope, send, receive)
             return
-        upstream = select_upstream(route, inbound.provider, self.runtime.upstreams, inbound.sdk)
+        upstream = select_upstream(api, inbound.provider, self.runtime.upstreams, inbound.sdk)
         record.provider = upstream.name
         check_provider(key, upstream.name)
-        route = caller_route(route, upstream)
-        exchange.dialect = route.format
-        exchange.request_id_field = route.endpoint.request_id_field
-        if self.runtime.routes.names and await self._answer_route_lookup(exchange, route, id_tail, send):
+        api = caller_path(api, upstream)
+        exchange.dialect = api.format
+        exchange.request_id_field = api.endpoint.request_id_field
+        if self.runtime.routes.names and await self._answer_route_lookup(exchange, api, id_tail, send):
             return
-        translation = self._plan_translation(exchange, route, upstream, inbound)
+        translation = self._plan_translation(exchange, api, upstream, inbound)
         if probe is not None:
-            _check_body(record, route, upstream, key, probe)
+            _check_body(record, api, upstream, key, probe)
         if key.limited:
-            exchange.admission = await self._admit(key, record, route, body, probe)
+            exchange.admission = await self._admit(key, record, api, body, probe)
         query, forward = scope["query_string"], inbound.forward
         if translation is None:
-            target = native_target(route, id_tail, upstream, method, query, forward, body, record.stream)
+            target = native_target(api, id_tail, upstream, method, query, forward, body, record.stream)
         else:
             target = await translated_target(translation, upstream, method, query, forward, body)
             record.translated = True
@@ -135,7 +135,7 @@ class Proxy:
     async def _serve_route(
         self,
         exchange: Exchange,
-        route: Route,
+        api: ApiPath,
         virtual: VirtualModel,
         key: KeyRecord,
         inbound: InboundHeaders,
@@ -146,29 +146,29 @@ class Proxy:
         receive: Receive,
     ) -> None:
         """A request for a route: checked and admitted once, then tried target after target."""
-        _check_route(exchange.record, route, virtual.name, key, probe)
-        exchange.request_id_field = route.endpoint.request_id_field
+        _check_route(exchange.record, api, virtual.name, key, probe)
+        exchange.request_id_field = api.endpoint.request_id_field
         if exchange.traceparent is None and inbound.traceparent is not None:
             exchange.traceparent = checked_traceparent(inbound.traceparent.decode("latin-1"))
         if key.limited:
-            exchange.admission = await self._admit(key, exchange.record, route, body, probe)
+            exchange.admission = await self._admit(key, exchange.record, api, body, probe)
         await self.router.serve(
-            exchange, virtual, route, key, inbound, body, scope["query_string"], send, receive
+            exchange, virtual, api, key, inbound, body, scope["query_string"], send, receive
         )
 
-    async def _answer_route_lookup(self, exchange: Exchange, route: Route, id_tail: str, send: Send) -> bool:
+    async def _answer_route_lookup(self, exchange: Exchange, api: ApiPath, id_tail: str, send: Send) -> bool:
         """Model lists gain the routes (so SDK model pickers see them); a route looked up by name
         (GET /v1/models/smart) is answered here, as no provider knows it."""
-        if route.endpoint.lists_models:
+        if api.endpoint.lists_models:
             exchange.route_names = self.runtime.routes.names
         elif id_tail and self.runtime.routes.get(id_tail) is not None:
-            entry = msgspec.json.encode(route.format.model_entry(id_tail))
+            entry = msgspec.json.encode(api.format.model_entry(id_tail))
             await send_local(exchange, 200, entry, send)
             return True
         return False
 
-    def _route(self, path: str) -> tuple[Route, str]:
-        found = find_route(path)
+    def _find(self, path: str) -> tuple[ApiPath, str]:
+        found = find_path(path)
         if found is None:
             raise GatewayError(
                 errors.NOT_FOUND,
@@ -177,8 +177,8 @@ class Proxy:
             )
         return found
 
-    def _check_request_line(self, route: Route, method: str, inbound: InboundHeaders, count: int) -> None:
-        methods = route.endpoint.methods
+    def _check_request_line(self, api: ApiPath, method: str, inbound: InboundHeaders, count: int) -> None:
+        methods = api.endpoint.methods
         if method not in methods:
             allowed = ", ".join(sorted(methods))
             raise GatewayError(
@@ -206,15 +206,15 @@ class Proxy:
         return key
 
     def _plan_translation(
-        self, exchange: Exchange, route: Route, upstream: Upstream, inbound: InboundHeaders
+        self, exchange: Exchange, api: ApiPath, upstream: Upstream, inbound: InboundHeaders
     ) -> Translation | None:
         """None when the provider speaks the caller's dialect; either way, the trace to hand on."""
-        if upstream.accepts(route.format):
+        if upstream.accepts(api.format):
             if exchange.traceparent is None and inbound.traceparent is not None:
                 exchange.traceparent = checked_traceparent(inbound.traceparent.decode("latin-1"))
             return None
         translation = plan_translation(
-            route,
+            api,
             upstream,
             is_true(inbound.translate),
             self.runtime.translator,
@@ -224,11 +224,11 @@ class Proxy:
         return translation
 
     async def _admit(
-        self, key: KeyRecord, record: RequestRecord, route: Route, body: bytes, probe: RequestProbe | None
+        self, key: KeyRecord, record: RequestRecord, api: ApiPath, body: bytes, probe: RequestProbe | None
     ) -> Admission:
         """What the key's limits lend this request, or the 429 that says which limit is reached."""
         limits_tokens = key.tpm is not None or key.per_user_tpm is not None
-        tokens = reserve_tokens(route.endpoint.name, len(body), probe) if limits_tokens else 0
+        tokens = reserve_tokens(api.endpoint.name, len(body), probe) if limits_tokens else 0
         limiter = self.runtime.limiter
         admission = limiter.admit_now(key, record.user_id, tokens, record.ts)
         if admission is None:  # this edge holds too little of a limit: ask NATS
@@ -252,12 +252,12 @@ class Proxy:
 
 
 def _check_body(
-    record: RequestRecord, route: Route, upstream: Upstream, key: KeyRecord, probe: RequestProbe
+    record: RequestRecord, api: ApiPath, upstream: Upstream, key: KeyRecord, probe: RequestProbe
 ) -> None:
     """The model and stream flag onto the record, and whether the key and provider allow the model."""
     record.model = probe.model or ""
     stream = probe.stream
-    record.stream = stream if stream is not None else route.endpoint.streams_by_default
+    record.stream = stream if stream is not None else api.endpoint.streams_by_default
     if not upstream.allows_model(probe.model):
         raise GatewayError(
             errors.PERMISSION,
@@ -266,12 +266,12 @@ def _check_body(
     check_model(key, probe.model)
 
 
-def _check_route(record: RequestRecord, route: Route, name: str, key: KeyRecord, probe: RequestProbe) -> None:
+def _check_route(record: RequestRecord, api: ApiPath, name: str, key: KeyRecord, probe: RequestProbe) -> None:
     """A route's name is what the key's model allow-list is checked against; each target's
     provider is checked against the key's provider list as it is tried."""
     record.route = record.model = name
     stream = probe.stream
-    record.stream = stream if stream is not None else route.endpoint.streams_by_default
+    record.stream = stream if stream is not None else api.endpoint.streams_by_default
     check_model(key, name)
 
 

@@ -8,7 +8,7 @@ of it. Either way the provider's credential is added to the headers here.
 from yarl import URL
 
 from ingate_edge.metering import ask_for_stream_usage
-from ingate_edge.routes import Route
+from ingate_edge.paths import ApiPath
 from ingate_edge.translated import Translation
 from ingate_edge.upstream import Upstream
 
@@ -36,7 +36,7 @@ class Target:
 
 
 def native_target(
-    route: Route,
+    route: ApiPath,
     id_tail: str,
     upstream: Upstream,
     method: str,

@@ -10,7 +10,7 @@ import os
 from ingate_contracts import translation as wire
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
-from ingate_edge.routes import Route
+from ingate_edge.paths import ApiPath
 from ingate_edge.sse import SseFramer
 from ingate_edge.taps import read_events_usage
 from ingate_edge.translator_client import TranslatorClient
@@ -92,7 +92,7 @@ class TranslatingStream:
 
 
 def plan_translation(
-    route: Route,
+    route: ApiPath,
     upstream: Upstream,
     translate_requested: bool,
     translator: TranslatorClient,

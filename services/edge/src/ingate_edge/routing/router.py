@@ -19,7 +19,7 @@ from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.forward import open_upstream, relay
 from ingate_edge.headers import InboundHeaders
-from ingate_edge.routes import Route
+from ingate_edge.paths import ApiPath
 from ingate_edge.routing.attempts import AttemptLog, failure_class
 from ingate_edge.routing.hints import wait_hint_s
 from ingate_edge.routing.rewrite import with_model
@@ -41,7 +41,7 @@ class Router:
         self,
         exchange: Exchange,
         virtual: VirtualModel,
-        route: Route,
+        api: ApiPath,
         key: KeyRecord,
         inbound: InboundHeaders,
         body: bytes,
@@ -64,7 +64,7 @@ class Router:
             if key.providers and deployment.upstream.name not in key.providers:
                 attempts.failed(deployment.id, "provider_not_allowed")
                 continue
-            target = await self._target(exchange, virtual, deployment, route, inbound, body, query)
+            target = await self._target(exchange, virtual, deployment, api, inbound, body, query)
             if target is None:
                 attempts.failed(deployment.id, "untranslatable")
                 continue
@@ -92,7 +92,7 @@ class Router:
         exchange: Exchange,
         virtual: VirtualModel,
         deployment: Deployment,
-        route: Route,
+        api: ApiPath,
         inbound: InboundHeaders,
         body: bytes,
         query: bytes,
@@ -106,11 +106,11 @@ class Router:
         record.model = deployment.model
         body = with_model(body, virtual.name, deployment.model)
         headers = list(inbound.forward)  # each attempt adds its own credential
-        if upstream.accepts(route.format):
+        if upstream.accepts(api.format):
             record.translated = False
-            return native_target(route, "", upstream, "POST", query, headers, body, record.stream)
+            return native_target(api, "", upstream, "POST", query, headers, body, record.stream)
         try:
-            translation = plan_translation(route, upstream, True, self.translator, exchange.traceparent)
+            translation = plan_translation(api, upstream, True, self.translator, exchange.traceparent)
         except GatewayError:
             return None
         exchange.traceparent = translation.traceparent

@@ -1,6 +1,6 @@
 """The public path table, built from every format's endpoints: which paths exist and whose they are.
 
-A route's format is the dialect the caller speaks on that path; it decides the default
+A path's format is the dialect the caller speaks on it; it decides the default
 provider and the shape of every error the caller gets back. Callers point their SDK at
 Ingate as at the provider, so a path is the endpoint's path under the format's base path
 (/v1 for OpenAI); OpenAI's are also served without it, for SDKs configured without /v1.
@@ -11,7 +11,7 @@ from typing import Final
 from ingate_providers import FALLBACK_FORMAT, FORMATS, Endpoint, ProviderFormat
 
 
-class Route:
+class ApiPath:
     __slots__ = ("alternatives", "endpoint", "format")
 
     def __init__(self, fmt: ProviderFormat, endpoint: Endpoint) -> None:
@@ -19,17 +19,17 @@ class Route:
         self.endpoint = endpoint
         # Other formats serving the same path natively (OpenAI's and Anthropic's /v1/models),
         # by name: there the chosen provider decides the dialect.
-        self.alternatives: dict[str, Route] = {}
+        self.alternatives: dict[str, ApiPath] = {}
 
 
-def _route_table() -> tuple[dict[str, Route], dict[str, Route]]:
+def _path_table() -> tuple[dict[str, ApiPath], dict[str, ApiPath]]:
     """Exact paths, and prefixes followed by an id; a path two formats serve is the first's."""
-    exact: dict[str, Route] = {}
-    prefixed: dict[str, Route] = {}
+    exact: dict[str, ApiPath] = {}
+    prefixed: dict[str, ApiPath] = {}
     for fmt in FORMATS.values():
         for endpoint in fmt.endpoints:
             table = prefixed if endpoint.takes_id else exact
-            route = Route(fmt, endpoint)
+            route = ApiPath(fmt, endpoint)
             public = fmt.base_path + endpoint.path
             first = table.get(public)
             if first is not None:
@@ -40,15 +40,15 @@ def _route_table() -> tuple[dict[str, Route], dict[str, Route]]:
     return exact, prefixed
 
 
-ROUTES, _PREFIXED_ROUTES = _route_table()
-_PREFIXED: Final = tuple(_PREFIXED_ROUTES.items())
-KNOWN_PATHS: Final = tuple(sorted(ROUTES))
+PATHS, _PREFIXED_PATHS = _path_table()
+_PREFIXED: Final = tuple(_PREFIXED_PATHS.items())
+KNOWN_PATHS: Final = tuple(sorted(PATHS))
 _GUESSES: Final = tuple((fmt.path_prefixes, fmt) for fmt in FORMATS.values() if fmt.path_prefixes)
 
 
-def find_route(path: str) -> tuple[Route, str] | None:
+def find_path(path: str) -> tuple[ApiPath, str] | None:
     """The route for `path`, and the id following its prefix ("" for an exact path)."""
-    route = ROUTES.get(path)
+    route = PATHS.get(path)
     if route is not None:
         return route, ""
     for prefix, prefixed in _PREFIXED:
