@@ -164,7 +164,7 @@ def test_wait_hint(headers: list[tuple[bytes, bytes]], expected: float | None) -
     ],
 )
 def test_with_model_changes_only_the_top_level_model(body: bytes) -> None:
-    rewritten = with_model(body, "smart", "llama3:8b@eu")
+    rewritten = with_model(body, b'"smart"', "llama3:8b@eu", b'"llama3:8b@eu"')
     before = msgspec.json.decode(body)
     after = msgspec.json.decode(rewritten)
     assert after.pop("model") == "llama3:8b@eu"

@@ -43,7 +43,7 @@ class AttemptLog:
         parts = list(self.notes)
         if skipped:
             parts.append(f"cooling down: {', '.join(skipped)}")
-        detail = "; ".join(parts) if parts else "no target to try"
+        detail = "; ".join(parts) if parts else "every target is cooling down"
         headers = [(b"x-ingate-attempts", str(attempts).encode())]
         if self.shortest_wait_s is not None:
             headers.append((b"retry-after", str(max(1, round(self.shortest_wait_s))).encode()))

@@ -18,20 +18,24 @@ class _Model(msgspec.Struct):
 
 _decode_model = msgspec.json.Decoder(_Model).decode
 _encode = msgspec.json.Encoder().encode
+# The first `"model":` member; when it is not the top-level one the check below finds out.
 _MEMBER: Final = re.compile(rb'"model"\s*:\s*')
 
 
-def with_model(body: bytes, route_name: str, model: str) -> bytes:
-    """`body` (a JSON object whose top-level `model` is `route_name`) asking for `model` instead."""
-    old = _encode(route_name)
-    new = _encode(model)
-    for match in _MEMBER.finditer(body):
-        start = match.end()
-        if body.startswith(old, start):
-            candidate = body[:start] + new + body[start + len(old) :]
-            if _decode_model(candidate).model == model:
-                return candidate
-            break
+def json_string(text: str) -> bytes:
+    """`text` as a JSON string, quotes included: what `with_model` looks for and puts in."""
+    return _encode(text)
+
+
+def with_model(body: bytes, route_json: bytes, model: str, model_json: bytes) -> bytes:
+    """`body` (a JSON object whose top-level `model` is the route named by `route_json`, a JSON
+    string) asking for `model` (`model_json`) instead."""
+    member = _MEMBER.search(body)
+    if member is not None and body.startswith(route_json, member.end()):
+        at = member.end()
+        candidate = body[:at] + model_json + body[at + len(route_json) :]
+        if _decode_model(candidate).model == model:
+            return candidate
     document = msgspec.json.decode(body)
     document["model"] = model
     return _encode(document)

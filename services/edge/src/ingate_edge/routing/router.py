@@ -104,7 +104,7 @@ class Router:
         upstream = deployment.upstream
         record.provider = upstream.name
         record.model = deployment.model
-        body = with_model(body, virtual.name, deployment.model)
+        body = with_model(body, virtual.name_json, deployment.model, deployment.model_json)
         headers = list(inbound.forward)  # each attempt adds its own credential
         if upstream.accepts(api.format):
             record.translated = False

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Final, Protocol
 
 from ingate_config import RetryClass, RouteConfig, RouteTarget
+from ingate_edge.routing.rewrite import json_string
 from ingate_edge.routing.strategies import STRATEGIES, Strategy, TargetLoad
 from ingate_edge.upstream import Upstream, Upstreams
 
@@ -16,11 +17,12 @@ class Deployment:
     """One real model at one provider, shared by every route that names it: an outage, the
     requests in flight and the time to first byte are the deployment's, whichever route sent."""
 
-    __slots__ = ("id", "label", "load", "model", "upstream")
+    __slots__ = ("id", "label", "load", "model", "model_json", "upstream")
 
     def __init__(self, provider: str, model: str, upstream: Upstream) -> None:
         self.upstream = upstream
         self.model = model
+        self.model_json = json_string(model)
         self.id = f"{provider}/{model}"
         self.label = self.id.encode()  # X-Ingate-Target
         self.load = TargetLoad()
@@ -35,6 +37,7 @@ class VirtualModel:
         "cooldown_s",
         "fallbacks",
         "name",
+        "name_json",
         "retry_on",
         "strategy",
         "targets",
@@ -42,6 +45,7 @@ class VirtualModel:
 
     def __init__(self, config: RouteConfig, targets: list[Deployment], fallbacks: list[Deployment]) -> None:
         self.name = config.name
+        self.name_json = json_string(config.name)
         self.targets: Final = tuple(targets)
         self.fallbacks: Final = tuple(fallbacks)
         weights = [target.weight for target in config.targets]
@@ -59,6 +63,9 @@ class VirtualModel:
         Only a look: the probe of a target whose cooldown ran out is taken when the attempt is
         about to be made, so a planned attempt never made holds up no probe."""
         targets = self.targets
+        if self._count == 1:  # the common one-target route: nothing to order
+            only = targets[0]
+            return [] if cooldowns.cooling(only.id, now) else [only] * self.attempt_limit
         ready = [index for index, target in enumerate(targets) if not cooldowns.cooling(target.id, now)]
         ordered = [targets[index] for index in self.strategy.order(ready)] if ready else []
         ordered.extend(target for target in self.fallbacks if not cooldowns.cooling(target.id, now))
