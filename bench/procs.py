@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import IO, Final
 
@@ -99,6 +100,14 @@ def http_status(url: str, timeout_s: float = 1.0) -> int | None:
 def post(
     url: str, body: str, api_key: str, headers: Mapping[str, str] | None = None, timeout_s: float = 5.0
 ) -> tuple[int, bytes]:
+    status, _, data = post_with_headers(url, body, api_key, headers, timeout_s)
+    return status, data
+
+
+def post_with_headers(
+    url: str, body: str, api_key: str, headers: Mapping[str, str] | None = None, timeout_s: float = 5.0
+) -> tuple[int, Message, bytes]:
+    """Status, response headers and body of one JSON POST with a bearer key."""
     request = urllib.request.Request(  # noqa: S310 (loopback http)
         url,
         data=body.encode(),
@@ -107,9 +116,9 @@ def post(
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
-            return response.status, response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
 # Limits too high ever to refuse, but every one of them checked: what measures the limiter.
@@ -128,10 +137,14 @@ async def create_key(nats_url: str, limits: KeyChanges | None = None) -> str:
 
 class Stack:
     """NATS, the upstream, the translator and the edge, started in that order and stopped in
-    reverse."""
+    reverse.
 
-    def __init__(self, pinning: Pinning) -> None:
+    `extra_env` is added to the edge's environment (routes, more providers); it may be filled
+    in after construction, e.g. with `upstream_url`, as long as that is before `start`."""
+
+    def __init__(self, pinning: Pinning, extra_env: Mapping[str, str] | None = None) -> None:
         self.pinning = pinning
+        self.extra_env = dict(extra_env or {})
         self._affinity = os.sched_getaffinity(0)
         self._tmp = tempfile.TemporaryDirectory(prefix="ingate-bench-")
         self.workdir = Path(self._tmp.name)
@@ -209,6 +222,7 @@ class Stack:
         # publishing request records (the cost of publishing is the difference).
         if "INGATE_EVENTS_PUBLISH" in os.environ:
             env["INGATE_EVENTS_PUBLISH"] = os.environ["INGATE_EVENTS_PUBLISH"]
+        env.update(self.extra_env)
         return env
 
     def _spawn(

@@ -6,9 +6,10 @@ included: a chat.completion JSON body, or, when the request body asks for
 `"stream": true`, the same SSE body of chat.completion.chunk events sent as
 separate body messages. `POST /v1/messages` (what the translator makes of a chat
 request) gets the Anthropic equivalent: the same reply as one message JSON, or
-as message_start … message_stop events carrying the same text deltas. The
-request is never parsed as JSON; a substring test on the raw body is enough and
-costs next to nothing.
+as message_start … message_stop events carrying the same text deltas. A path
+under `/fail/` gets OpenAI's own 500 (its error body, at once): a provider that is
+down, for failover. The request is never parsed as JSON; a substring test on the
+raw body is enough and costs next to nothing.
 
 Run on its own with `python -m bench.upstream --port 9000`.
 """
@@ -160,6 +161,12 @@ MESSAGE_BODY: Final = _message_body()
 MESSAGE_EVENTS: Final = _message_events()
 TEXT_DELTAS: Final = len(_REPLY_TOKENS)  # in either stream
 MESSAGES_PATH: Final = "/v1/messages"
+FAIL_PREFIX: Final = "/fail/"
+# What OpenAI answers when it fails on its side, byte for byte.
+FAIL_BODY: Final = (
+    b'{"error":{"message":"The server had an error while processing your request. Sorry about that!",'
+    b'"type":"server_error","param":null,"code":null}}'
+)
 
 
 class _Answers:
@@ -201,6 +208,16 @@ _ANTHROPIC: Final = _Answers(
     MESSAGE_BODY, MESSAGE_EVENTS, [(b"request-id", b"req_bench"), *org_limits.anthropic()]
 )
 _STREAM_END: Final[Message] = {"type": "http.response.body", "body": b"", "more_body": False}
+_FAIL_START: Final[Message] = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(FAIL_BODY)).encode()),
+        (b"x-request-id", b"req_bench"),
+    ],
+}
+_FAIL_BODY: Final[Message] = {"type": "http.response.body", "body": FAIL_BODY}
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -214,6 +231,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             return
         body += message.get("body", b"")
         more = message.get("more_body", False)
+    if scope["path"].startswith(FAIL_PREFIX):
+        await send(_FAIL_START)
+        await send(_FAIL_BODY)
+        return
     answers = _ANTHROPIC if scope["path"] == MESSAGES_PATH else _OPENAI
     if any(marker in body for marker in _STREAM_MARKERS):
         await send(answers.stream_start)
