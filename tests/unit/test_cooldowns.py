@@ -163,3 +163,13 @@ def test_cooling_is_a_plain_look_that_hands_out_no_probe() -> None:
     assert not cooldowns.cooling(T, later)  # looking twice takes nothing
     assert cooldowns.available(T, later)  # so the probe is still there to hand out
     assert not cooldowns.available(T, later)
+
+
+def test_a_zero_cooldown_never_skips_on_failures_but_honours_retry_after() -> None:
+    cooldowns = Cooldowns()
+    for _ in range(FAILURE_THRESHOLD * 3):
+        cooldowns.failed(T, NOW, 0.0)
+    assert cooldowns.available(T, NOW) and cooldowns.available(T, NOW)
+    assert cooldowns.shared(T) is None and not cooldowns.cooling(T, NOW)
+    cooldowns.failed(T, NOW, 0.0, retry_after_s=5.0)
+    assert cooldowns.cooling(T, NOW + 4.9)

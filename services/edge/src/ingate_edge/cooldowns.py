@@ -136,6 +136,8 @@ class Cooldowns:
             # Never shortens a cooldown under way (a request sent before it began can fail late).
             if now >= until or new_until > until:
                 self._open_cooldown(target_id, local, new_until, reason)
+        elif cooldown_s <= 0.0:
+            pass  # a route that never cools its targets on failures (only on a provider's wait)
         elif until > 0.0 and now >= until:  # half-open: the probe (or a late request) failed
             self._open_cooldown(target_id, local, now + cooldown_s, reason)
         elif now < until:
