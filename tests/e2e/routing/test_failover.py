@@ -328,3 +328,18 @@ def test_records_of_requests_without_a_route(routed: Edge, routing_key: str) -> 
             assert (record.route, record.attempts) == ("", 0)  # refused before any attempt
 
     asyncio.run(run())
+
+
+def test_a_keys_provider_list_applies_to_each_target(routed: Edge, mocks: Mocks) -> None:
+    only_beta = _openai(routed, routed.new_key("--providers", "beta"))
+    raw = only_beta.chat.completions.with_raw_response.create(model="failover", messages=HELLO)
+    assert (raw.headers["x-ingate-target"], raw.headers["x-ingate-attempts"]) == ("beta/gpt-4o-mini", "1")
+    assert mocks.alpha.requests() == 0
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        _openai(routed, routed.new_key("--providers", "gamma")).chat.completions.create(
+            model="failover", messages=HELLO
+        )
+    assert refused.value.code == "provider_not_allowed"
+    restricted = _openai(routed, routed.new_key("--models", "gpt-*"))
+    with pytest.raises(openai.PermissionDeniedError):  # the route's name is what a model list allows
+        restricted.chat.completions.create(model="failover", messages=HELLO)

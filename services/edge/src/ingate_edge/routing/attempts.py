@@ -24,25 +24,29 @@ def failure_class(error_type: str, status: int) -> RetryClass | None:
 class AttemptLog:
     """The failed attempts of one request, in order (the record's `attempt_errors`)."""
 
-    __slots__ = ("errors", "notes", "shortest_wait_s")
+    __slots__ = ("errors", "notes", "shortest_wait_s", "skips")
 
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors  # the record's own list
         self.notes: list[str] = []
+        self.skips: dict[str, list[str]] = {}  # why targets were not tried: reason → targets
         self.shortest_wait_s: float | None = None  # the soonest a cooling target is back
 
     def failed(self, target: str, error_type: str) -> None:
         self.errors.append(error_type)
         self.notes.append(f"{target}: {error_type}")
 
+    def skipped(self, target: str, reason: str) -> None:
+        """A target not tried at all (no attempt, so not among the record's attempt errors)."""
+        self.skips.setdefault(reason, []).append(target)
+
     def waiting(self, wait_s: float | None) -> None:
         if wait_s is not None and (self.shortest_wait_s is None or wait_s < self.shortest_wait_s):
             self.shortest_wait_s = wait_s
 
-    def all_failed(self, route: str, attempts: int, skipped: list[str]) -> GatewayError:
+    def all_failed(self, route: str, attempts: int) -> GatewayError:
         parts = list(self.notes)
-        if skipped:
-            parts.append(f"cooling down: {', '.join(skipped)}")
+        parts.extend(f"{reason}: {', '.join(targets)}" for reason, targets in self.skips.items())
         detail = "; ".join(parts) if parts else "every target is cooling down"
         headers = [(b"x-ingate-attempts", str(attempts).encode())]
         if self.shortest_wait_s is not None:

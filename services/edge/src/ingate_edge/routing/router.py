@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from ingate_contracts import KeyRecord
+from ingate_edge import errors
 from ingate_edge.cooldowns import Cooldowns
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
@@ -53,20 +54,19 @@ class Router:
         cooldowns = self.cooldowns
         deadline = _deadline(inbound.timeout, record.ts)
         attempts = AttemptLog(record.attempt_errors)
-        skipped: list[str] = []
         for deployment in virtual.plan(cooldowns, record.ts):
             now = time.time()
             if now >= deadline:
                 break
             if not cooldowns.available(deployment.id, now):  # another request is probing it
-                skipped.append(deployment.id)
+                attempts.skipped(deployment.id, "cooling down")
                 continue
             if key.providers and deployment.upstream.name not in key.providers:
-                attempts.failed(deployment.id, "provider_not_allowed")
+                attempts.skipped(deployment.id, "provider not allowed for this key")
                 continue
             target = await self._target(exchange, virtual, deployment, api, inbound, body, query)
             if target is None:
-                attempts.failed(deployment.id, "untranslatable")
+                attempts.skipped(deployment.id, "untranslatable")
                 continue
             record.attempts += 1
             load = deployment.load
@@ -85,7 +85,12 @@ class Router:
                 load.in_flight -= 1
         record.provider = record.model = ""
         record.translated = False
-        raise attempts.all_failed(virtual.name, record.attempts, skipped)
+        if record.attempts == 0 and set(attempts.skips) == {"provider not allowed for this key"}:
+            raise GatewayError(
+                errors.PROVIDER_NOT_ALLOWED,
+                f"This Ingate API key may use none of the providers of route {virtual.name!r}.",
+            )
+        raise attempts.all_failed(virtual.name, record.attempts)
 
     async def _target(
         self,
