@@ -162,12 +162,16 @@ def write_markdown(path: Path, run: Run) -> None:
     path.write_text(markdown(run) + "\n" + kept, encoding="utf-8")
 
 
-def replace_section(path: Path, start: str, end: str, section: str) -> None:
+def replace_section(path: Path, start: str, end: str, section: str, after: str | None = None) -> None:
     """Put `section` (which begins with `start` and ends with `end`) in place of the text
-    between those markers in `path`, or at its end."""
+    between those markers in `path`; a new section goes right after the `after` marker when
+    the file has one (to sit next to the section it complements), else at the end."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if start in text and end in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    elif after is not None and after in text:
+        cut = text.index(after) + len(after)
+        text = text[:cut] + "\n\n" + section + text[cut:]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")

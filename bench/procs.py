@@ -178,6 +178,16 @@ class Stack:
         return self._translator.pid
 
     def start(self, timeout_s: float = 30.0) -> None:
+        self.start_upstream(timeout_s)
+        self._translator = self._spawn(
+            "translator", list(TRANSLATOR_COMMAND), self.pinning.support, self._env(translator=True)
+        )
+        self._wait_log("translator", self._translator, TRANSLATOR_READY, timeout_s)
+        self._edge = self._spawn("edge", list(EDGE_COMMAND), self.pinning.edge, self._env())
+        self._wait_http("edge", self._edge, self.edge_url + "/readyz", timeout_s)
+
+    def start_upstream(self, timeout_s: float = 30.0) -> None:
+        """NATS, the bench key and the upstream: what an edge run in the harness's own process needs."""
         if self.pinning.support is not None:
             # The harness itself moves to the support CPU, so NATS (started below, and not
             # through taskset) inherits that CPU and stays off the edge's.
@@ -193,12 +203,6 @@ class Stack:
             None,
         )
         self._wait_http("upstream", self._upstream, self.upstream_url + "/", timeout_s)
-        self._translator = self._spawn(
-            "translator", list(TRANSLATOR_COMMAND), self.pinning.support, self._env(translator=True)
-        )
-        self._wait_log("translator", self._translator, TRANSLATOR_READY, timeout_s)
-        self._edge = self._spawn("edge", list(EDGE_COMMAND), self.pinning.edge, self._env())
-        self._wait_http("edge", self._edge, self.edge_url + "/readyz", timeout_s)
 
     def _env(self, translator: bool = False) -> dict[str, str]:
         # Only the settings below: an INGATE_CONFIG or provider variable in the caller's
