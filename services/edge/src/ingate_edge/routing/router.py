@@ -31,6 +31,13 @@ from ingate_edge.translator_client import TranslatorClient
 
 # An SDK that says it waits longer than this is not taken at its word for retries.
 _MAX_CALLER_TIMEOUT_S = 3600.0
+_NOT_ALLOWED = "provider not allowed for this key"
+# X-Ingate-Attempts values, made once (max_attempts is at most 10).
+_COUNTS = tuple(str(count).encode() for count in range(11))
+
+
+def _count(attempts: int) -> bytes:
+    return _COUNTS[attempts] if attempts < len(_COUNTS) else str(attempts).encode()
 
 
 class Router:
@@ -61,101 +68,108 @@ class Router:
             if not cooldowns.available(deployment.id, now):  # another request is probing it
                 attempts.skipped(deployment.id, "cooling down")
                 continue
-            if key.providers and deployment.upstream.name not in key.providers:
-                attempts.skipped(deployment.id, "provider not allowed for this key")
+            upstream = deployment.upstream
+            if key.providers and upstream.name not in key.providers:
+                attempts.skipped(deployment.id, _NOT_ALLOWED)
                 continue
-            target = await self._target(exchange, virtual, deployment, api, inbound, body, query)
-            if target is None:
-                attempts.skipped(deployment.id, "untranslatable")
-                continue
+            # Coroutines are few on purpose: this loop runs for every routed request.
+            record.provider = upstream.name
+            record.model = deployment.model
+            routed_body = with_model(body, virtual.name_json, deployment.model, deployment.model_json)
+            headers = list(inbound.forward)  # each attempt adds its own credential
+            if upstream.accepts(api.format):
+                record.translated = False
+                target = native_target(api, "", upstream, "POST", query, headers, routed_body, record.stream)
+            else:
+                translated = await self._translated(exchange, deployment, api, headers, routed_body, query)
+                if translated is None:
+                    attempts.skipped(deployment.id, "untranslatable")
+                    continue
+                target = translated
             record.attempts += 1
             load = deployment.load
             load.in_flight += 1
             try:
-                response = await self._attempt(exchange, virtual, deployment, target, attempts)
-                if response is None:
+                started = time.perf_counter()
+                try:
+                    response = await open_upstream(exchange, target)
+                except GatewayError as err:
+                    self._unanswered(virtual, deployment, err, attempts)
                     continue
-                headers = (
+                if self._failed(virtual, deployment, response, attempts):
+                    await _discard(response)
+                    continue
+                if virtual.measures_ttfb:
+                    load.observe_ttfb((time.perf_counter() - started) * 1000.0)
+                headers_out = (
                     (b"x-ingate-target", deployment.label),
-                    (b"x-ingate-attempts", b"%d" % record.attempts),
+                    (b"x-ingate-attempts", _count(record.attempts)),
                 )
-                await relay(exchange, target, response, send, receive, headers)
+                await relay(exchange, target, response, send, receive, headers_out)
                 return
             finally:
                 load.in_flight -= 1
         record.provider = record.model = ""
         record.translated = False
-        if record.attempts == 0 and set(attempts.skips) == {"provider not allowed for this key"}:
+        if record.attempts == 0 and set(attempts.skips) == {_NOT_ALLOWED}:
             raise GatewayError(
                 errors.PROVIDER_NOT_ALLOWED,
                 f"This Ingate API key may use none of the providers of route {virtual.name!r}.",
             )
         raise attempts.all_failed(virtual.name, record.attempts)
 
-    async def _target(
+    async def _translated(
         self,
         exchange: Exchange,
-        virtual: VirtualModel,
         deployment: Deployment,
         api: ApiPath,
-        inbound: InboundHeaders,
+        headers: list[tuple[str, str]],
         body: bytes,
         query: bytes,
     ) -> Target | None:
-        """What this attempt sends: the caller's body asking for the deployment's model, in the
-        deployment's format (through the translator when it speaks another); None when this
-        endpoint cannot be translated into the deployment's format."""
-        record = exchange.record
+        """The attempt in the deployment's own format, made by the translator; None when this
+        endpoint cannot be translated into it."""
         upstream = deployment.upstream
-        record.provider = upstream.name
-        record.model = deployment.model
-        body = with_model(body, virtual.name_json, deployment.model, deployment.model_json)
-        headers = list(inbound.forward)  # each attempt adds its own credential
-        if upstream.accepts(api.format):
-            record.translated = False
-            return native_target(api, "", upstream, "POST", query, headers, body, record.stream)
         try:
             translation = plan_translation(api, upstream, True, self.translator, exchange.traceparent)
         except GatewayError:
             return None
         exchange.traceparent = translation.traceparent
-        record.translated = True
+        exchange.record.translated = True
         return await translated_target(translation, upstream, "POST", query, headers, body)
 
-    async def _attempt(
+    def _unanswered(
+        self, virtual: VirtualModel, deployment: Deployment, err: GatewayError, attempts: AttemptLog
+    ) -> None:
+        """An attempt that got no answer (connect error, timeout): raises unless the route retries it."""
+        self.cooldowns.failed(deployment.id, time.time(), virtual.cooldown_s, None, err.error_type)
+        retry_class = failure_class(err.error_type, err.status)
+        if retry_class is None or retry_class not in virtual.retry_on:
+            raise err
+        attempts.failed(deployment.id, err.error_type)
+
+    def _failed(
         self,
-        exchange: Exchange,
         virtual: VirtualModel,
         deployment: Deployment,
-        target: Target,
+        response: aiohttp.ClientResponse,
         attempts: AttemptLog,
-    ) -> aiohttp.ClientResponse | None:
-        """The response to pass on, or None when this attempt failed in a way the route retries."""
-        record = exchange.record
-        started = time.perf_counter()
-        try:
-            response = await open_upstream(exchange, target)
-        except GatewayError as err:
-            retry_class = failure_class(err.error_type, err.status)
-            self.cooldowns.failed(deployment.id, time.time(), virtual.cooldown_s, None, err.error_type)
-            if retry_class is None or retry_class not in virtual.retry_on:
-                raise
-            attempts.failed(deployment.id, err.error_type)
-            return None
-        retry_class = failure_class(record.error_type, response.status)
+    ) -> bool:
+        """Whether this answer is a failure the route retries (else it goes to the caller)."""
+        status = response.status
+        error_type = f"upstream_{status}" if status >= 400 else ""
+        retry_class = failure_class(error_type, status)
         if retry_class is None:
             self.cooldowns.succeeded(deployment.id)
-            deployment.load.observe_ttfb((time.perf_counter() - started) * 1000.0)
-            return response
+            return False
         now = time.time()
-        wait_s = wait_hint_s(response.raw_headers, now) if response.status == 429 else None
-        self.cooldowns.failed(deployment.id, now, virtual.cooldown_s, wait_s, record.error_type)
+        wait_s = wait_hint_s(response.raw_headers, now) if status == 429 else None
+        self.cooldowns.failed(deployment.id, now, virtual.cooldown_s, wait_s, error_type)
         if retry_class not in virtual.retry_on:
-            return response
-        attempts.failed(deployment.id, record.error_type)
+            return False
+        attempts.failed(deployment.id, error_type)
         attempts.waiting(wait_s)
-        await _discard(response)
-        return None
+        return True
 
 
 async def _discard(response: aiohttp.ClientResponse) -> None:

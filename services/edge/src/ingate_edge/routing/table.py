@@ -36,6 +36,7 @@ class VirtualModel:
         "attempt_limit",
         "cooldown_s",
         "fallbacks",
+        "measures_ttfb",
         "name",
         "name_json",
         "retry_on",
@@ -51,6 +52,7 @@ class VirtualModel:
         weights = [target.weight for target in config.targets]
         self.strategy: Strategy = STRATEGIES[config.strategy](weights, [t.load for t in targets])
         self.retry_on: frozenset[RetryClass] = frozenset(config.retry_on)
+        self.measures_ttfb = config.strategy == "latency"  # only that strategy reads the averages
         self.attempt_limit = config.attempt_limit
         self.cooldown_s = config.cooldown_s
         self._count = len(targets) + len(fallbacks)
