@@ -108,7 +108,12 @@ class Proxy:
         probe = probe_body(body, inbound.content_type) if method == "POST" else None
         virtual = self.runtime.routes.get(probe.model) if probe is not None else None
         if virtual is not None and probe is not None:
-            await self._serve_route(exchange, api, virtual, key, inbound, body, probe, scope, send, receive)
+            self._prepare_route(exchange, api, virtual, key, inbound, probe)
+            if key.limited:
+                exchange.admission = await self._admit(key, record, api, body, probe)
+            await self.router.serve(
+                exchange, virtual, api, key, inbound, body, scope["query_string"], send, receive
+            )
             return
         upstream = select_upstream(api, inbound.provider, self.runtime.upstreams, inbound.sdk)
         record.provider = upstream.name
@@ -132,29 +137,20 @@ class Proxy:
         record.attempts = 1
         await relay(exchange, target, await open_upstream(exchange, target), send, receive)
 
-    async def _serve_route(
+    def _prepare_route(
         self,
         exchange: Exchange,
         api: ApiPath,
         virtual: VirtualModel,
         key: KeyRecord,
         inbound: InboundHeaders,
-        body: bytes,
         probe: RequestProbe,
-        scope: Scope,
-        send: Send,
-        receive: Receive,
     ) -> None:
-        """A request for a route: checked and admitted once, then tried target after target."""
+        """A request for a route: the checks made once, whatever target answers."""
         _check_route(exchange.record, api, virtual.name, key, probe)
         exchange.request_id_field = api.endpoint.request_id_field
         if exchange.traceparent is None and inbound.traceparent is not None:
             exchange.traceparent = checked_traceparent(inbound.traceparent.decode("latin-1"))
-        if key.limited:
-            exchange.admission = await self._admit(key, exchange.record, api, body, probe)
-        await self.router.serve(
-            exchange, virtual, api, key, inbound, body, scope["query_string"], send, receive
-        )
 
     async def _answer_route_lookup(self, exchange: Exchange, api: ApiPath, id_tail: str, send: Send) -> bool:
         """Model lists gain the routes (so SDK model pickers see them); a route looked up by name

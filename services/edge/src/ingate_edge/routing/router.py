@@ -61,6 +61,8 @@ class Router:
         cooldowns = self.cooldowns
         deadline = _deadline(inbound.timeout, record.ts)
         attempts = AttemptLog(record.attempt_errors)
+        forward = inbound.forward
+        caller_headers = len(forward)  # the first attempt adds its credential to the list itself
         for deployment in virtual.plan(cooldowns, record.ts):
             now = time.time()
             if now >= deadline:
@@ -76,7 +78,7 @@ class Router:
             record.provider = upstream.name
             record.model = deployment.model
             routed_body = with_model(body, virtual.name_json, deployment.model, deployment.model_json)
-            headers = list(inbound.forward)  # each attempt adds its own credential
+            headers = forward if record.attempts == 0 else forward[:caller_headers]
             if upstream.accepts(api.format):
                 record.translated = False
                 target = native_target(api, "", upstream, "POST", query, headers, routed_body, record.stream)

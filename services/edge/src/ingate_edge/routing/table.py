@@ -65,9 +65,8 @@ class VirtualModel:
         Only a look: the probe of a target whose cooldown ran out is taken when the attempt is
         about to be made, so a planned attempt never made holds up no probe."""
         targets = self.targets
-        if self._count == 1:  # the common one-target route: nothing to order
-            only = targets[0]
-            return [] if cooldowns.cooling(only.id, now) else [only] * self.attempt_limit
+        if self._count == 1:  # the common one-target route: nothing to order, and the
+            return [targets[0]] * self.attempt_limit  # attempt itself skips it while it cools
         ready = [index for index, target in enumerate(targets) if not cooldowns.cooling(target.id, now)]
         ordered = [targets[index] for index in self.strategy.order(ready)] if ready else []
         ordered.extend(target for target in self.fallbacks if not cooldowns.cooling(target.id, now))
