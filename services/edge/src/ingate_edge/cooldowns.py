@@ -105,6 +105,8 @@ class Cooldowns:
 
     def available(self, target_id: str, now: float) -> bool:
         """Whether to send a request to this target now; True also hands out the probe."""
+        if not self._local and not self.mirror.entries:  # nothing is failing anywhere: the usual case
+            return True
         local = self._local.get(target_id)
         until = self._until(target_id, local)
         if now < until:
@@ -155,6 +157,8 @@ class Cooldowns:
         retry-after. `now` defaults to the wall clock; it is only read when the target has
         some cooldown state, so the common call is a few dict reads.
         """
+        if not self._local and not self.mirror.entries:
+            return
         key = self._key(target_id)
         entry = self.mirror.entries.get(key)
         local = self._local.get(target_id)

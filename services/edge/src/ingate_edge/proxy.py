@@ -121,7 +121,11 @@ class Proxy:
         api = caller_path(api, upstream)
         exchange.dialect = api.format
         exchange.request_id_field = api.endpoint.request_id_field
-        if self.runtime.routes.names and await self._answer_route_lookup(exchange, api, id_tail, send):
+        if (
+            method == "GET"
+            and self.runtime.routes.names
+            and await self._answer_route_lookup(exchange, api, id_tail, send)
+        ):
             return
         translation = self._plan_translation(exchange, api, upstream, inbound)
         if probe is not None:

@@ -98,7 +98,9 @@ class Router:
                 except GatewayError as err:
                     self._unanswered(virtual, deployment, err, attempts)
                     continue
-                if self._failed(virtual, deployment, response, attempts):
+                if response.status < 400:
+                    cooldowns.succeeded(deployment.id)
+                elif self._failed(virtual, deployment, response, attempts):
                     await _discard(response)
                     continue
                 if virtual.measures_ttfb:
@@ -157,9 +159,10 @@ class Router:
         response: aiohttp.ClientResponse,
         attempts: AttemptLog,
     ) -> bool:
-        """Whether this answer is a failure the route retries (else it goes to the caller)."""
+        """Whether this answer (an error status) is a failure the route retries, else it goes to
+        the caller."""
         status = response.status
-        error_type = f"upstream_{status}" if status >= 400 else ""
+        error_type = f"upstream_{status}"
         retry_class = failure_class(error_type, status)
         if retry_class is None:
             self.cooldowns.succeeded(deployment.id)
