@@ -1,12 +1,23 @@
-"""Raw YAML/env values to typed Structs, with msgspec's error turned into a `ConfigError`."""
+"""Config text to values, and raw values to typed Structs, each problem a `ConfigError`."""
 
 from typing import Any, TypeVar
 
 import msgspec
+import yaml
 
 from ingate_config.errors import ConfigError
 
 _T = TypeVar("_T")
+
+
+def parse_yaml(text: str, setting: str, path: str) -> Any:
+    """The YAML document in `text` (read from `path` for `setting`), or the line it breaks at."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(setting, f"{path} is not valid YAML{where}") from None
 
 
 def convert_one(raw: Any, target: type[_T], prefix: str) -> _T:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 import yaml
 
-from ingate_config.convert import convert_one
+from ingate_config.convert import convert_one, parse_yaml
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
     LOG_LEVELS,
@@ -94,12 +94,7 @@ def _read_yaml(config_path: str | None, env: Mapping[str, str]) -> dict[str, Any
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(setting, f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(setting, f"{path} is not valid YAML{where}") from None
+    data = parse_yaml(text, setting, path)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -14,9 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from ingate_config.convert import convert_one
+from ingate_config.convert import convert_one, parse_yaml
 from ingate_config.errors import ConfigError
 from ingate_config.model import ProviderConfig, Settings
 from ingate_config.route_model import RETRY_CLASSES, ROUTE_STRATEGIES, RouteConfig, RouteTarget
@@ -59,12 +57,7 @@ def _read_routes_file(path: str) -> list[Any]:
         except json.JSONDecodeError as exc:
             raise ConfigError(ROUTES_FILE_ENV, f"{path} is not valid JSON at line {exc.lineno}") from None
     else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(ROUTES_FILE_ENV, f"{path} is not valid YAML{at}") from None
+        data = parse_yaml(text, ROUTES_FILE_ENV, path)
     if data is None:
         return []
     if not isinstance(data, list):
