@@ -113,11 +113,15 @@ def start_edge(
     port = free_port()
     if data_dir is not None:
         extra["INGATE_DATA_DIR"] = str(data_dir)
-    env = edge_env(nats_url, mock_url, port, **extra)
+    return launch_edge(name, edge_env(nats_url, mock_url, port, **extra), port, logs_dir)
+
+
+def launch_edge(name: str, env: dict[str, str], port: int, logs_dir: Path) -> Edge:
+    """`ingate edge` with `env` (which says the port and NATS), once it is ready."""
     service = Service(name, [*INGATE, "edge"], env, logs_dir)
     url = f"http://127.0.0.1:{port}"
     service.wait_http(f"{url}/readyz")
-    return Edge(url=url, nats_url=nats_url, service=service, env=env)
+    return Edge(url=url, nats_url=env["INGATE_NATS_URL"], service=service, env=env)
 
 
 @pytest.fixture(scope="session")

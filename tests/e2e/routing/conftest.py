@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ingate_nats import NatsServer
-from tests.conftest import MOCK_ANTHROPIC_KEY, MOCK_OPENAI_KEY, Edge
+from tests.conftest import MOCK_ANTHROPIC_KEY, MOCK_OPENAI_KEY, Edge, launch_edge
 from tests.support.processes import INGATE, Service, clean_env, free_port
 
 
@@ -180,10 +180,7 @@ def _start(nats_url: str, config: Path, logs_dir: Path, name: str, data_dir: Pat
         INGATE_EDGE_PORT=str(port),
         INGATE_DATA_DIR=str(data_dir),
     )
-    service = Service(name, [*INGATE, "edge"], env, logs_dir)
-    url = f"http://127.0.0.1:{port}"
-    service.wait_http(f"{url}/readyz")
-    return Edge(url=url, nats_url=nats_url, service=service, env=env)
+    return launch_edge(name, env, port, logs_dir)
 
 
 @pytest.fixture(scope="package")
