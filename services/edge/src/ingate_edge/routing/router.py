@@ -100,7 +100,7 @@ class Router:
                     continue
                 if response.status < 400:
                     cooldowns.succeeded(deployment.id)
-                elif self._failed(virtual, deployment, response, attempts):
+                elif self._failed(virtual, deployment, response, record.error_type, attempts):
                     await _discard(response)
                     continue
                 if virtual.measures_ttfb:
@@ -157,12 +157,12 @@ class Router:
         virtual: VirtualModel,
         deployment: Deployment,
         response: aiohttp.ClientResponse,
+        error_type: str,
         attempts: AttemptLog,
     ) -> bool:
-        """Whether this answer (an error status) is a failure the route retries, else it goes to
-        the caller."""
+        """Whether this answer (an error status; `error_type` as open_upstream recorded it) is a
+        failure the route retries, else it goes to the caller."""
         status = response.status
-        error_type = f"upstream_{status}"
         retry_class = failure_class(error_type, status)
         if retry_class is None:
             self.cooldowns.succeeded(deployment.id)
