@@ -143,7 +143,9 @@ class RecordPublisher:
                     await asyncio.sleep(0.5)
                     self._wake.set()
                     break
-                if offset is not None:
+                if offset is None:
+                    self.spool.stored(items)
+                else:
                     self.spool.commit_file(offset)
 
     async def _publish(self, client: Client, js: JetStreamContext, items: list[Pending]) -> bool:

@@ -1,7 +1,9 @@
 """Records waiting for JetStream: memory first, then a local file, then refused — counted.
 
 The file keeps records across a NATS outage longer than memory holds and across
-an edge restart; it is drained (and emptied) once everything in it is stored.
+an edge restart; it is drained (and emptied) once everything in it is stored. What is in
+memory is in the journal too, so an edge killed outright loses none of it: the next edge
+on the same spool moves what the journal kept into the file and publishes it.
 """
 
 import logging
@@ -9,6 +11,8 @@ import time
 from collections import deque
 from pathlib import Path
 from typing import NamedTuple
+
+from ingate_edge.journal import Journal
 
 log = logging.getLogger("ingate.edge.spool")
 
@@ -18,6 +22,7 @@ class Pending(NamedTuple):
     msg_id: str
     payload: bytes
     traceparent: str = ""  # W3C trace context of the request, carried in the event's headers
+    segment: int = -1  # the journal segment holding it while in memory; -1 when not journaled
 
 
 class Spool:
@@ -31,6 +36,14 @@ class Spool:
         self.spooled_to_file = 0
         self.dropped = 0
         self._last_drop_log = 0.0
+        self._journal = Journal(path.with_name(f"{path.name}.journal"))
+        recovered = self._journal.recover()
+        if recovered:
+            self._append_to_file(recovered, recovered.count(b"\n"))
+            log.warning(
+                "%d request records kept by a stopped edge's journal are spooled", recovered.count(b"\n")
+            )
+        self._journal.forget_recovered()
 
     def __len__(self) -> int:
         return len(self._memory)
@@ -41,7 +54,7 @@ class Spool:
 
     def put(self, item: Pending) -> None:
         if len(self._memory) < self._memory_limit:
-            self._memory.append(item)
+            self._memory.append(item._replace(segment=self._journal.append(_line(item))))
         else:
             self._to_file([item])
 
@@ -51,6 +64,11 @@ class Spool:
         self._memory.extendleft(reversed(items[:room]))
         if items[room:]:
             self._to_file(items[room:])
+
+    def stored(self, items: list[Pending]) -> None:
+        """Items taken from memory are in JetStream now: the journal can let them go."""
+        for item in items:
+            self._settle(item)
 
     def take(self, limit: int) -> tuple[list[Pending], int | None]:
         """Up to `limit` items: memory first, then the file. For file items, also the offset to
@@ -72,17 +90,26 @@ class Spool:
         items = list(self._memory)
         self._memory.clear()
         self._to_file(items)
+        self._journal.close()
 
     def _to_file(self, items: list[Pending]) -> None:
-        lines = b"".join(_line(item) for item in items)
+        self._append_to_file(b"".join(_line(item) for item in items), len(items))
+        for item in items:  # in the file (durable itself) or counted as dropped: settled
+            self._settle(item)
+
+    def _append_to_file(self, lines: bytes, count: int) -> None:
         if self._file_size + len(lines) > self._file_limit:
-            self._drop(len(items))
+            self._drop(count)
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
         with self._path.open("ab") as handle:
             handle.write(lines)
         self._file_size += len(lines)
-        self.spooled_to_file += len(items)
+        self.spooled_to_file += count
+
+    def _settle(self, item: Pending) -> None:
+        if item.segment >= 0:
+            self._journal.settle(item.segment)
 
     def _read_file(self, limit: int) -> tuple[list[Pending], int | None]:
         if self._read_offset >= self._file_size:
