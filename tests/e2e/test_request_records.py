@@ -7,6 +7,7 @@ import pytest
 
 from ingate_contracts import RequestRecord
 from ingate_pricing import PriceTable
+from ingate_providers import Usage
 from tests.conftest import Edge, Translators
 from tests.support.events import tap_records
 
@@ -35,7 +36,14 @@ async def test_openai_non_stream_tokens_and_cost(edge: Edge, ingate_key: str) ->
     )
     assert record.price_known
     assert record.cost_usd == pytest.approx(
-        PRICES.cost("gpt-4o", record.input_tokens, record.output_tokens, record.cached_tokens)[0]
+        PRICES.cost(
+            "gpt-4o",
+            Usage(
+                input_tokens=record.input_tokens,
+                output_tokens=record.output_tokens,
+                cache_read_tokens=record.cached_tokens,
+            ),
+        )[0]
     )
     assert record.cost_usd > 0
     assert (record.status, record.stream, record.provider, record.endpoint) == (

@@ -68,7 +68,7 @@ async def test_anthropic_stream_usage_from_start_and_delta(step: int) -> None:
     usage = Usage()
     out = await _run(stream_tap(FORMATS["anthropic"], usage, strip_usage_chunk=False), stream, step)
     assert out == stream
-    assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens) == (14, 33, 2)
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (14, 33, 2)
 
 
 @pytest.mark.parametrize("step", [1, 5, 10_000])

@@ -3,6 +3,7 @@
 import pytest
 
 from ingate_pricing import ModelPrice, PriceTable
+from ingate_providers import Usage
 
 
 @pytest.mark.parametrize(
@@ -24,19 +25,21 @@ def test_dated_snapshots_take_their_most_specific_listed_price(model: str, liste
 
 @pytest.mark.parametrize("model", ["llama3.2", "gpt-4oX", "", "claude"])
 def test_unknown_models_cost_nothing_and_say_so(model: str) -> None:
-    assert PriceTable.shipped().cost(model, 1000, 1000) == (0.0, False)
+    assert PriceTable.shipped().cost(model, Usage(input_tokens=1000, output_tokens=1000)) == (0.0, False)
 
 
 def test_cost_splits_cached_prompt_tokens() -> None:
     table = PriceTable({"m": ModelPrice(input=2.0, output=10.0, cached_input=0.5)})
-    usd, known = table.cost("m", input_tokens=1_000_000, output_tokens=100_000, cached_tokens=400_000)
+    usd, known = table.cost(
+        "m", Usage(input_tokens=1_000_000, output_tokens=100_000, cache_read_tokens=400_000)
+    )
     assert known
     assert usd == pytest.approx(0.6 * 2.0 + 0.4 * 0.5 + 0.1 * 10.0)
 
 
 def test_overrides_win_over_the_shipped_table() -> None:
     table = PriceTable.shipped({"gpt-4o": ModelPrice(input=1.0, output=1.0)})
-    assert table.cost("gpt-4o-2024-08-06", 1_000_000, 0) == (1.0, True)
+    assert table.cost("gpt-4o-2024-08-06", Usage(input_tokens=1_000_000)) == (1.0, True)
 
 
 @pytest.mark.parametrize(

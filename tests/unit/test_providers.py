@@ -183,7 +183,7 @@ def test_what_the_translator_covers() -> None:
 def test_usage_from_bodies(fmt: ProviderFormat, body: object, expected: tuple[int, int, int]) -> None:
     usage = Usage()
     fmt.read_usage(json.dumps(body).encode(), usage)
-    assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens) == expected
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == expected
 
 
 @pytest.mark.parametrize("fmt", FORMATS.values(), ids=list(FORMATS))

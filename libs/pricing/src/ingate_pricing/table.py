@@ -10,6 +10,8 @@ from typing import Final
 
 import msgspec
 
+from ingate_providers import Usage
+
 _PER_TOKEN: Final = 1 / 1_000_000
 
 
@@ -52,16 +54,16 @@ class PriceTable:
             self._resolved[model] = found
         return found
 
-    def cost(
-        self, model: str, input_tokens: int, output_tokens: int, cached_tokens: int = 0
-    ) -> tuple[float, bool]:
-        """(USD, price known). `input_tokens` includes `cached_tokens`. Unknown models cost 0."""
+    def cost(self, model: str, usage: Usage) -> tuple[float, bool]:
+        """(USD, price known) of `usage`. Unknown models cost 0."""
         price = self.price(model)
         if price is None:
             return 0.0, False
-        cached = min(cached_tokens, input_tokens)
+        cached = min(usage.cache_read_tokens, usage.input_tokens)
         cached_rate = price.input if price.cached_input is None else price.cached_input
         usd = (
-            (input_tokens - cached) * price.input + cached * cached_rate + output_tokens * price.output
+            (usage.input_tokens - cached) * price.input
+            + cached * cached_rate
+            + usage.output_tokens * price.output
         ) * _PER_TOKEN
         return usd, True

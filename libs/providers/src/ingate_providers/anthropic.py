@@ -80,7 +80,7 @@ class Anthropic(ProviderFormat):
         if usage.input_tokens is not None:
             cache_read = usage.cache_read_input_tokens or 0
             into.input_tokens = usage.input_tokens + cache_read + (usage.cache_creation_input_tokens or 0)
-            into.cached_tokens = cache_read
+            into.cache_read_tokens = cache_read
         if usage.output_tokens is not None:
             into.output_tokens = usage.output_tokens
 

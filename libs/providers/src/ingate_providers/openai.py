@@ -98,7 +98,7 @@ class OpenAI(ProviderFormat):
             into.input_tokens = usage.input_tokens or 0
             into.output_tokens = usage.output_tokens or 0
             details = usage.input_tokens_details
-        into.cached_tokens = (details.cached_tokens or 0) if details else 0
+        into.cache_read_tokens = (details.cached_tokens or 0) if details else 0
 
 
 OPENAI: Final = OpenAI()

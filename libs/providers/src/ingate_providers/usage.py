@@ -1,7 +1,9 @@
 """Token usage of one exchange, as the formats' usage readers fill it in.
 
-Input tokens always include cached ones; `cached_tokens` says how many of them were
-cache reads.
+The kinds overlap the way providers bill them: `input_tokens` includes the cache reads and
+the cache writes, `output_tokens` includes the reasoning tokens. `cache_write_1h_tokens` is
+the part of `cache_write_tokens` written for an hour (the rest is written for 5 minutes).
+`estimated` is set when no usage report came and the numbers were counted from the bytes.
 """
 
 import msgspec
@@ -10,4 +12,8 @@ import msgspec
 class Usage(msgspec.Struct):
     input_tokens: int = 0
     output_tokens: int = 0
-    cached_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: bool = False

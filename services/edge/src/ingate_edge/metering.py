@@ -39,10 +39,8 @@ def record_usage(record: RequestRecord, usage: Usage, prices: PriceTable) -> Non
     """The request's usage, and its cost at `prices`, onto its record."""
     record.input_tokens = usage.input_tokens
     record.output_tokens = usage.output_tokens
-    record.cached_tokens = usage.cached_tokens
+    record.cached_tokens = usage.cache_read_tokens
     if usage.input_tokens or usage.output_tokens:
-        record.cost_usd, record.price_known = prices.cost(
-            record.model, usage.input_tokens, usage.output_tokens, usage.cached_tokens
-        )
+        record.cost_usd, record.price_known = prices.cost(record.model, usage)
     else:
         record.price_known = prices.price(record.model) is not None
