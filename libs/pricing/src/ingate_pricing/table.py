@@ -44,7 +44,9 @@ class PriceTable:
         """Whether the table has an entry under exactly this name; a prefix match does not count."""
         return model in self._prices
 
-    def price(self, model: str) -> ModelPrice | None:
+    def price(self, model: str, fmt: str = "") -> ModelPrice | None:
+        """`fmt`: the API format of the provider that answered ("" when not known)."""
+        del fmt  # the shipped table is keyed by model alone
         if model in self._resolved:
             return self._resolved[model]
         found = self._prices.get(model)
@@ -54,9 +56,16 @@ class PriceTable:
             self._resolved[model] = found
         return found
 
-    def cost(self, model: str, usage: Usage) -> tuple[float, bool]:
+    def ceiling(self, model: str, input_tokens: int, output_tokens: int, fmt: str = "") -> float:
+        """The most a request of this size can cost (USD); 0 for a model without a price."""
+        price = self.price(model, fmt)
+        if price is None:
+            return 0.0
+        return (input_tokens * price.input + output_tokens * price.output) * _PER_TOKEN
+
+    def cost(self, model: str, usage: Usage, fmt: str = "") -> tuple[float, bool]:
         """(USD, price known) of `usage`. Unknown models cost 0."""
-        price = self.price(model)
+        price = self.price(model, fmt)
         if price is None:
             return 0.0, False
         cached = min(usage.cache_read_tokens, usage.input_tokens)
