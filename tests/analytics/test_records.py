@@ -69,7 +69,10 @@ def test_unstorable_messages_are_refused_with_a_reason(data: bytes, reason: str)
         "attempts",
         "input_tokens",
         "output_tokens",
-        "cached_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cache_write_1h_tokens",
+        "reasoning_tokens",
         "request_bytes",
         "response_bytes",
     ],
@@ -149,6 +152,10 @@ def test_the_usage_table_reads_as_columns() -> None:
         "requests": 3,
         "input_tokens": 1200,
         "output_tokens": 80,
+        "cache_read_tokens": 1024,
+        "cache_write_tokens": 100,
+        "reasoning_tokens": 64,
+        "estimated": 1,
         "cost_usd": 0.015625,
         "errors": 1,
     }
@@ -160,10 +167,14 @@ def test_the_usage_table_reads_as_columns() -> None:
     assert render(reply, "90m").splitlines() == [
         "Usage over the last 90m",
         "",
-        "USER   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  COST USD  ERRORS  P50 MS  P95 MS",
-        "alice         3          1200             80  0.015625       1   250.0  1234.5",
+        "USER   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  CACHE READ  CACHE WRITE  REASONING  ESTIMATED"
+        "  COST USD  ERRORS  P50 MS  P95 MS",
+        "alice         3          1200             80        1024          100         64          1"
+        "  0.015625       1   250.0  1234.5",
         "",
-        "SESSION  USER    REQUESTS  INPUT TOKENS  OUTPUT TOKENS  COST USD  ERRORS  P50 MS  P95 MS",
-        "s-1      (none)         3          1200             80  0.015625       1     9.0    10.0",
+        "SESSION  USER    REQUESTS  INPUT TOKENS  OUTPUT TOKENS  CACHE READ  CACHE WRITE  REASONING"
+        "  ESTIMATED  COST USD  ERRORS  P50 MS  P95 MS",
+        "s-1      (none)         3          1200             80        1024          100         64"
+        "          1  0.015625       1     9.0    10.0",
     ]
     assert render(UsageReply(users=[], sessions=[], stats=Stats()), "24h").splitlines()[2] == "No requests."
