@@ -36,6 +36,18 @@ def test_every_column_is_a_record_field() -> None:
     assert len(set(COLUMNS)) == len(COLUMNS)
 
 
+@pytest.mark.parametrize(
+    ("fields", "cache_reads"),
+    [({"cached_tokens": 1920}, 1920), ({"cached_tokens": 5, "cache_read_tokens": 7}, 7), ({}, 0)],
+)
+def test_a_record_from_before_the_token_kinds_keeps_its_cache_reads(
+    fields: dict[str, int], cache_reads: int
+) -> None:
+    record = decode_record(encode(input_tokens=2006, **fields))
+    assert dict(zip(COLUMNS, to_row(record), strict=True))["cache_read_tokens"] == cache_reads
+    assert b"cached_tokens" not in msgspec.json.encode(record)  # and it is written under the new name
+
+
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     assert decode_record(encode(some_future_field=[1, 2])).request_id == "req-1"
 
