@@ -496,3 +496,25 @@ def test_a_stream_the_client_left_before_any_byte_is_estimated_from_the_request_
     stream_tap(FORMATS["anthropic"], meter, strip_usage_chunk=False)
     meter.estimate_missing(request_bytes=401)
     assert meter.usage == Usage(input_tokens=101, estimated=True)
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        (
+            sse(*_CHAT_TEXT, _CHAT_USAGE, "[DONE]"),
+            Usage(input_tokens=2006, output_tokens=300, cache_read_tokens=1920, reasoning_tokens=128),
+        ),
+        # An OpenAI-compatible upstream that ignores the include_usage the edge asked for.
+        (sse(*_CHAT_TEXT, "[DONE]"), Usage(input_tokens=100, output_tokens=2, estimated=True)),
+    ],
+)
+async def test_the_usage_chunk_the_edge_asked_for_is_read_then_removed(
+    stream: bytes, expected: Usage
+) -> None:
+    meter = UsageMeter()
+    tap = stream_tap(FORMATS["openai"], meter, strip_usage_chunk=True)
+    out = await tap.feed(stream) + await tap.finish()
+    assert out == sse(*_CHAT_TEXT, "[DONE]")
+    meter.estimate_missing(REQUEST_BYTES)
+    assert meter.usage == expected
