@@ -8,6 +8,7 @@ edge settles them: a stream whose report is missing (or half there) is estimated
 import json
 from typing import Any
 
+import msgspec
 import pytest
 
 from ingate_edge.metering import stream_tap
@@ -332,6 +333,14 @@ _CACHED_START = {
     "cache_creation": {"ephemeral_5m_input_tokens": 400, "ephemeral_1h_input_tokens": 600},
     "output_tokens": 1,
 }
+# What a stream starting with _CACHED_START and ending with 15 output tokens used.
+_CACHED_USAGE = Usage(
+    input_tokens=5005,
+    output_tokens=15,
+    cache_read_tokens=4000,
+    cache_write_tokens=1000,
+    cache_write_1h_tokens=600,
+)
 # What a 400-byte request and the relayed text are estimated as, at 4 bytes a token rounded up:
 # 100 tokens; "Hello" 2, "Hello!" 2, "Hello there" 3, "The sky is blue" 4.
 REQUEST_BYTES = 400
@@ -377,38 +386,19 @@ STREAMS: list[tuple[str, Format, bytes, Usage]] = [
         "anthropic, message_delta repeating the input and cache counts is counted once",
         "anthropic",
         anthropic_stream({**_CACHED_START, "output_tokens": 15}, _CACHED_START),
-        Usage(
-            input_tokens=5005,
-            output_tokens=15,
-            cache_read_tokens=4000,
-            cache_write_tokens=1000,
-            cache_write_1h_tokens=600,
-        ),
+        _CACHED_USAGE,
     ),
     (
         "anthropic, message_delta with only the cumulative output keeps message_start's cache counts",
         "anthropic",
         anthropic_stream({"output_tokens": 15}, _CACHED_START),
-        Usage(
-            input_tokens=5005,
-            output_tokens=15,
-            cache_read_tokens=4000,
-            cache_write_tokens=1000,
-            cache_write_1h_tokens=600,
-        ),
+        _CACHED_USAGE,
     ),
     (
         "anthropic, broken before message_delta: the reported input kept, the output estimated",
         "anthropic",
         anthropic_stream(None, _CACHED_START),
-        Usage(
-            input_tokens=5005,
-            output_tokens=2,
-            cache_read_tokens=4000,
-            cache_write_tokens=1000,
-            cache_write_1h_tokens=600,
-            estimated=True,
-        ),
+        msgspec.structs.replace(_CACHED_USAGE, output_tokens=2, estimated=True),
     ),
     (
         "ollama chat, the final line",
