@@ -3,9 +3,10 @@
 A stream without a usage report (the provider left it out, the client went away before it,
 the provider's stream broke off) is never counted as 0: the side that was not reported is
 estimated from what was relayed, and the usage is marked estimated. Prompt tokens come from
-the request body's size, at the rule the limits reserve by; output tokens from the generated
-text of the events relayed (their deltas, not the SSE or JSON framing around them), at the
-same bytes per token.
+the request body's size, at the bytes per token the limits reserve by (the JSON around the
+messages makes it a slight overestimate); output tokens from the generated text of the events
+relayed (their deltas, not the SSE or JSON framing around them), at the same rate. Both are
+rounded up: a request that sent or received anything used at least a token.
 """
 
 from ingate_edge.limits.estimate import BYTES_PER_TOKEN
