@@ -469,6 +469,16 @@ async def test_streams(fmt: Format, stream: bytes, expected: Usage, step: int) -
         ("anthropic", {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}, ""),
         ("ollama", {"message": {"role": "assistant", "content": "a", "thinking": "b"}, "done": False}, "ab"),
         ("ollama", {"response": "", "thinking": "why", "done": False}, "why"),
+        (
+            "ollama",
+            {
+                "message": {
+                    "role": "assistant",
+                    "tool_calls": [{"function": {"name": "w", "arguments": {"c": 1}}}],
+                }
+            },
+            '{"c": 1}',  # the arguments object as sent, not the call around it
+        ),
     ],
 )
 def test_the_generated_text_an_estimate_counts(fmt: Format, event: Json, text: str) -> None:

@@ -19,9 +19,18 @@ class _Body(msgspec.Struct):
     eval_count: int | None = None
 
 
+class _Function(msgspec.Struct):
+    arguments: msgspec.Raw = msgspec.Raw(b"")  # an object, not a string as in OpenAI's chat
+
+
+class _ToolCall(msgspec.Struct):
+    function: _Function | None = None
+
+
 class _Message(msgspec.Struct):
     content: str | None = None
     thinking: str | None = None
+    tool_calls: list[_ToolCall] | None = None
 
 
 class _Line(msgspec.Struct):
@@ -85,7 +94,11 @@ class Ollama(ProviderFormat):
     def _generated_text(self, event: bytes | str) -> str:
         line = _decode_line(event)
         message = line.message
-        said = ((message.content or "") + (message.thinking or "")) if message is not None else ""
+        said = ""
+        if message is not None:
+            said = (message.content or "") + (message.thinking or "")
+            calls = message.tool_calls or ()
+            said += "".join(bytes(call.function.arguments).decode() for call in calls if call.function)
         return said + (line.response or "") + (line.thinking or "")
 
 
