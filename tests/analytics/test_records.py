@@ -36,6 +36,18 @@ def test_every_column_is_a_record_field() -> None:
     assert len(set(COLUMNS)) == len(COLUMNS)
 
 
+@pytest.mark.parametrize(
+    ("fields", "cache_reads"),
+    [({"cached_tokens": 1920}, 1920), ({"cached_tokens": 5, "cache_read_tokens": 7}, 7), ({}, 0)],
+)
+def test_a_record_from_before_the_token_kinds_keeps_its_cache_reads(
+    fields: dict[str, int], cache_reads: int
+) -> None:
+    record = decode_record(encode(input_tokens=2006, **fields))
+    assert dict(zip(COLUMNS, to_row(record), strict=True))["cache_read_tokens"] == cache_reads
+    assert b"cached_tokens" not in msgspec.json.encode(record)  # and it is written under the new name
+
+
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     assert decode_record(encode(some_future_field=[1, 2])).request_id == "req-1"
 
@@ -69,7 +81,10 @@ def test_unstorable_messages_are_refused_with_a_reason(data: bytes, reason: str)
         "attempts",
         "input_tokens",
         "output_tokens",
-        "cached_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cache_write_1h_tokens",
+        "reasoning_tokens",
         "request_bytes",
         "response_bytes",
     ],
@@ -149,6 +164,10 @@ def test_the_usage_table_reads_as_columns() -> None:
         "requests": 3,
         "input_tokens": 1200,
         "output_tokens": 80,
+        "cache_read_tokens": 1024,
+        "cache_write_tokens": 100,
+        "reasoning_tokens": 64,
+        "estimated": 1,
         "cost_usd": 0.015625,
         "errors": 1,
     }
@@ -160,10 +179,14 @@ def test_the_usage_table_reads_as_columns() -> None:
     assert render(reply, "90m").splitlines() == [
         "Usage over the last 90m",
         "",
-        "USER   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  COST USD  ERRORS  P50 MS  P95 MS",
-        "alice         3          1200             80  0.015625       1   250.0  1234.5",
+        "USER   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  CACHE READ  CACHE WRITE  REASONING  ESTIMATED"
+        "  COST USD  ERRORS  P50 MS  P95 MS",
+        "alice         3          1200             80        1024          100         64          1"
+        "  0.015625       1   250.0  1234.5",
         "",
-        "SESSION  USER    REQUESTS  INPUT TOKENS  OUTPUT TOKENS  COST USD  ERRORS  P50 MS  P95 MS",
-        "s-1      (none)         3          1200             80  0.015625       1     9.0    10.0",
+        "SESSION  USER    REQUESTS  INPUT TOKENS  OUTPUT TOKENS  CACHE READ  CACHE WRITE  REASONING"
+        "  ESTIMATED  COST USD  ERRORS  P50 MS  P95 MS",
+        "s-1      (none)         3          1200             80        1024          100         64"
+        "          1  0.015625       1     9.0    10.0",
     ]
     assert render(UsageReply(users=[], sessions=[], stats=Stats()), "24h").splitlines()[2] == "No requests."

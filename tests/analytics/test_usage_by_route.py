@@ -71,9 +71,12 @@ def test_the_route_table_names_requests_without_a_route_and_counts_failovers() -
     assert render(REPLY, "1h", ("route",)).splitlines() == [
         "Usage over the last 1h",
         "",
-        "ROUTE   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  COST USD  ERRORS  P50 MS  P95 MS  FAILOVERS",
-        "(none)         4           900             60  0.031250       1   120.0   840.5          0",
-        "smart          4           900             60  0.031250       1   120.0   840.5          2",
+        "ROUTE   REQUESTS  INPUT TOKENS  OUTPUT TOKENS  CACHE READ  CACHE WRITE  REASONING  ESTIMATED"
+        "  COST USD  ERRORS  P50 MS  P95 MS  FAILOVERS",
+        "(none)         4           900             60           0            0          0          0"
+        "  0.031250       1   120.0   840.5          0",
+        "smart          4           900             60           0            0          0          0"
+        "  0.031250       1   120.0   840.5          2",
     ]
 
 

@@ -76,6 +76,9 @@ def seed_rows() -> list[tuple[Any, ...]]:
         ok = not is_error(status, error)
         input_tokens, output_tokens = (100 + 10 * i, 20 + i) if ok else (0, 0)
         route = ROUTES[i % 3]
+        # Every kind in some rows: cache reads and writes are part of the input, reasoning of the output.
+        cache_read, cache_write = (input_tokens // 2, input_tokens // 4) if i % 3 else (0, 0)
+        reasoning = output_tokens // 2 if i % 4 == 2 else 0
         rows.append((
             NOW - timedelta(minutes=5 * (36 - i)), f"{PREFIX}req-{i:02d}", f"{PREFIX}key", SESSIONS[session],
             session, provider, MODELS[provider][(i // 2) % 2],
@@ -83,6 +86,7 @@ def seed_rows() -> list[tuple[Any, ...]]:
             status, i % 4 == 1, i % 5 == 2, input_tokens, output_tokens,
             (2 * input_tokens + 8 * output_tokens) / 1e6, 200.0 + 15 * i, 50.0 + i, error,
             route, *routing(i, route, error),
+            cache_read, cache_write, cache_write // 2 if i % 2 else 0, reasoning, i % 9 == 4,
         ))  # fmt: skip
     return rows
 
@@ -91,6 +95,7 @@ SEED_COLUMNS = [
     "ts", "request_id", "key_id", "user_id", "session_id", "provider", "model", "endpoint", "status",
     "stream", "translated", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "ttfb_ms",
     "error_type", "route", "attempts", "attempt_errors",
+    "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "usage_estimated",
 ]  # fmt: skip
 
 

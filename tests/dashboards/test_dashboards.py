@@ -18,6 +18,7 @@ from tests.dashboards.seed import (
     CTX,
     DASHBOARDS,
     GRAFANA,
+    SEED_COLUMNS,
     SESSIONS,
     USER_A,
     USER_B,
@@ -48,6 +49,9 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "Errors": "error_type:str status:num provider:str requests:num last_seen:time",
         "Failed attempts by route": "route:str attempt_error:str failed_attempts:num requests:num "
         "recovered:num last_seen:time",
+        "Token kinds by model": "provider:str model:str input_tokens:num cache_read_tokens:num "
+        "cache_write_tokens:num cache_write_1h_tokens:num output_tokens:num reasoning_tokens:num "
+        "estimated_requests:num",
     },
     "ingate-per-user": {
         "Requests": "requests:num",
@@ -69,7 +73,8 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "Duration": "duration_s:num",
         "Latency p50 / p95": "p50_latency_ms:num p95_latency_ms:num",
         "Requests in order": "ts:time request_id:str provider:str model:str endpoint:str status:num "
-        "stream:bool translated:bool input_tokens:num output_tokens:num cost_usd:num latency_ms:num "
+        "stream:bool translated:bool input_tokens:num cache_read_tokens:num cache_write_tokens:num "
+        "output_tokens:num reasoning_tokens:num usage_estimated:bool cost_usd:num latency_ms:num "
         "ttfb_ms:num error_type:str",
         "By model": "provider:str model:str requests:num errors:num input_tokens:num output_tokens:num "
         "cost_usd:num",
@@ -176,6 +181,29 @@ def test_rollup_panels_agree_with_the_exact_rows(seeded: ClickHouseClient) -> No
     assert {row[0]: row[3] for row in sessions} == {
         s: sum(1 for row in mine if row[4] == s) for s, owner in SESSIONS.items() if owner == USER_A
     }
+
+
+def test_token_kind_panels_agree_with_the_exact_rows(seeded: ClickHouseClient) -> None:
+    index = {name: i for i, name in enumerate(SEED_COLUMNS)}
+    kinds = ("cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
+
+    def sums(rows: list[tuple[Any, ...]]) -> list[int]:
+        return [sum(row[index[kind]] for row in rows) for kind in kinds]
+
+    def panel_sums(uid: str, columns: int) -> list[int]:
+        rows = run(seeded, panel_sql(uid, "Token kinds over time")).result_rows
+        return [sum(row[1 + c] for row in rows) for c in range(columns)]
+
+    everyone = seed_rows()
+    assert all(sums(everyone)), "the seed must hold every kind"
+    assert panel_sums("ingate-overview", 3) == sums(everyone)
+    mine = [row for row in everyone if row[index["user_id"]] == USER_A]
+    estimated = sum(1 for row in mine if row[index["usage_estimated"]])
+    assert panel_sums("ingate-per-user", 4) == [*sums(mine), estimated]
+    session = [row for row in everyone if row[index["session_id"]] == VALUES["session"]]
+    assert panel_sums("ingate-per-session", 3) == sums(session)
+    by_model = run(seeded, panel_sql("ingate-overview", "Token kinds by model")).result_rows
+    assert sum(row[-1] for row in by_model) == sum(1 for row in everyone if row[index["usage_estimated"]])
 
 
 # ---- structure ----

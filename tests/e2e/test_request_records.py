@@ -41,7 +41,7 @@ async def test_openai_non_stream_tokens_and_cost(edge: Edge, ingate_key: str) ->
             Usage(
                 input_tokens=record.input_tokens,
                 output_tokens=record.output_tokens,
-                cache_read_tokens=record.cached_tokens,
+                cache_read_tokens=record.cache_read_tokens,
             ),
         )[0]
     )

@@ -19,6 +19,7 @@ HEALTHY = {
     "retry_after_s": None,
     "latency_s": 0.0,
     "break_stream_after": None,
+    "omit_usage": False,
     "refuse_connections": False,
 }
 ZERO = {"requests": 0, "served": 0, "failed": 0, "broken_streams": 0, "paths": {}}

@@ -238,7 +238,9 @@ def test_anthropic_text_event_order(http: httpx.Client) -> None:
     assert payloads[3]["delta"] == {"type": "text_delta", "text": "Mock"}
     assert payloads[4]["delta"] == {"type": "text_delta", "text": " reply"}
     assert payloads[-2]["delta"] == {"stop_reason": "end_turn", "stop_sequence": None}
-    assert payloads[-2]["usage"] == {"output_tokens": 12}
+    # cumulative, as Anthropic's: the input side repeated, the output so far
+    usage = {"input_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    assert payloads[-2]["usage"] == {**usage, "output_tokens": 12}
 
 
 def test_anthropic_tool_use_event_order(http: httpx.Client) -> None:

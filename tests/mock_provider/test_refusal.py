@@ -111,6 +111,7 @@ def test_schedule_from_the_command_line(tmp_path: Path) -> None:
                 "retry_after_s": 1,
                 "latency_s": 0.0,
                 "break_stream_after": 4,
+                "omit_usage": False,
                 "refuse_connections": True,
             }
             control.post("/_mock/faults", json={**schedule, "refuse_connections": False}).raise_for_status()

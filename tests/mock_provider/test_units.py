@@ -187,7 +187,7 @@ async def test_stream_stops_when_receive_reports_disconnect() -> None:
 
 def test_parse_options_fault_schedule() -> None:
     flags = "--fail-next 3 --fail-status 429 --retry-after 2 --fail-share 0.5 --fail-seed 4"
-    flags += " --break-stream-after 1 --refuse-connections --control-port 9"
+    flags += " --break-stream-after 1 --omit-usage --refuse-connections --control-port 9"
     options = parse_options(flags.split(), {})
     assert options.control_port == 9
     assert options.faults == FaultSchedule(
@@ -197,6 +197,7 @@ def test_parse_options_fault_schedule() -> None:
         seed=4,
         retry_after_s=2,
         break_stream_after=1,
+        omit_usage=True,
         refuse_connections=True,
     )
     assert parse_options([], {}).faults == FaultSchedule()

@@ -6,7 +6,8 @@ import pytest
 
 from ingate_edge.metering import ask_for_stream_usage, stream_tap
 from ingate_edge.streaming import StreamTransform
-from ingate_providers import FORMATS, Usage
+from ingate_edge.usage_meter import UsageMeter
+from ingate_providers import FORMATS
 
 
 def test_include_usage_is_asked_for_only_when_missing() -> None:
@@ -39,8 +40,9 @@ async def _run(tap: StreamTransform, stream: bytes, step: int) -> bytes:
 
 @pytest.mark.parametrize("step", [1, 7, 64, 10_000])
 async def test_openai_stream_usage_chunk_is_removed_when_the_edge_asked(step: int) -> None:
-    usage = Usage()
-    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=True), OPENAI_STREAM, step)
+    meter = UsageMeter()
+    usage = meter.usage
+    out = await _run(stream_tap(FORMATS["openai"], meter, strip_usage_chunk=True), OPENAI_STREAM, step)
     assert b'"usage"' not in out
     assert out == OPENAI_STREAM.replace(
         b'data: {"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\n', b""
@@ -50,8 +52,9 @@ async def test_openai_stream_usage_chunk_is_removed_when_the_edge_asked(step: in
 
 @pytest.mark.parametrize("step", [1, 13, 10_000])
 async def test_passthrough_stream_is_untouched_and_counted(step: int) -> None:
-    usage = Usage()
-    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=False), OPENAI_STREAM, step)
+    meter = UsageMeter()
+    usage = meter.usage
+    out = await _run(stream_tap(FORMATS["openai"], meter, strip_usage_chunk=False), OPENAI_STREAM, step)
     assert out == OPENAI_STREAM
     assert (usage.input_tokens, usage.output_tokens) == (5, 1)
 
@@ -65,8 +68,9 @@ async def test_anthropic_stream_usage_from_start_and_delta(step: int) -> None:
         b'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":33}}\n\n'
         b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
     )
-    usage = Usage()
-    out = await _run(stream_tap(FORMATS["anthropic"], usage, strip_usage_chunk=False), stream, step)
+    meter = UsageMeter()
+    usage = meter.usage
+    out = await _run(stream_tap(FORMATS["anthropic"], meter, strip_usage_chunk=False), stream, step)
     assert out == stream
     assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (14, 33, 2)
 
@@ -77,8 +81,9 @@ async def test_ollama_ndjson_usage_from_the_done_line(step: int) -> None:
         b'{"message":{"content":"a"},"done":false}\n'
         b'{"message":{"content":""},"done":true,"prompt_eval_count":6,"eval_count":9}\n'
     )
-    usage = Usage()
-    out = await _run(stream_tap(FORMATS["ollama"], usage, strip_usage_chunk=False), stream, step)
+    meter = UsageMeter()
+    usage = meter.usage
+    out = await _run(stream_tap(FORMATS["ollama"], meter, strip_usage_chunk=False), stream, step)
     assert out == stream
     assert (usage.input_tokens, usage.output_tokens) == (6, 9)
 
@@ -89,8 +94,9 @@ async def test_rewritten_stream_keeps_multi_line_data_events_valid() -> None:
         b'data: {"id":"c","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1}}\n\n'
         b"data: [DONE]\n\n"
     )
-    usage = Usage()
-    out = await _run(stream_tap(FORMATS["openai"], usage, strip_usage_chunk=True), stream, 5)
+    meter = UsageMeter()
+    usage = meter.usage
+    out = await _run(stream_tap(FORMATS["openai"], meter, strip_usage_chunk=True), stream, 5)
     assert (
         out == b'data: {"id":"c",\ndata: "choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n'
     )

@@ -1,6 +1,7 @@
 """The one record the edge assembles for every request it answers."""
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 
 class RequestRecord(msgspec.Struct, kw_only=True):
@@ -27,9 +28,17 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     request_bytes: int = 0
     response_bytes: int = 0
     error_type: str = ""
-    input_tokens: int = 0  # prompt tokens, cached ones included
+    # Token kinds overlap as providers bill them: input_tokens includes the cache reads and the
+    # cache writes, output_tokens the reasoning tokens.
+    input_tokens: int = 0
     output_tokens: int = 0
-    cached_tokens: int = 0  # the part of input_tokens served from the provider's prompt cache
+    cache_read_tokens: int = 0  # the part of input_tokens served from the provider's prompt cache
+    cache_write_tokens: int = 0  # the part of input_tokens written to it (5-minute and 1-hour)
+    cache_write_1h_tokens: int = 0  # the part of cache_write_tokens written for an hour
+    reasoning_tokens: int = 0  # the part of output_tokens the model spent thinking
+    # True when a stream reported no usage (or only part of it) and the missing side was
+    # estimated from the request's size and the text relayed.
+    usage_estimated: bool = False
     cost_usd: float = 0.0
     # False when the model has no price in the table: its cost_usd is 0, not free.
     price_known: bool = True
@@ -44,3 +53,11 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     # the last attempt's too when it failed, so a request that failed over and then succeeded lists
     # one entry fewer than its attempts.
     attempt_errors: list[str] = msgspec.field(default_factory=list)
+    # Records written before the token kinds were split named the cache reads `cached_tokens`
+    # (still in a spool, a journal or the stream): decoded into cache_read_tokens, never written.
+    cached_tokens: int | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.cached_tokens is not UNSET:
+            self.cache_read_tokens = self.cache_read_tokens or self.cached_tokens
+            self.cached_tokens = UNSET

@@ -36,8 +36,13 @@ class Totals(msgspec.Struct, kw_only=True):
     """What every grouping reports of its requests."""
 
     requests: int
-    input_tokens: int
-    output_tokens: int
+    input_tokens: int  # cache reads and writes included
+    output_tokens: int  # reasoning included
+    # The kinds priced apart, each part of the sums above; 0 from services that predate them.
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: int = 0  # requests whose usage was (partly) estimated: a stream without a report
     cost_usd: float
     errors: int  # failed requests: a status of 400 or more, or an error type
     p50_ms: float  # latency percentiles

@@ -7,14 +7,21 @@ import msgspec
 from ingate_providers.endpoint import GET, POST, Endpoint
 from ingate_providers.errors import ErrorKind
 from ingate_providers.format import ProviderFormat
-from ingate_providers.usage import Usage
+from ingate_providers.usage import Reported, Usage
+
+
+class _CacheCreation(msgspec.Struct):
+    ephemeral_5m_input_tokens: int | None = None
+    ephemeral_1h_input_tokens: int | None = None
 
 
 class _Usage(msgspec.Struct):
+    # Uncached input only: the cache reads and writes are counted beside it.
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_input_tokens: int | None = None
-    cache_creation_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None  # all cache writes, both durations
+    cache_creation: _CacheCreation | None = None  # the writes by duration
 
 
 class _Message(msgspec.Struct):
@@ -26,8 +33,19 @@ class _Body(msgspec.Struct):
     message: _Message | None = None  # message_start wraps the message
 
 
+class _Delta(msgspec.Struct):
+    text: str | None = None  # text_delta
+    partial_json: str | None = None  # input_json_delta (tool arguments)
+    thinking: str | None = None  # thinking_delta
+
+
+class _Event(msgspec.Struct):
+    delta: _Delta | None = None
+
+
 # Only the usage fields are decoded: msgspec skips the rest unparsed.
 _decode = msgspec.json.Decoder(_Body).decode
+_decode_event = msgspec.json.Decoder(_Event).decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -70,19 +88,50 @@ class Anthropic(ProviderFormat):
             }
         )
 
-    def _fold_usage(self, body: bytes | str, into: Usage) -> None:
-        # message_start carries the input side, message_delta the final output (and, lately, input).
+    def _fold_usage(self, body: bytes | str, into: Usage) -> Reported:
+        # A whole message reports everything. In a stream, message_start carries the input side
+        # (and a provisional output count); message_delta the output so far, CUMULATIVE, and
+        # lately the input and cache counts again: each kind present replaces the one before.
         decoded = _decode(body)
         message = decoded.message
-        usage = decoded.usage if decoded.usage is not None else (message.usage if message else None)
+        usage = decoded.usage
+        final_output = usage is not None
+        if usage is None and message is not None:
+            usage = message.usage
         if usage is None:
-            return
-        if usage.input_tokens is not None:
-            cache_read = usage.cache_read_input_tokens or 0
-            into.input_tokens = usage.input_tokens + cache_read + (usage.cache_creation_input_tokens or 0)
-            into.cache_read_tokens = cache_read
+            return Reported.NOTHING
+        _fold_input(usage, into)
+        reported = Reported.INPUT if usage.input_tokens is not None else Reported.NOTHING
         if usage.output_tokens is not None:
             into.output_tokens = usage.output_tokens
+            if final_output:
+                reported |= Reported.OUTPUT
+        return reported
+
+    def _generated_text(self, event: bytes | str) -> str:
+        delta = _decode_event(event).delta
+        if delta is None:
+            return ""
+        return (delta.text or "") + (delta.partial_json or "") + (delta.thinking or "")
+
+
+def _fold_input(usage: _Usage, into: Usage) -> None:
+    """Anthropic's input kinds onto `into`, whose input_tokens includes the cache reads and writes.
+
+    A kind the report leaves out keeps what an earlier report said of it."""
+    uncached = into.input_tokens - into.cache_read_tokens - into.cache_write_tokens
+    if usage.input_tokens is not None:
+        uncached = usage.input_tokens
+    if usage.cache_read_input_tokens is not None:
+        into.cache_read_tokens = usage.cache_read_input_tokens
+    by_duration = usage.cache_creation
+    if by_duration is not None:
+        into.cache_write_1h_tokens = by_duration.ephemeral_1h_input_tokens or 0
+    if usage.cache_creation_input_tokens is not None:
+        into.cache_write_tokens = usage.cache_creation_input_tokens
+    elif by_duration is not None:
+        into.cache_write_tokens = (by_duration.ephemeral_5m_input_tokens or 0) + into.cache_write_1h_tokens
+    into.input_tokens = uncached + into.cache_read_tokens + into.cache_write_tokens
 
 
 ANTHROPIC: Final = Anthropic()

@@ -13,7 +13,7 @@ import msgspec
 
 from ingate_providers.endpoint import Endpoint
 from ingate_providers.errors import ErrorKind
-from ingate_providers.usage import Usage
+from ingate_providers.usage import Reported, Usage
 
 Format = Literal["openai", "anthropic", "ollama"]
 _encode = msgspec.json.Encoder().encode
@@ -60,12 +60,25 @@ class ProviderFormat(abc.ABC):
             return path
         return (dialect.base_path + path).removeprefix(self.base_path)
 
-    def read_usage(self, body: bytes | str, into: Usage) -> None:
-        """Fold whatever usage `body` reports into `into`; bodies without usage change nothing."""
+    def read_usage(self, body: bytes | str, into: Usage) -> Reported:
+        """Fold whatever usage `body` reports into `into`, and say which sides it reported as
+        final; bodies without usage change nothing.
+
+        A report may repeat (a stream's cumulative counts): each kind it carries replaces the
+        one before, never adds to it.
+        """
         try:
-            self._fold_usage(body, into)
+            return self._fold_usage(body, into)
         except (msgspec.DecodeError, UnicodeDecodeError):
-            return  # not JSON, or not shaped as usage: nothing to count
+            return Reported.NOTHING  # not JSON, or not shaped as usage: nothing to count
+
+    def generated_bytes(self, event: bytes | str) -> int:
+        """The UTF-8 length of the generated text (answer, reasoning, tool arguments) one
+        stream event or line carries: what an estimate of output tokens is counted from."""
+        try:
+            return len(self._generated_text(event).encode())
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return 0
 
     def with_models(self, body: bytes, names: Sequence[str]) -> bytes:
         """A model list answer with `names` (Ingate's routes) added, unless listed already."""
@@ -93,5 +106,9 @@ class ProviderFormat(abc.ABC):
         """An error Ingate answers itself, in the envelope this format's SDK parses."""
 
     @abc.abstractmethod
-    def _fold_usage(self, body: bytes | str, into: Usage) -> None:
+    def _fold_usage(self, body: bytes | str, into: Usage) -> Reported:
         """Decode `body`'s usage into `into`; decoding errors are the caller's to ignore."""
+
+    @abc.abstractmethod
+    def _generated_text(self, event: bytes | str) -> str:
+        """The generated text in one stream event or line; decoding errors are the caller's."""

@@ -11,7 +11,7 @@ import msgspec
 from ingate_providers.endpoint import GET, POST, Endpoint
 from ingate_providers.errors import ErrorKind
 from ingate_providers.format import ProviderFormat
-from ingate_providers.usage import Usage
+from ingate_providers.usage import Reported, Usage
 
 
 class _Body(msgspec.Struct):
@@ -19,7 +19,28 @@ class _Body(msgspec.Struct):
     eval_count: int | None = None
 
 
+class _Function(msgspec.Struct):
+    arguments: msgspec.Raw = msgspec.Raw(b"")  # an object, not a string as in OpenAI's chat
+
+
+class _ToolCall(msgspec.Struct):
+    function: _Function | None = None
+
+
+class _Message(msgspec.Struct):
+    content: str | None = None
+    thinking: str | None = None
+    tool_calls: list[_ToolCall] | None = None
+
+
+class _Line(msgspec.Struct):
+    message: _Message | None = None  # /api/chat
+    response: str | None = None  # /api/generate
+    thinking: str | None = None  # /api/generate with think
+
+
 _decode = msgspec.json.Decoder(_Body).decode
+_decode_line = msgspec.json.Decoder(_Line).decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -57,12 +78,28 @@ class Ollama(ProviderFormat):
         # Ollama's errors carry no type or code: the message is the whole error.
         return _encode({"error": message, "request_id": request_id})
 
-    def _fold_usage(self, body: bytes | str, into: Usage) -> None:
+    def _fold_usage(self, body: bytes | str, into: Usage) -> Reported:
+        # Chat, generate and embed answers, and a stream's final line. A prompt Ollama had
+        # cached is reported without prompt_eval_count: that side is then not reported.
         decoded = _decode(body)
+        reported = Reported.NOTHING
         if decoded.prompt_eval_count is not None:
             into.input_tokens = decoded.prompt_eval_count
+            reported |= Reported.INPUT
         if decoded.eval_count is not None:
             into.output_tokens = decoded.eval_count
+            reported |= Reported.OUTPUT
+        return reported
+
+    def _generated_text(self, event: bytes | str) -> str:
+        line = _decode_line(event)
+        message = line.message
+        said = ""
+        if message is not None:
+            said = (message.content or "") + (message.thinking or "")
+            calls = message.tool_calls or ()
+            said += "".join(bytes(call.function.arguments).decode() for call in calls if call.function)
+        return said + (line.response or "") + (line.thinking or "")
 
 
 OLLAMA: Final = Ollama()

@@ -6,6 +6,8 @@ the part of `cache_write_tokens` written for an hour (the rest is written for 5 
 `estimated` is set when no usage report came and the numbers were counted from the bytes.
 """
 
+import enum
+
 import msgspec
 
 
@@ -17,3 +19,17 @@ class Usage(msgspec.Struct):
     cache_write_1h_tokens: int = 0
     reasoning_tokens: int = 0
     estimated: bool = False
+
+
+class Reported(enum.Flag):
+    """Which sides of the usage a body reported as final.
+
+    A stream may report one side early and the other at its end (Anthropic's message_start
+    has the input and a provisional output count; message_delta the final output), so a
+    stream that broke off in between is estimated on the missing side only.
+    """
+
+    NOTHING = 0
+    INPUT = enum.auto()
+    OUTPUT = enum.auto()
+    BOTH = INPUT | OUTPUT

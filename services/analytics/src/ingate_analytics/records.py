@@ -33,7 +33,11 @@ COLUMNS: Final[tuple[str, ...]] = (
     "translated",
     "input_tokens",
     "output_tokens",
-    "cached_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "usage_estimated",
     "cost_usd",
     "price_known",
     "latency_ms",
@@ -50,7 +54,16 @@ COLUMNS: Final[tuple[str, ...]] = (
 _UINT16_MAX: Final = 2**16 - 1
 _UINT32_MAX: Final = 2**32 - 1
 _UINT16_COLUMNS: Final = ("status", "attempts")
-_UINT32_COLUMNS: Final = ("input_tokens", "output_tokens", "cached_tokens", "request_bytes", "response_bytes")
+_UINT32_COLUMNS: Final = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "request_bytes",
+    "response_bytes",
+)
 _FLOAT_COLUMNS: Final = ("cost_usd", "latency_ms", "ttfb_ms", "upstream_ms")
 # DateTime64(3) holds far more, but a record outside 1970..2106 is a clock or encoding bug.
 _MAX_TS: Final = float(2**32)
@@ -84,7 +97,10 @@ def check_record(record: RequestRecord) -> None:
         and 0 <= record.attempts <= _UINT16_MAX
         and 0 <= record.input_tokens <= _UINT32_MAX
         and 0 <= record.output_tokens <= _UINT32_MAX
-        and 0 <= record.cached_tokens <= _UINT32_MAX
+        and 0 <= record.cache_read_tokens <= _UINT32_MAX
+        and 0 <= record.cache_write_tokens <= _UINT32_MAX
+        and 0 <= record.cache_write_1h_tokens <= _UINT32_MAX
+        and 0 <= record.reasoning_tokens <= _UINT32_MAX
         and 0 <= record.request_bytes <= _UINT32_MAX
         and 0 <= record.response_bytes <= _UINT32_MAX
         and math.isfinite(record.cost_usd)

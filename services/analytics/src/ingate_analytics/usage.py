@@ -36,8 +36,9 @@ log = logging.getLogger("ingate.analytics")
 # out; a broken stream recorded before broken streams were recorded as 502).
 IS_ERROR: Final = "(status >= 400 OR error_type != '')"
 _TOTALS: Final = (
-    "count() AS requests, sum(input_tokens), sum(output_tokens), sum(cost_usd), "
-    f"countIf{IS_ERROR}, "
+    "count() AS requests, sum(input_tokens), sum(output_tokens), "
+    "sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), countIf(usage_estimated), "
+    f"sum(cost_usd), countIf{IS_ERROR}, "
     "quantileExactInclusive(0.5)(latency_ms), quantileExactInclusive(0.95)(latency_ms)"
 )
 _USERS_KEYS: Final = "user_id"
@@ -140,11 +141,16 @@ class UsageResponder:
 
 
 def _totals(row: tuple[Any, ...]) -> dict[str, Any]:
-    requests, input_tokens, output_tokens, cost, errors, p50, p95 = row
+    (requests, input_tokens, output_tokens, cache_reads, cache_writes, reasoning, estimated, cost, errors,
+     p50, p95) = row  # fmt: skip
     return {
         "requests": int(requests),
         "input_tokens": int(input_tokens),
         "output_tokens": int(output_tokens),
+        "cache_read_tokens": int(cache_reads),
+        "cache_write_tokens": int(cache_writes),
+        "reasoning_tokens": int(reasoning),
+        "estimated": int(estimated),
         "cost_usd": float(cost),
         "errors": int(errors),
         "p50_ms": float(p50),

@@ -35,7 +35,8 @@ ANSWER_TIMEOUT_S: Final = 5.0
 _DURATION_RE: Final = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TOTAL_HEADERS: Final = (
-    "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "COST USD", "ERRORS", "P50 MS", "P95 MS",
+    "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "CACHE READ", "CACHE WRITE", "REASONING", "ESTIMATED",
+    "COST USD", "ERRORS", "P50 MS", "P95 MS",
 )  # fmt: skip
 _GROUPINGS: Final[tuple[Grouping, ...]] = ("user", "session", "route")
 
@@ -151,6 +152,10 @@ def _totals(row: UserUsage | SessionUsage | RouteUsage) -> tuple[str, ...]:
         str(row.requests),
         str(row.input_tokens),
         str(row.output_tokens),
+        str(row.cache_read_tokens),
+        str(row.cache_write_tokens),
+        str(row.reasoning_tokens),
+        str(row.estimated),
         f"{row.cost_usd:.6f}",
         str(row.errors),
         f"{row.p50_ms:.1f}",

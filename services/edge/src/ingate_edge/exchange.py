@@ -9,7 +9,8 @@ from ingate_edge.limits import Admission
 from ingate_edge.metering import record_usage
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.telemetry import end_request_span
-from ingate_providers import ProviderFormat, Usage
+from ingate_edge.usage_meter import UsageMeter
+from ingate_providers import ProviderFormat
 
 
 class Exchange:
@@ -18,6 +19,7 @@ class Exchange:
     __slots__ = (
         "admission",
         "dialect",
+        "meter",
         "record",
         "request_id_bytes",
         "request_id_field",
@@ -36,7 +38,8 @@ class Exchange:
         self.request_id_field = False  # a JSON answer gains the request id (Endpoint.request_id_field)
         self.route_names: tuple[str, ...] = ()  # added to a model list answer
         self.started = False  # response headers sent: errors can no longer be reported
-        self.usage = Usage()
+        self.meter = UsageMeter()
+        self.usage = self.meter.usage  # what the request used, once settled (estimates included)
         self.admission: Admission | None = None  # what the key's limits lent this request
         self.t0 = time.perf_counter()
         self.span: Span | None = None  # only when tracing is on
@@ -47,7 +50,7 @@ class Exchange:
         back to the key's limits and budget, its span ended, then counted and published."""
         record = self.record
         record.latency_ms = (time.perf_counter() - self.t0) * 1000.0
-        record_usage(record, self.usage, runtime.prices)
+        record_usage(record, self.meter, runtime.prices)
         if self.admission is not None:
             used = self.usage.input_tokens + self.usage.output_tokens
             runtime.limiter.settle(self.admission, used, record.cost_usd)

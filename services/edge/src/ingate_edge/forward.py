@@ -70,9 +70,9 @@ async def relay(
         if content_type.startswith(STREAM_CONTENT_TYPES) and status < 400:
             transform: StreamTransform
             if translation is not None:
-                transform = translation.stream(exchange.usage)
+                transform = translation.stream(exchange.meter)
             else:
-                transform = stream_tap(exchange.dialect, exchange.usage, target.strip_usage_chunk)
+                transform = stream_tap(exchange.dialect, exchange.meter, target.strip_usage_chunk)
             exchange.started = True
             await pump_stream(response, out_headers, send, receive, exchange.t0, record, transform)
             return

@@ -10,8 +10,9 @@ import msgspec
 from ingate_contracts import RequestRecord
 from ingate_edge.streaming import StreamTransform
 from ingate_edge.taps import NdjsonUsageTap, SseUsageTap
+from ingate_edge.usage_meter import UsageMeter
 from ingate_pricing import PriceTable
-from ingate_providers import ProviderFormat, Usage
+from ingate_providers import ProviderFormat
 
 _INCLUDE_USAGE = b'"stream_options":{"include_usage":true},'
 
@@ -29,17 +30,25 @@ def ask_for_stream_usage(body: bytes) -> tuple[bytes, bool]:
     return msgspec.json.encode(document), True
 
 
-def stream_tap(fmt: ProviderFormat, usage: Usage, strip_usage_chunk: bool) -> StreamTransform:
+def stream_tap(fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool) -> StreamTransform:
+    meter.streamed = True
     if fmt.framing == "ndjson":
-        return NdjsonUsageTap(fmt, usage)
-    return SseUsageTap(fmt, usage, strip_usage_chunk)
+        return NdjsonUsageTap(fmt, meter)
+    return SseUsageTap(fmt, meter, strip_usage_chunk)
 
 
-def record_usage(record: RequestRecord, usage: Usage, prices: PriceTable) -> None:
-    """The request's usage, and its cost at `prices`, onto its record."""
+def record_usage(record: RequestRecord, meter: UsageMeter, prices: PriceTable) -> None:
+    """The request's usage (estimated where a stream reported none), and its cost at `prices`,
+    onto its record."""
+    meter.estimate_missing(record.request_bytes)
+    usage = meter.usage
     record.input_tokens = usage.input_tokens
     record.output_tokens = usage.output_tokens
-    record.cached_tokens = usage.cache_read_tokens
+    record.cache_read_tokens = usage.cache_read_tokens
+    record.cache_write_tokens = usage.cache_write_tokens
+    record.cache_write_1h_tokens = usage.cache_write_1h_tokens
+    record.reasoning_tokens = usage.reasoning_tokens
+    record.usage_estimated = usage.estimated
     if usage.input_tokens or usage.output_tokens:
         record.cost_usd, record.price_known = prices.cost(record.model, usage)
     else:

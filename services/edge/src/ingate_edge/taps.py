@@ -1,4 +1,5 @@
-"""Stream transforms that read token usage on the way through a native (untranslated) stream.
+"""Stream transforms that read token usage (and the generated text, for an estimate when no
+usage comes) on the way through a native (untranslated) stream.
 
 Passthrough stays byte-for-byte, except where the edge itself asked an OpenAI
 upstream for `stream_options.include_usage`: then the extra usage-only chunk the
@@ -8,41 +9,41 @@ caller did not ask for is taken out again.
 from typing import Final
 
 from ingate_edge.sse import SseFramer
-from ingate_providers import FORMATS, ProviderFormat, Usage
+from ingate_edge.usage_meter import UsageMeter
+from ingate_providers import FORMATS, ProviderFormat
 from ingate_translate import SseEvent, encode_sse
 
 # NDJSON lines stay bytes, so their usage markers do too (encoded once, here).
 _LINE_MARKERS: Final = {name: fmt.usage_marker.encode() for name, fmt in FORMATS.items()}
 
 
-def read_events_usage(fmt: ProviderFormat, events: list[tuple[str, str]], into: Usage) -> None:
-    """Fold the usage any of these SSE events (in `fmt`) reports into `into`."""
+def read_events_usage(fmt: ProviderFormat, events: list[tuple[str, str]], meter: UsageMeter) -> None:
+    """Fold the usage any of these SSE events (in `fmt`) reports, and the text they carry, into `meter`."""
     marker = fmt.usage_marker
     for _, data in events:
-        if marker in data:  # cheap filter: most events carry no usage
-            fmt.read_usage(data, into)
+        meter.read_event(fmt, data, marker in data)  # cheap filter: most events carry no usage
 
 
 class SseUsageTap:
     """Reads usage from SSE events; optionally drops OpenAI's usage-only chunk."""
 
-    def __init__(self, fmt: ProviderFormat, usage: Usage, strip_usage_chunk: bool = False) -> None:
+    def __init__(self, fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool = False) -> None:
         self._fmt = fmt
-        self._usage = usage
+        self._meter = meter
         self._strip = strip_usage_chunk
         self._framer = SseFramer()
 
     async def feed(self, chunk: bytes) -> bytes:
         if not self._strip:
             # Always framed: a usage event may straddle two chunks.
-            read_events_usage(self._fmt, self._framer.feed(chunk), self._usage)
+            read_events_usage(self._fmt, self._framer.feed(chunk), self._meter)
             return chunk
         return self._rewrite(self._framer.feed(chunk))
 
     async def finish(self) -> bytes:
         events = self._framer.flush()
         if not self._strip:
-            read_events_usage(self._fmt, events, self._usage)
+            read_events_usage(self._fmt, events, self._meter)
             return b""
         return self._rewrite(events)
 
@@ -50,8 +51,9 @@ class SseUsageTap:
         kept = []
         for event, data in events:
             if '"usage"' in data and '"choices":[]' in data.replace(" ", ""):
-                self._fmt.read_usage(data, self._usage)
+                self._meter.read_event(self._fmt, data, reports_usage=True)
                 continue  # the caller did not ask for this chunk
+            self._meter.read_event(self._fmt, data, self._fmt.usage_marker in data)
             kept.append(SseEvent(event, data))
         return encode_sse(kept)
 
@@ -59,10 +61,10 @@ class SseUsageTap:
 class NdjsonUsageTap:
     """Reads usage from the NDJSON lines that report it (Ollama's final `"done":true`)."""
 
-    def __init__(self, fmt: ProviderFormat, usage: Usage) -> None:
+    def __init__(self, fmt: ProviderFormat, meter: UsageMeter) -> None:
         self._fmt = fmt
         self._marker = _LINE_MARKERS[fmt.name]
-        self._usage = usage
+        self._meter = meter
         self._partial = b""
 
     async def feed(self, chunk: bytes) -> bytes:
@@ -78,5 +80,5 @@ class NdjsonUsageTap:
         return b""
 
     def _observe(self, line: bytes) -> None:
-        if self._marker in line.replace(b" ", b""):
-            self._fmt.read_usage(line, self._usage)
+        if line.strip():
+            self._meter.read_event(self._fmt, line, self._marker in line.replace(b" ", b""))

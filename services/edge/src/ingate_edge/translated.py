@@ -15,7 +15,8 @@ from ingate_edge.sse import SseFramer
 from ingate_edge.taps import read_events_usage
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
-from ingate_providers import ProviderFormat, Usage
+from ingate_edge.usage_meter import UsageMeter
+from ingate_providers import ProviderFormat
 
 
 class Translation:
@@ -55,16 +56,17 @@ class Translation:
             reply = await self.translator.response(call, self.traceparent)
         return reply.status, reply.body
 
-    def stream(self, usage: Usage) -> "TranslatingStream":
-        return TranslatingStream(self, usage)
+    def stream(self, meter: UsageMeter) -> "TranslatingStream":
+        meter.streamed = True
+        return TranslatingStream(self, meter)
 
 
 class TranslatingStream:
     """A StreamTransform: provider SSE bytes in, client-format SSE bytes out."""
 
-    def __init__(self, translation: Translation, usage: Usage) -> None:
+    def __init__(self, translation: Translation, meter: UsageMeter) -> None:
         self._translation = translation
-        self._usage = usage
+        self._meter = meter
         self._framer = SseFramer()
         self._state = b""
 
@@ -77,7 +79,7 @@ class TranslatingStream:
 
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
-        read_events_usage(t.backend, events, self._usage)  # in the provider's own format
+        read_events_usage(t.backend, events, self._meter)  # in the provider's own format
         call = wire.StreamCall(
             client=t.client.name,
             backend=t.backend.name,

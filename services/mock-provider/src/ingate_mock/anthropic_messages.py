@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock.billing import CacheUse
 from ingate_mock.faults import anthropic_error
 from ingate_mock.reply import Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_id, text_of
@@ -13,6 +14,8 @@ from ingate_mock.wire import Request, sse_event
 
 _PING = sse_event(b"ping", {"type": "ping"})
 _STOP = sse_event(b"message_stop", {"type": "message_stop"})
+# What message_delta repeats of message_start's usage (MessageDeltaUsage).
+_DELTA_USAGE = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
 class _Message(msgspec.Struct):
@@ -78,9 +81,10 @@ async def messages(req: Request) -> None:
         return
     reply = plan(body, req.controls.reply_tokens)
     prompt_tokens = input_tokens(body.system, body.messages)
+    cache = req.prompt_cache.marked(body.system, [m.content for m in body.messages])
     message_id = new_id("msg_01", 22)
     if body.stream:
-        await _stream(req, body, reply, prompt_tokens, message_id)
+        await _stream(req, body, reply, _usage(prompt_tokens, 1, cache), message_id)
         return
     await req.json(
         {
@@ -91,7 +95,7 @@ async def messages(req: Request) -> None:
             "content": _content(reply),
             "stop_reason": stop_reason(reply),
             "stop_sequence": None,
-            "usage": _usage(prompt_tokens, reply.output_tokens),
+            "usage": _usage(prompt_tokens, reply.output_tokens, cache),
         }
     )
 
@@ -132,11 +136,16 @@ def stop_reason(reply: Reply) -> str:
     return "max_tokens" if reply.truncated else "end_turn"
 
 
-def _usage(prompt_tokens: int, output_tokens: int) -> dict[str, Any]:
+def _usage(prompt_tokens: int, output_tokens: int, cache: CacheUse) -> dict[str, Any]:
+    """Anthropic's usage object: its input_tokens leave out what the cache read or wrote."""
     return {
-        "input_tokens": prompt_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "input_tokens": prompt_tokens - cache.read - cache.write,
+        "cache_creation_input_tokens": cache.write,
+        "cache_read_input_tokens": cache.read,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": cache.write_5m,
+            "ephemeral_1h_input_tokens": cache.write_1h,
+        },
         "output_tokens": output_tokens,
         "service_tier": "standard",
     }
@@ -152,23 +161,26 @@ def _content(reply: Reply) -> list[dict[str, Any]]:
 
 
 async def _stream(
-    req: Request, body: MessagesRequest, reply: Reply, prompt_tokens: int, message_id: str
+    req: Request, body: MessagesRequest, reply: Reply, started: dict[str, Any], message_id: str
 ) -> None:
+    # message_start reports the input side (and a provisional output of 1); message_delta the
+    # usage so far, cumulative: the input and cache counts repeated, the output now final.
+    omit = req.controls.omit_usage
     stream = req.stream()
     await stream.open()
-    start = {
-        "type": "message_start",
-        "message": {
-            "id": message_id,
-            "type": "message",
-            "role": "assistant",
-            "model": body.model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": _usage(prompt_tokens, 1),
-        },
+    message: dict[str, Any] = {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": body.model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": started,
     }
+    if omit:
+        del message["usage"]
+    start = {"type": "message_start", "message": message}
     await stream.event(sse_event(b"message_start", start))
     blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]]
     if reply.tool_calls:
@@ -195,8 +207,10 @@ async def _stream(
     final = {
         "type": "message_delta",
         "delta": {"stop_reason": stop_reason(reply), "stop_sequence": None},
-        "usage": {"output_tokens": reply.output_tokens},
+        "usage": {**{k: started[k] for k in _DELTA_USAGE}, "output_tokens": reply.output_tokens},
     }
+    if omit:
+        del final["usage"]
     await stream.event(sse_event(b"message_delta", final))
     await stream.event(_STOP)
     await stream.close()

@@ -29,6 +29,7 @@ from ingate_mock import (
     org_limits,
 )
 from ingate_mock.auth import check
+from ingate_mock.billing import PromptCache
 from ingate_mock.controls import PREFIX, ControlError, defaults, read_controls
 from ingate_mock.faults import (
     Dialect,
@@ -128,6 +129,7 @@ def create_app(
     base = defaults(options)
     streams: set[EventStream] = set()
     schedule = faults if faults is not None else Faults(options.faults)
+    prompt_cache = PromptCache()
 
     async def http(scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -174,6 +176,7 @@ def create_app(
             streams=streams,
             request_id=request_id,
             response_headers=response_headers,
+            prompt_cache=prompt_cache,
         )
         if method == "POST":
             req.body = await read_body(receive)

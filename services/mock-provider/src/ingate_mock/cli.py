@@ -1,6 +1,6 @@
 """Command line: ``python -m ingate_mock [--port N] [--openai-key K] ...``.
 
-The ``--fail-*``, ``--retry-after``, ``--break-stream-after`` and
+The ``--fail-*``, ``--retry-after``, ``--break-stream-after``, ``--omit-usage`` and
 ``--refuse-connections`` flags set the fault schedule the instance starts with
 (``schedule.py``); the control API (``admin.py``) changes it later.
 """
@@ -63,6 +63,7 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     faults.add_argument("--fail-seed", type=int, default=0, metavar="N", help="seed of those draws (0)")
     faults.add_argument("--retry-after", type=int, metavar="S", help="failures carry retry-after: S")
     faults.add_argument("--break-stream-after", type=int, metavar="N", help="streams break after N events")
+    faults.add_argument("--omit-usage", action="store_true", help="streams end without their usage report")
     faults.add_argument("--refuse-connections", action="store_true", help="the API port refuses connections")
     return parser
 
@@ -75,6 +76,7 @@ def _schedule(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Faul
         "seed": args.fail_seed,
         "retry_after_s": args.retry_after,
         "break_stream_after": args.break_stream_after,
+        "omit_usage": args.omit_usage,
         "refuse_connections": args.refuse_connections,
     }
     try:

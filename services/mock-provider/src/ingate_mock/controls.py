@@ -24,6 +24,7 @@ class Controls:
     token_interval_s: float = 0.0
     reply_tokens: int = 12
     echo_headers: bool = False
+    omit_usage: bool = False  # streams end without their usage report
 
 
 def defaults(options: MockOptions) -> Controls:
@@ -64,7 +65,11 @@ def read_controls(mock_headers: Mapping[str, str], base: Controls) -> Controls:
     echo = base.echo_headers
     raw = mock_headers.get("x-mock-echo-headers")
     if raw is not None:
-        echo = raw.strip().lower() not in ("", "0", "false", "no", "off")
+        echo = _flag(raw)
+    omit_usage = base.omit_usage
+    raw = mock_headers.get("x-mock-omit-usage")
+    if raw is not None:
+        omit_usage = _flag(raw)
     return Controls(
         status=status,
         latency_s=latency_s,
@@ -72,7 +77,12 @@ def read_controls(mock_headers: Mapping[str, str], base: Controls) -> Controls:
         token_interval_s=interval,
         reply_tokens=reply_tokens,
         echo_headers=echo,
+        omit_usage=omit_usage,
     )
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _interval(tokens_per_second: float) -> float:

@@ -85,6 +85,14 @@ def _stats(started: int, prompt_tokens: int, eval_tokens: int) -> dict[str, Any]
     }
 
 
+def _final_stats(req: Request, started: int, prompt_tokens: int, eval_tokens: int) -> dict[str, Any]:
+    """A stream's final timings and counts; without the counts when usage is to be omitted."""
+    stats = _stats(started, prompt_tokens, eval_tokens)
+    if req.controls.omit_usage:
+        del stats["prompt_eval_count"], stats["eval_count"]
+    return stats
+
+
 def _done_reason(reply: Reply) -> str:
     return "length" if reply.truncated else "stop"
 
@@ -123,7 +131,7 @@ async def chat(req: Request) -> None:
         "message": {"role": "assistant", "content": ""},
         "done_reason": _done_reason(reply),
         "done": True,
-        **_stats(started, prompt_tokens, reply.output_tokens),
+        **_final_stats(req, started, prompt_tokens, reply.output_tokens),
     }
     await stream.event(ndjson(final))
     await stream.close()
@@ -190,7 +198,7 @@ async def generate(req: Request) -> None:
         "response": "",
         "done": True,
         "done_reason": _done_reason(reply),
-        **_stats(started, prompt_tokens, reply.output_tokens),
+        **_final_stats(req, started, prompt_tokens, reply.output_tokens),
     }
     await stream.event(ndjson(final))
     await stream.close()

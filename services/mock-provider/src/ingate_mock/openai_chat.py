@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock.billing import reasoning_tokens
 from ingate_mock.faults import openai_error
 from ingate_mock.reply import FunctionTool, Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_id, text_of, unix_now
@@ -68,9 +69,16 @@ async def chat_completions(req: Request) -> None:
         await _bad(req, f"{n} is not in [1, {_MAX_N}] - 'n'", "n")
         return
     reply = plan(body, req.controls.reply_tokens)
-    prompt_tokens = count_texts(text_of(m.content) for m in body.messages)
+    texts = [text_of(m.content) for m in body.messages]
+    answer_tokens = reply.output_tokens * n
+    billed = usage(
+        count_texts(texts),
+        answer_tokens,
+        cached=req.prompt_cache.automatic(texts).read,
+        reasoning=reasoning_tokens(body.model, answer_tokens),
+    )
     if body.stream:
-        await _stream(req, body, reply, prompt_tokens, n)
+        await _stream(req, body, reply, billed, n)
         return
     choices = [
         {
@@ -88,7 +96,7 @@ async def chat_completions(req: Request) -> None:
             "created": unix_now(),
             "model": body.model,
             "choices": choices,
-            "usage": usage(prompt_tokens, reply.output_tokens * n),
+            "usage": billed,
             "service_tier": "default",
             "system_fingerprint": SYSTEM_FINGERPRINT,
         }
@@ -144,14 +152,16 @@ def finish_reason(reply: Reply) -> str:
     return "length" if reply.truncated else "stop"
 
 
-def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+def usage(prompt_tokens: int, answer_tokens: int, *, cached: int, reasoning: int) -> dict[str, Any]:
+    """Chat's usage object; its completion tokens include the reasoning."""
+    completion_tokens = answer_tokens + reasoning
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
+            "reasoning_tokens": reasoning,
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
@@ -188,8 +198,9 @@ def _message(reply: Reply) -> dict[str, Any]:
     }
 
 
-async def _stream(req: Request, body: ChatRequest, reply: Reply, prompt_tokens: int, n: int) -> None:
-    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+async def _stream(req: Request, body: ChatRequest, reply: Reply, billed: dict[str, Any], n: int) -> None:
+    asked = bool(body.stream_options and body.stream_options.include_usage)
+    include_usage = asked and not req.controls.omit_usage
     chunk: dict[str, Any] = {
         "id": new_id("chatcmpl-", 29),
         "object": "chat.completion.chunk",
@@ -231,7 +242,7 @@ async def _stream(req: Request, body: ChatRequest, reply: Reply, prompt_tokens: 
         await stream.event(frame(i, {}, finish_reason(reply)))
     if include_usage:
         chunk["choices"] = []
-        chunk["usage"] = usage(prompt_tokens, reply.output_tokens * n)
+        chunk["usage"] = billed
         await stream.event(sse_data(chunk))
     await stream.event(_DONE)
     await stream.close()

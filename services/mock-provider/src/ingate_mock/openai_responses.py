@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock.billing import reasoning_tokens
 from ingate_mock.reply import Reply, ToolCall, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_hex_id, new_id, text_of, unix_now
 from ingate_mock.wire import EventStream, Request, sse_event
@@ -39,15 +40,20 @@ async def responses(req: Request) -> None:
     reply = _plan(body, items, req.controls.reply_tokens)
     texts = [text_of(item.get("content")) for item in items]
     texts += [str(item.get("output", "")) for item in items]
-    prompt_tokens = count_texts([body.instructions or "", *texts])
+    prompt = [body.instructions or "", *texts]
+    prompt_tokens = count_texts(prompt)
     output = _output_items(reply)
-    usage = {
+    reasoning = reasoning_tokens(body.model, reply.output_tokens)
+    output_tokens = reply.output_tokens + reasoning  # the reasoning included, as OpenAI bills it
+    usage: dict[str, Any] | None = {
         "input_tokens": prompt_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": reply.output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": prompt_tokens + reply.output_tokens,
+        "input_tokens_details": {"cached_tokens": req.prompt_cache.automatic(prompt).read},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": prompt_tokens + output_tokens,
     }
+    if body.stream and req.controls.omit_usage:
+        usage = None
     rid = new_hex_id("resp_")
     created = unix_now()
     status = "incomplete" if reply.truncated else "completed"

@@ -31,6 +31,11 @@ default, so each new schedule replaces the previous one whole):
 ``break_stream_after`` (none)
     Streamed answers lose their connection after N events, as the
     ``X-Mock-Drop-After`` header does (which still wins for its request).
+``omit_usage`` (false)
+    Streamed answers end without their usage report, as OpenAI-compatible servers that
+    ignore ``stream_options.include_usage`` do: no usage chunk (chat), ``"usage": null``
+    (Responses), no ``usage`` in ``message_start`` or ``message_delta`` (Anthropic), no
+    counts on the final line (Ollama). The ``X-Mock-Omit-Usage`` header still wins.
 ``refuse_connections`` (false)
     The API port stops accepting connections and resets the open ones, so a
     client sees a connection error; see ``server.py`` for how the control API
@@ -59,6 +64,7 @@ class FaultSchedule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     retry_after_s: Annotated[int, msgspec.Meta(ge=0)] | None = None
     latency_s: Annotated[float, msgspec.Meta(ge=0.0, le=3600.0)] = 0.0
     break_stream_after: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    omit_usage: bool = False
     refuse_connections: bool = False
 
 
@@ -146,11 +152,11 @@ class Faults:
         return None
 
     def controls(self, base: Controls) -> Controls:
-        """The instance defaults for a request, with the schedule's stream break."""
-        drop_after = self._schedule.break_stream_after
-        if drop_after is None:
-            return base
-        return dataclasses.replace(base, drop_after=drop_after)
+        """The instance defaults for a request, with the schedule's stream break and usage."""
+        schedule = self._schedule
+        drop_after = base.drop_after if schedule.break_stream_after is None else schedule.break_stream_after
+        omit_usage = base.omit_usage or schedule.omit_usage
+        return dataclasses.replace(base, drop_after=drop_after, omit_usage=omit_usage)
 
     @property
     def latency_s(self) -> float:

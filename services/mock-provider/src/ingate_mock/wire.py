@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock.billing import PromptCache
 from ingate_mock.controls import Controls
 
 Scope = MutableMapping[str, Any]
@@ -65,6 +66,7 @@ class Request:
         "headers",
         "method",
         "path",
+        "prompt_cache",
         "receive",
         "request_id",
         "response_headers",
@@ -84,6 +86,7 @@ class Request:
         streams: set[EventStream],
         request_id: str,
         response_headers: Headers,
+        prompt_cache: PromptCache,
     ) -> None:
         self.method = method
         self.path = path
@@ -94,6 +97,7 @@ class Request:
         self.streams = streams
         self.request_id = request_id
         self.response_headers = response_headers
+        self.prompt_cache = prompt_cache  # the instance's, shared by its requests
         self.body = b""
         self._stream: EventStream | None = None
 
