@@ -35,12 +35,13 @@ def stream_tap(fmt: ProviderFormat, usage: Usage, strip_usage_chunk: bool) -> St
     return SseUsageTap(fmt, usage, strip_usage_chunk)
 
 
-def record_usage(record: RequestRecord, usage: Usage, prices: PriceTable) -> None:
-    """The request's usage, and its cost at `prices`, onto its record."""
+def record_usage(record: RequestRecord, usage: Usage, prices: PriceTable, fmt: str) -> None:
+    """The request's usage, and its cost at `prices`, onto its record (`fmt`: the API format
+    of the provider that answered, which picks its price)."""
     record.input_tokens = usage.input_tokens
     record.output_tokens = usage.output_tokens
     record.cached_tokens = usage.cache_read_tokens
     if usage.input_tokens or usage.output_tokens:
-        record.cost_usd, record.price_known = prices.cost(record.model, usage)
+        record.cost_usd, record.price_known = prices.cost(record.model, usage, fmt)
     else:
-        record.price_known = prices.price(record.model) is not None
+        record.price_known = prices.price(record.model, fmt) is not None
