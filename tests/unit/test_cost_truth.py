@@ -40,7 +40,9 @@ CASES = [
         "claude-sonnet-4-5 long prompt",
         "claude-sonnet-4-5-20250929",
         "anthropic",
-        Usage(250_000, 2000, cache_read_tokens=150_000, cache_write_tokens=60_000, cache_write_1h_tokens=20_000),
+        Usage(
+            250_000, 2000, cache_read_tokens=150_000, cache_write_tokens=60_000, cache_write_1h_tokens=20_000
+        ),
         (40_000 * 6.0 + 40_000 * 7.50 + 20_000 * 12.0 + 150_000 * 0.60 + 2000 * 22.50) / MILLION,
     ),
     (

@@ -29,11 +29,14 @@ def test_snapshot_names_resolve_as_the_catalog_resolves_them(model: str, canonic
 def test_a_provider_alias_of_a_format_finds_other_vendors_models_too() -> None:
     # An openai-format alias in front of Anthropic's models still gets Anthropic's price.
     table = PriceTable.shipped()
-    assert table.price("claude-sonnet-4-20250514", "openai") == table.price("claude-sonnet-4-20250514", "anthropic")
+    assert table.price("claude-sonnet-4-20250514", "openai") == table.price(
+        "claude-sonnet-4-20250514", "anthropic"
+    )
 
 
 @pytest.mark.parametrize(
-    ("model", "fmt"), [("llama3.2", "ollama"), ("gpt-4o", "ollama"), ("gpt-4oX", "openai"), ("", ""), ("claude", "")]
+    ("model", "fmt"),
+    [("llama3.2", "ollama"), ("gpt-4o", "ollama"), ("gpt-4oX", "openai"), ("", ""), ("claude", "")],
 )
 def test_unknown_models_cost_nothing_and_say_so(model: str, fmt: str) -> None:
     assert PriceTable.shipped().cost(model, Usage(input_tokens=1000, output_tokens=1000), fmt) == (0.0, False)
@@ -60,7 +63,12 @@ def test_override_kinds_left_out_cost_what_the_provider_bills_instead() -> None:
     price = table.price("m", "openai")
     assert price is not None
     rates = price.rates
-    assert (rates.cache_read, rates.cache_write, rates.cache_write_1h, rates.reasoning) == (0.5, 2.0, 2.0, 10.0)
+    assert (rates.cache_read, rates.cache_write, rates.cache_write_1h, rates.reasoning) == (
+        0.5,
+        2.0,
+        2.0,
+        10.0,
+    )
     anthropic = table.price("m", "anthropic")
     assert anthropic is not None
     assert (anthropic.rates.cache_write, anthropic.rates.cache_write_1h) == (2.5, 4.0)  # 1.25x and 2x input
@@ -102,7 +110,13 @@ def test_ceiling_of_an_unknown_model_is_zero() -> None:
 
 @pytest.mark.parametrize(
     ("model", "listed"),
-    [("gpt-4o", True), ("gpt-4o-2024-08-06", True), ("claude-sonnet-4", True), ("smart", False), ("fast", False)],
+    [
+        ("gpt-4o", True),
+        ("gpt-4o-2024-08-06", True),
+        ("claude-sonnet-4", True),
+        ("smart", False),
+        ("fast", False),
+    ],
 )
 def test_lists_the_names_of_real_models(model: str, listed: bool) -> None:
     assert PriceTable.shipped().lists(model) is listed

@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
-import genai_prices
 from genai_prices import data_snapshot
 from genai_prices.types import ModelInfo, Provider, TieredPrices
 
 from ingate_pricing.fill import complete_rates
 from ingate_pricing.rates import ModelPrice, Rates, Tier
-
-CATALOG_SOURCE: Final = f"genai-prices {genai_prices.__version__}"
+from ingate_pricing.sources import CATALOG_SOURCE
 
 # The catalog's provider for each API format. Ollama serves local models, which have no price
 # in a catalog of hosted APIs: they are priced only by an operator's override.
@@ -34,6 +32,11 @@ _KEYS: Final = {
 }
 
 PriceValue = Decimal | TieredPrices | None
+
+
+def load_catalog() -> None:
+    """Build the catalog's index of providers and models (it is built once, on first use)."""
+    data_snapshot.get_snapshot()
 
 
 def find_model(model: str, fmt: str) -> tuple[Provider, ModelInfo] | None:
@@ -55,8 +58,9 @@ def find_model(model: str, fmt: str) -> tuple[Provider, ModelInfo] | None:
 
 
 def catalog_price(info: ModelInfo, anthropic: bool) -> ModelPrice | None:
-    """Today's price of a catalog entry (`anthropic`: billed by Anthropic's rules), each tier with every kind at its rate in that tier;
-    None for an entry priced by something other than tokens (audio hours, requests)."""
+    """Today's price of a catalog entry (`anthropic`: billed by Anthropic's rules), each tier
+    with every kind at its rate in that tier; None for an entry priced by something other
+    than tokens (audio hours, requests)."""
     prices = info.get_prices(datetime.now(tz=UTC))
     values = {kind: getattr(prices, key) for kind, key in _KEYS.items()}
     if values["input"] is None and values["output"] is None:

@@ -10,7 +10,7 @@ _ANTHROPIC_WRITE_1H = 2.0
 
 def complete_rates(
     *,
-    input: float,  # noqa: A002 - the kind's name everywhere else
+    input: float,
     output: float,
     cache_read: float | None,
     cache_write: float | None,

@@ -6,8 +6,7 @@ import msgspec
 
 from ingate_pricing.fill import complete_rates
 from ingate_pricing.rates import ModelPrice
-
-OVERRIDE_SOURCE = "override (prices: / INGATE_PRICES_FILE)"
+from ingate_pricing.sources import OVERRIDE_SOURCE
 
 UsdPerMillion = Annotated[float, msgspec.Meta(ge=0)]
 

@@ -6,13 +6,15 @@ The memo is bounded, since model names come from callers.
 
 An override applies to the name it is given under and to every name the catalog counts as the
 same model: overriding `gpt-4o` prices `gpt-4o-2024-08-06` too, but not `gpt-4o-mini`.
+
+Importing and indexing the catalog takes most of a second, so it happens at the first lookup
+(or `load`), never on a service's way to serving.
 """
 
 import functools
 from collections.abc import Mapping
 from typing import Final
 
-from ingate_pricing.catalog import catalog_price, find_model
 from ingate_pricing.override import PriceOverride
 from ingate_pricing.rates import ModelPrice
 from ingate_providers import Usage
@@ -24,12 +26,7 @@ _ANTHROPIC: Final = "anthropic"
 class PriceTable:
     def __init__(self, overrides: Mapping[str, PriceOverride]) -> None:
         self._overrides = dict(overrides)
-        # (catalog provider, catalog model) -> the override's name, for the model's other names.
-        self._overridden: dict[tuple[str, str], str] = {}
-        for name in self._overrides:
-            found = find_model(name, "")
-            if found is not None:
-                self._overridden.setdefault((found[0].id, found[1].id), name)
+        self._overridden: dict[tuple[str, str], str] | None = None  # built with the catalog
         self._memo = functools.lru_cache(maxsize=_MEMO_SIZE)(self._resolve)
 
     @classmethod
@@ -37,8 +34,17 @@ class PriceTable:
         """The catalog Ingate ships with, and `overrides` (the settings' `prices`) on top."""
         return cls(overrides or {})
 
+    def load(self) -> None:
+        """Import and index the catalog now, so that no request waits for it."""
+        from ingate_pricing.catalog import load_catalog  # lazily: see the module's docstring
+
+        load_catalog()
+        self._catalog_overrides()
+
     def lists(self, model: str) -> bool:
         """Whether this is a real model's name: the catalog knows it, or an override names it."""
+        from ingate_pricing.catalog import find_model  # lazily: see the module's docstring
+
         return model in self._overrides or find_model(model, "") is not None
 
     def price(self, model: str, fmt: str = "") -> ModelPrice | None:
@@ -60,13 +66,27 @@ class PriceTable:
             return 0.0, False
         return price.at(usage.input_tokens).cost(usage), True
 
+    def _catalog_overrides(self) -> dict[tuple[str, str], str]:
+        """(catalog provider, catalog model) -> the name of its override, for the model's other names."""
+        if self._overridden is None:
+            from ingate_pricing.catalog import find_model  # lazily: see the module's docstring
+
+            self._overridden = {}
+            for name in self._overrides:
+                found = find_model(name, "")
+                if found is not None:
+                    self._overridden.setdefault((found[0].id, found[1].id), name)
+        return self._overridden
+
     def _resolve(self, model: str, fmt: str) -> ModelPrice | None:
+        from ingate_pricing.catalog import catalog_price, find_model  # lazily: see the docstring
+
         found = find_model(model, fmt)
         # Anthropic's cache-write multiples apply to whatever Anthropic bills: its format or its models.
         anthropic = fmt == _ANTHROPIC or (found is not None and found[0].id == _ANTHROPIC)
         name = model if model in self._overrides else None
         if name is None and found is not None:
-            name = self._overridden.get((found[0].id, found[1].id))
+            name = self._catalog_overrides().get((found[0].id, found[1].id))
         if name is not None:
             return self._overrides[name].price(anthropic)
         return None if found is None else catalog_price(found[1], anthropic)
