@@ -1,117 +1,107 @@
-"""`ingate prices show MODEL`: what Ingate charges for a model, per million tokens of each kind.
+"""`ingate prices show MODEL [--provider NAME_OR_FORMAT] [--json]`: what Ingate charges for a model.
 
-The price is the one the edge uses: the genai-prices catalog with the configuration's
-`prices:` (and INGATE_PRICES_FILE) on top, chosen by the API format of the provider that
-answers, so `--provider` takes a configured provider's name or a format.
+The price is the one the edge would record: the genai-prices catalog or the operator's
+override, looked up for the API format of the provider that answers.
 """
 
 import argparse
 import json
 import sys
-from typing import Final, get_args
-
-import msgspec
+from typing import Any, Final
 
 from ingate_config import Settings
 from ingate_pricing import ModelPrice, PriceTable, Rates
-from ingate_providers import Format
+from ingate_providers import FORMATS
 
-EXIT_UNKNOWN: Final = 1
+EXIT_UNKNOWN_MODEL: Final = 1
 EXIT_BAD_ARGUMENTS: Final = 2
-UNIT: Final = "USD per million tokens"
-# Each kind a request is billed for, as the rows of the table are labelled.
-KINDS: Final = (
+
+# Each kind's label and field, in the order a bill reads.
+_KINDS: Final = (
     ("input", "input"),
-    ("cache_read", "cache read"),
-    ("cache_write", "cache write 5m"),
-    ("cache_write_1h", "cache write 1h"),
+    ("cache read", "cache_read"),
+    ("cache write 5m", "cache_write"),
+    ("cache write 1h", "cache_write_1h"),
     ("output", "output"),
     ("reasoning", "reasoning"),
 )
-_FORMATS: Final[tuple[str, ...]] = get_args(Format)
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     prices = commands.add_parser("prices", help="show what Ingate charges for a model")
-    actions = prices.add_subparsers(dest="action", required=True, metavar="ACTION")
-    show = actions.add_parser(
-        "show",
-        help="a model's price per million tokens of each kind, and where it came from",
-        description=__doc__.split("\n\n")[1],
+    actions = prices.add_subparsers(dest="prices_command", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="the USD per million tokens of each kind, and where it came from")
+    show.add_argument(
+        "model", metavar="MODEL", help="a model name as callers send it, e.g. gpt-4o-2024-08-06"
     )
-    show.add_argument("model", metavar="MODEL", help="the model name, as a request gives it")
     show.add_argument(
         "--provider",
         metavar="NAME_OR_FORMAT",
         default="",
-        help=f"a configured provider or a format ({', '.join(_FORMATS)}); default: the catalog's guess",
+        help="a configured provider, or an API format (openai | anthropic | ollama); default: any",
     )
-    show.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    show.add_argument("--json", action="store_true", help="print the price as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    fmt = provider_format(args.provider, settings)
+    fmt = _format_of(args.provider, settings)
     if fmt is None:
-        known = sorted({*settings.providers, *_FORMATS})
-        print(f"ingate: unknown provider {args.provider!r} (known: {', '.join(known)})", file=sys.stderr)
+        known = ", ".join(sorted({*settings.providers, *FORMATS}))
+        print(f"ingate: no provider or API format {args.provider!r} (known: {known})", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
     price = PriceTable.shipped(settings.prices).price(args.model, fmt)
     if price is None:
-        served = f" as {args.provider} serves it" if args.provider else ""
+        where = f" for {args.provider}" if args.provider else ""
         print(
-            f"ingate: no price for model {args.model!r}{served}: the genai-prices catalog does not"
-            " list it and no override (prices: / INGATE_PRICES_FILE) names it; its requests cost 0"
-            " with price_known false",
+            f"ingate: no price for model {args.model!r}{where}: not in the catalog and no override "
+            "(prices: / INGATE_PRICES_FILE); its requests are recorded with cost 0 and price_known false",
             file=sys.stderr,
         )
-        return EXIT_UNKNOWN
-    print(json.dumps(as_json(args.model, fmt, price), indent=2) if args.json else render(args.model, fmt, price))
+        return EXIT_UNKNOWN_MODEL
+    print(json.dumps(_document(args.model, args.provider, price)) if args.json else _table(args.model, price))
     return 0
 
 
-def provider_format(provider: str, settings: Settings) -> str | None:
-    """The API format `provider` answers in ("" when none is given); None for an unknown name."""
+def _format_of(provider: str, settings: Settings) -> str | None:
+    """The API format `provider` names: a configured provider's, or the format itself."""
     if not provider:
         return ""
     configured = settings.providers.get(provider)
     if configured is not None:
         return configured.format
-    return provider if provider in _FORMATS else None
+    return provider if provider in FORMATS else None
 
 
-def as_json(model: str, fmt: str, price: ModelPrice) -> dict[str, object]:
+def _per_million(rates: Rates) -> dict[str, float]:
+    return {field: getattr(rates, field) for _, field in _KINDS}
+
+
+def _document(model: str, provider: str, price: ModelPrice) -> dict[str, Any]:
     return {
         "model": model,
-        "format": fmt or None,
+        "provider": provider,
         "source": price.source,
-        "unit": UNIT,
-        "rates": msgspec.to_builtins(price.rates),
-        "tiers": [{"above": tier.above, "rates": msgspec.to_builtins(tier.rates)} for tier in price.tiers],
+        "usd_per_million_tokens": _per_million(price.rates),
+        "tiers": [
+            {"above_input_tokens": tier.above, "usd_per_million_tokens": _per_million(tier.rates)}
+            for tier in price.tiers
+        ],
     }
 
 
-def render(model: str, fmt: str, price: ModelPrice) -> str:
-    """A table: one row per token kind, one column per prompt-size tier."""
-    served = f" ({fmt})" if fmt else ""
-    bounds = [tier.above for tier in price.tiers]
-    if bounds:
-        headers = [f"prompt ≤ {bounds[0]:,}", *(f"prompt > {above:,}" for above in bounds)]
-    else:
-        headers = [UNIT]
+def _table(model: str, price: ModelPrice) -> str:
     columns = [price.rates, *(tier.rates for tier in price.tiers)]
-    rows = [[label, *(_usd(getattr(rates, kind)) for rates in columns)] for kind, label in KINDS]
-    widths = [max(len(row[i]) for row in [["", *headers], *rows]) for i in range(len(headers) + 1)]
-    lines = [f"{model}{served}: {price.source}"]
-    if bounds:
-        lines.append(f"{UNIT}; a request whose prompt crosses a tier pays that tier's rates for all of it")
-    lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(["", *headers], widths, strict=True))).rstrip())
-    for row in rows:
-        lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    heads = ["USD / 1M tokens"]
+    if price.tiers:  # a tier prices the whole request whose prompt passes its threshold
+        bounds = [f"{tier.above:,}" for tier in price.tiers]
+        heads += [f"prompt <= {bounds[0]}", *(f"prompt > {bound}" for bound in bounds)]
+    first = max(len(heads[0]), *(len(label) for label, _ in _KINDS)) + 2
+    rest = max(len(head) for head in heads) + 2
+    lines = [
+        f"{model}: {price.source}",
+        (heads[0].ljust(first) + "".join(h.ljust(rest) for h in heads[1:])).rstrip(),
+    ]
+    for label, field in _KINDS:
+        cells = "".join(f"{getattr(rates, field):g}".ljust(rest) for rates in columns)
+        lines.append((label.ljust(first) + cells).rstrip())
     return "\n".join(lines)
-
-
-def _usd(rate: float) -> str:
-    return f"{rate:.4f}".rstrip("0").rstrip(".") if rate else "0"
-
-
-__all__ = ["KINDS", "Rates", "add_parser", "run"]
