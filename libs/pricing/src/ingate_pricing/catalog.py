@@ -5,13 +5,14 @@ from callers, so this module asks the providers' tables directly and leaves the 
 memoizing to `PriceTable`.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
 from genai_prices import data_snapshot
 from genai_prices.types import ModelInfo, Provider, TieredPrices
 
+from ingate_pricing.changes import next_change
 from ingate_pricing.fill import complete_rates
 from ingate_pricing.rates import ModelPrice, Rates, Tier
 from ingate_pricing.sources import CATALOG_SOURCE
@@ -57,11 +58,11 @@ def find_model(model: str, fmt: str) -> tuple[Provider, ModelInfo] | None:
     return None
 
 
-def catalog_price(info: ModelInfo, anthropic: bool) -> ModelPrice | None:
-    """Today's price of a catalog entry (`anthropic`: billed by Anthropic's rules), each tier
-    with every kind at its rate in that tier; None for an entry priced by something other
-    than tokens (audio hours, requests)."""
-    prices = info.get_prices(datetime.now(tz=UTC))
+def catalog_price(info: ModelInfo, anthropic: bool, now: datetime) -> ModelPrice | None:
+    """The price of a catalog entry at `now` (`anthropic`: billed by Anthropic's rules), each
+    tier with every kind at its rate in that tier, until the catalog's next change of it; None
+    for an entry priced by something other than tokens (audio hours, requests)."""
+    prices = info.get_prices(now)
     values = {kind: getattr(prices, key) for kind, key in _KEYS.items()}
     if values["input"] is None and values["output"] is None:
         return None
@@ -70,6 +71,7 @@ def catalog_price(info: ModelInfo, anthropic: bool) -> ModelPrice | None:
         rates=_rates_at(values, -1, anthropic),
         tiers=tuple(Tier(start, _rates_at(values, start, anthropic)) for start in starts),
         source=CATALOG_SOURCE,
+        until=next_change(info, now),
     )
 
 

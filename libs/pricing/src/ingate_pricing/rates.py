@@ -4,6 +4,8 @@ Every kind is filled in when the price is resolved (a missing cache price falls 
 rate the provider bills instead), so the request path does arithmetic only.
 """
 
+import math
+
 import msgspec
 
 from ingate_providers import Usage
@@ -55,6 +57,7 @@ class ModelPrice(msgspec.Struct, frozen=True, kw_only=True):
     rates: Rates  # below the first tier
     tiers: tuple[Tier, ...] = ()  # ascending by `above`
     source: str  # where the price came from, as `ingate prices show` prints it
+    until: float = math.inf  # POSIX time the catalog changes this price (peak hours, a new price)
 
     def at(self, input_tokens: int) -> Rates:
         """The rates of a request with `input_tokens` prompt tokens: the whole request at the

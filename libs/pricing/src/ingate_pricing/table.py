@@ -2,7 +2,8 @@
 
 Resolving a model in the catalog takes a scan of its providers (over 100 µs); a request has
 only about a microsecond for its cost, so each (model, format) is resolved once and memoized.
-The memo is bounded, since model names come from callers.
+The memo is bounded, since model names come from callers, and forgotten when a price in it
+reaches the instant the catalog changes it (time-of-day prices, announced new prices).
 
 An override applies to the name it is given under and to every name the catalog counts as the
 same model: overriding `gpt-4o` prices `gpt-4o-2024-08-06` too, but not `gpt-4o-mini`.
@@ -12,7 +13,9 @@ Importing and indexing the catalog takes most of a second, so it happens at the 
 """
 
 import functools
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Final
 
 from ingate_pricing.override import PriceOverride
@@ -24,7 +27,11 @@ _ANTHROPIC: Final = "anthropic"
 
 
 class PriceTable:
-    def __init__(self, overrides: Mapping[str, PriceOverride]) -> None:
+    def __init__(
+        self, overrides: Mapping[str, PriceOverride], *, clock: Callable[[], float] = time.time
+    ) -> None:
+        """`clock`: the current POSIX time, which picks the catalog's prices that depend on it."""
+        self._clock = clock
         self._overrides = dict(overrides)
         self._overridden: dict[tuple[str, str], str] | None = None  # built with the catalog
         self._memo = functools.lru_cache(maxsize=_MEMO_SIZE)(self._resolve)
@@ -50,18 +57,24 @@ class PriceTable:
     def price(self, model: str, fmt: str = "") -> ModelPrice | None:
         """`fmt`: the API format of the provider that answered ("" when not known); it picks the
         catalog's provider, and Anthropic's cache-write rules."""
-        return self._memo(model, fmt)
+        price = self._memo(model, fmt)
+        if price is not None and price.until <= self._clock():
+            # The catalog changes this price now (peak hours, a new price): resolve everything
+            # again, which happens a few times a day at most.
+            self._memo.cache_clear()
+            price = self._memo(model, fmt)
+        return price
 
     def ceiling(self, model: str, input_tokens: int, output_tokens: int, fmt: str = "") -> float:
         """The most a request of this size can cost (USD); 0 for a model without a price."""
-        price = self._memo(model, fmt)
+        price = self.price(model, fmt)
         if price is None:
             return 0.0
         return price.at(input_tokens).ceiling(input_tokens, output_tokens)
 
     def cost(self, model: str, usage: Usage, fmt: str = "") -> tuple[float, bool]:
         """(USD, price known) of `usage`. Unknown models cost 0."""
-        price = self._memo(model, fmt)
+        price = self.price(model, fmt)
         if price is None:
             return 0.0, False
         return price.at(usage.input_tokens).cost(usage), True
@@ -71,11 +84,13 @@ class PriceTable:
         if self._overridden is None:
             from ingate_pricing.catalog import find_model  # lazily: see the module's docstring
 
-            self._overridden = {}
+            # Built whole, then published: `load` may run on another thread than the lookups.
+            overridden: dict[tuple[str, str], str] = {}
             for name in self._overrides:
                 found = find_model(name, "")
                 if found is not None:
-                    self._overridden.setdefault((found[0].id, found[1].id), name)
+                    overridden.setdefault((found[0].id, found[1].id), name)
+            self._overridden = overridden
         return self._overridden
 
     def _resolve(self, model: str, fmt: str) -> ModelPrice | None:
@@ -89,4 +104,5 @@ class PriceTable:
             name = self._catalog_overrides().get((found[0].id, found[1].id))
         if name is not None:
             return self._overrides[name].price(anthropic)
-        return None if found is None else catalog_price(found[1], anthropic)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        return None if found is None else catalog_price(found[1], anthropic, now)
