@@ -43,6 +43,7 @@ async def test_openai_non_stream_tokens_and_cost(edge: Edge, ingate_key: str) ->
                 output_tokens=record.output_tokens,
                 cache_read_tokens=record.cache_read_tokens,
             ),
+            "openai",
         )[0]
     )
     assert record.cost_usd > 0
@@ -121,7 +122,7 @@ async def test_ollama_stream_tokens_and_unknown_price(edge: Edge, ingate_key: st
     record = next(r for r in records if r.provider == "ollama")
     assert (record.input_tokens, record.output_tokens) == (parts[-1].prompt_eval_count, parts[-1].eval_count)
     assert record.cost_usd == 0
-    assert not record.price_known  # flagged, not silently free
+    assert not record.price_known  # a local model has no catalog price: flagged, not silently free
 
 
 async def test_translated_stream_tokens(edge: Edge, ingate_key: str, translators: Translators) -> None:

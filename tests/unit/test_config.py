@@ -216,9 +216,25 @@ def test_price_overrides_from_yaml_and_prices_file(tmp_path: Path) -> None:
     assert settings.prices["gpt-4o"].cached_input == 1.0
 
 
+def test_price_overrides_take_every_token_kind(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "prices:\n  m: {input: 3, output: 15, cache_read: 0.3, cache_write: 3.75, cache_write_1h: 6,"
+        " reasoning: 20}\n"
+    )
+    price = load_settings(str(config), environ={}).prices["m"]
+    assert (price.cache_read, price.cache_write, price.cache_write_1h, price.reasoning) == (0.3, 3.75, 6, 20)
+
+
 @pytest.mark.parametrize(
     ("text", "setting"),
-    [("prices:\n  m: {input: cheap, output: 1}\n", "prices"), ("prices:\n  m: {input: 1}\n", "prices")],
+    [
+        ("prices:\n  m: {input: cheap, output: 1}\n", "prices"),
+        ("prices:\n  m: {input: 1}\n", "prices"),
+        ("prices:\n  m: {input: -1, output: 1}\n", "prices"),
+        ("prices:\n  m: {input: 1, output: 1, cache_read: 0.1, cached_input: 0.1}\n", "prices"),
+        ("prices:\n  m: {input: 1, output: 1, cache_write_5m: 2}\n", "prices"),
+    ],
 )
 def test_bad_prices_fail_at_start(tmp_path: Path, text: str, setting: str) -> None:
     config = tmp_path / "c.yaml"

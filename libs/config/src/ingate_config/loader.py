@@ -103,7 +103,7 @@ def _read_yaml(config_path: str | None, env: Mapping[str, str]) -> dict[str, Any
 
 
 def _prices_file(path: str) -> dict[str, Any]:
-    """A YAML or JSON mapping of model name to {input, output, cached_input} prices."""
+    """A YAML or JSON mapping of model name to prices, as `prices:` in the config file."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -5,7 +5,7 @@ from typing import Final, Literal
 import msgspec
 
 from ingate_config.route_model import RouteConfig
-from ingate_pricing import ModelPrice
+from ingate_pricing import PriceOverride
 from ingate_providers import Format
 
 
@@ -102,8 +102,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
     telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
     run: RunConfig = msgspec.field(default_factory=RunConfig)
-    # Overrides of the shipped price table, USD per million tokens, by model name or prefix.
-    prices: dict[str, ModelPrice] = msgspec.field(default_factory=dict)
+    # Overrides of the genai-prices catalog, USD per million tokens, by model name (its snapshots too).
+    prices: dict[str, PriceOverride] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)
     # Virtual model names, keyed by name in the order the configuration lists them.
     routes: dict[str, RouteConfig] = msgspec.field(default_factory=dict)

@@ -146,10 +146,10 @@ def _check_names_are_not_models(
     for provider in settings.providers.values():
         for model in provider.models or ():
             models.setdefault(model, f"in the models of provider {provider.name!r}")
-    # Exact entries only: a dated snapshot priced by its prefix is no reason to refuse a name.
+    # Any name the price catalog knows, dated snapshots included: each is a real model.
     prices = PriceTable.shipped(settings.prices)
     for name in routes:
-        found = models.get(name) or ("in the price table" if prices.lists(name) else None)
+        found = models.get(name) or ("in the price catalog" if prices.lists(name) else None)
         if found:
             problem = f"{name!r} is a real model ({found}); pick another name"
             raise ConfigError(f"{wheres[name]}.name", problem)

@@ -1,78 +1,108 @@
-"""What a request cost: the shipped price table, an operator's overrides, one lookup.
+"""What a request cost: the catalog's prices, an operator's overrides on top, one lookup per model.
 
-Providers name dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`);
-a model without an exact entry takes the price of its longest listed prefix, so
-`gpt-4o-mini-2024-07-18` is priced as `gpt-4o-mini`, never as `gpt-4o`.
+Resolving a model in the catalog takes a scan of its providers (over 100 µs); a request has
+only about a microsecond for its cost, so each (model, format) is resolved once and memoized.
+The memo is bounded, since model names come from callers, and forgotten when a price in it
+reaches the instant the catalog changes it (time-of-day prices, announced new prices).
+
+An override applies to the name it is given under and to every name the catalog counts as the
+same model: overriding `gpt-4o` prices `gpt-4o-2024-08-06` too, but not `gpt-4o-mini`.
+
+Importing and indexing the catalog takes most of a second, so it happens at the first lookup
+(or `load`), never on a service's way to serving.
 """
 
-from importlib import resources
+import functools
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Final
 
-import msgspec
-
+from ingate_pricing.override import PriceOverride
+from ingate_pricing.rates import ModelPrice
 from ingate_providers import Usage
 
-_PER_TOKEN: Final = 1 / 1_000_000
-
-
-class ModelPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    input: float
-    output: float
-    cached_input: float | None = None  # None: cached prompt tokens cost as much as others
-
-
-class _PriceFile(msgspec.Struct):
-    models: dict[str, ModelPrice]
-    as_of: str = ""
-    unit: str = ""
+_MEMO_SIZE: Final = 4096
+_ANTHROPIC: Final = "anthropic"
 
 
 class PriceTable:
-    def __init__(self, prices: dict[str, ModelPrice]) -> None:
-        self._prices = dict(prices)
-        # Longest first, so the most specific prefix wins.
-        self._prefixes = sorted(self._prices, key=len, reverse=True)
-        self._resolved: dict[str, ModelPrice | None] = {}
+    def __init__(
+        self, overrides: Mapping[str, PriceOverride], *, clock: Callable[[], float] = time.time
+    ) -> None:
+        """`clock`: the current POSIX time, which picks the catalog's prices that depend on it."""
+        self._clock = clock
+        self._overrides = dict(overrides)
+        self._overridden: dict[tuple[str, str], str] | None = None  # built with the catalog
+        self._memo = functools.lru_cache(maxsize=_MEMO_SIZE)(self._resolve)
 
     @classmethod
-    def shipped(cls, overrides: dict[str, ModelPrice] | None = None) -> "PriceTable":
-        data = resources.files("ingate_pricing").joinpath("prices.json").read_bytes()
-        prices = msgspec.json.decode(data, type=_PriceFile).models
-        return cls({**prices, **(overrides or {})})
+    def shipped(cls, overrides: Mapping[str, PriceOverride] | None = None) -> "PriceTable":
+        """The catalog Ingate ships with, and `overrides` (the settings' `prices`) on top."""
+        return cls(overrides or {})
+
+    def load(self) -> None:
+        """Import and index the catalog now, so that no request waits for it."""
+        from ingate_pricing.catalog import load_catalog  # lazily: see the module's docstring
+
+        load_catalog()
+        self._catalog_overrides()
 
     def lists(self, model: str) -> bool:
-        """Whether the table has an entry under exactly this name; a prefix match does not count."""
-        return model in self._prices
+        """Whether this is a real model's name: the catalog knows it, or an override names it."""
+        from ingate_pricing.catalog import find_model  # lazily: see the module's docstring
+
+        return model in self._overrides or find_model(model, "") is not None
 
     def price(self, model: str, fmt: str = "") -> ModelPrice | None:
-        """`fmt`: the API format of the provider that answered ("" when not known)."""
-        del fmt  # the shipped table is keyed by model alone
-        if model in self._resolved:
-            return self._resolved[model]
-        found = self._prices.get(model)
-        if found is None:
-            found = next((self._prices[p] for p in self._prefixes if model.startswith(p + "-")), None)
-        if len(self._resolved) < 4096:  # model names come from callers: bound the memo
-            self._resolved[model] = found
-        return found
+        """`fmt`: the API format of the provider that answered ("" when not known); it picks the
+        catalog's provider, and Anthropic's cache-write rules."""
+        price = self._memo(model, fmt)
+        if price is not None and price.until <= self._clock():
+            # The catalog changes this price now (peak hours, a new price): resolve everything
+            # again, which happens a few times a day at most.
+            self._memo.cache_clear()
+            price = self._memo(model, fmt)
+        return price
 
     def ceiling(self, model: str, input_tokens: int, output_tokens: int, fmt: str = "") -> float:
         """The most a request of this size can cost (USD); 0 for a model without a price."""
         price = self.price(model, fmt)
         if price is None:
             return 0.0
-        return (input_tokens * price.input + output_tokens * price.output) * _PER_TOKEN
+        return price.at(input_tokens).ceiling(input_tokens, output_tokens)
 
     def cost(self, model: str, usage: Usage, fmt: str = "") -> tuple[float, bool]:
         """(USD, price known) of `usage`. Unknown models cost 0."""
         price = self.price(model, fmt)
         if price is None:
             return 0.0, False
-        cached = min(usage.cache_read_tokens, usage.input_tokens)
-        cached_rate = price.input if price.cached_input is None else price.cached_input
-        usd = (
-            (usage.input_tokens - cached) * price.input
-            + cached * cached_rate
-            + usage.output_tokens * price.output
-        ) * _PER_TOKEN
-        return usd, True
+        return price.at(usage.input_tokens).cost(usage), True
+
+    def _catalog_overrides(self) -> dict[tuple[str, str], str]:
+        """(catalog provider, catalog model) -> the name of its override, for the model's other names."""
+        if self._overridden is None:
+            from ingate_pricing.catalog import find_model  # lazily: see the module's docstring
+
+            # Built whole, then published: `load` may run on another thread than the lookups.
+            overridden: dict[tuple[str, str], str] = {}
+            for name in self._overrides:
+                found = find_model(name, "")
+                if found is not None:
+                    overridden.setdefault((found[0].id, found[1].id), name)
+            self._overridden = overridden
+        return self._overridden
+
+    def _resolve(self, model: str, fmt: str) -> ModelPrice | None:
+        from ingate_pricing.catalog import catalog_price, find_model  # lazily: see the docstring
+
+        found = find_model(model, fmt)
+        # Anthropic's cache-write multiples apply to whatever Anthropic bills: its format or its models.
+        anthropic = fmt == _ANTHROPIC or (found is not None and found[0].id == _ANTHROPIC)
+        name = model if model in self._overrides else None
+        if name is None and found is not None:
+            name = self._catalog_overrides().get((found[0].id, found[1].id))
+        if name is not None:
+            return self._overrides[name].price(anthropic)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        return None if found is None else catalog_price(found[1], anthropic, now)

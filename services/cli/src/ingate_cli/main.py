@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingate_cli import keys, migrate, services, stack, status, usage
+from ingate_cli import keys, migrate, prices, services, stack, status, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_parser(commands)
     keys.add_parser(commands)
     usage.add_parser(commands)
+    prices.add_parser(commands)
     migrate.add_parser(commands)
     services.add_parsers(commands)
     return parser
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(keys.run(args, settings))
     if args.command == "usage":
         sys.exit(usage.run(args, settings))
+    if args.command == "prices":
+        sys.exit(prices.run(args, settings))
     if args.command == "migrate":
         sys.exit(migrate.run(args, settings))
     if args.command == "status":

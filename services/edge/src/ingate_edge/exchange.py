@@ -50,7 +50,7 @@ class Exchange:
         back to the key's limits and budget, its span ended, then counted and published."""
         record = self.record
         record.latency_ms = (time.perf_counter() - self.t0) * 1000.0
-        record_usage(record, self.meter, runtime.prices)
+        record_usage(record, self.meter, runtime.prices, runtime.upstreams.format_name(record.provider))
         if self.admission is not None:
             used = self.usage.input_tokens + self.usage.output_tokens
             runtime.limiter.settle(self.admission, used, record.cost_usd)

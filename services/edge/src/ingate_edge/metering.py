@@ -37,9 +37,9 @@ def stream_tap(fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool) 
     return SseUsageTap(fmt, meter, strip_usage_chunk)
 
 
-def record_usage(record: RequestRecord, meter: UsageMeter, prices: PriceTable) -> None:
+def record_usage(record: RequestRecord, meter: UsageMeter, prices: PriceTable, fmt: str) -> None:
     """The request's usage (estimated where a stream reported none), and its cost at `prices`,
-    onto its record."""
+    onto its record (`fmt`: the API format of the provider that answered, which picks its price)."""
     meter.estimate_missing(record.request_bytes)
     usage = meter.usage
     record.input_tokens = usage.input_tokens
@@ -50,6 +50,6 @@ def record_usage(record: RequestRecord, meter: UsageMeter, prices: PriceTable) -
     record.reasoning_tokens = usage.reasoning_tokens
     record.usage_estimated = usage.estimated
     if usage.input_tokens or usage.output_tokens:
-        record.cost_usd, record.price_known = prices.cost(record.model, usage)
+        record.cost_usd, record.price_known = prices.cost(record.model, usage, fmt)
     else:
-        record.price_known = prices.price(record.model) is not None
+        record.price_known = prices.price(record.model, fmt) is not None

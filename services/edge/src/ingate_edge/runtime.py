@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -76,6 +77,8 @@ class EdgeRuntime:
     async def start(self) -> None:
         self.upstreams.open()
         self.publisher.start()
+        # Off the event loop: building the price catalog takes most of a second.
+        threading.Thread(target=self.prices.load, name="ingate-prices", daemon=True).start()
         # Connect in the background: the edge answers (with clear errors) while NATS is away.
         self._connecting = asyncio.create_task(self._connect_until_up(), name="ingate-nats-connect")
 

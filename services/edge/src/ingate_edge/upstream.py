@@ -85,6 +85,11 @@ class Upstreams:
     def get(self, name: str) -> Upstream | None:
         return self._by_name.get(name)
 
+    def format_name(self, name: str) -> str:
+        """The API format of provider `name` ("" for none: a request refused before it had one)."""
+        upstream = self._by_name.get(name)
+        return "" if upstream is None else upstream.format.name
+
     def open(self) -> None:
         for upstream in self._by_name.values():
             upstream.open()
