@@ -42,7 +42,7 @@ async def test_an_openai_format_alias_is_priced_as_openai(local_alias_edge: Edge
         await client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "a b c"}])
         records = await tap.wait_for(1)
     record = next(r for r in records if r.provider == "custom-llm")
-    usage = Usage(record.input_tokens, record.output_tokens, cache_read_tokens=record.cached_tokens)
+    usage = Usage(record.input_tokens, record.output_tokens, cache_read_tokens=record.cache_read_tokens)
     assert record.price_known
     assert record.cost_usd == pytest.approx(PriceTable.shipped().cost("gpt-4o", usage, "openai")[0])
     assert record.cost_usd > 0
