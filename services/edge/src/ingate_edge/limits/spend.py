@@ -18,6 +18,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from ingate_contracts.subjects import spend_entry
+from ingate_edge.limits.shared import LimitStoreError
 from ingate_nats.buckets import spend_bucket
 from ingate_nats.mirror import KvMirror
 from ingate_nats.spend import month_of
@@ -38,6 +39,7 @@ class SpendBook:
         self._open = functools.partial(spend_bucket, replicas=replicas)
         self.mirror: KvMirror[int] = KvMirror(self._open, _decode_micro, "spend")
         self._pending: dict[str, int] = {}  # entry → micro-USD served here, not yet in the bucket
+        self._flushed: dict[str, int] = {}  # entry → micro-USD put in the bucket since take_flushed
         self._kv: KeyValue | None = None
         self._task: asyncio.Task[None] | None = None
         self._entries: dict[str, str] = {}  # key id → its entry for the current month
@@ -61,17 +63,17 @@ class SpendBook:
         """This month's spend so far, across all edges; None until the shared tally is loaded."""
         if not self.mirror.loaded.is_set():
             return None
-        entry = self._entry(key_id, now)
+        entry = self.entry(key_id, now)
         return (self.mirror.entries.get(entry, 0) + self._pending.get(entry, 0)) / _MICRO
 
     def add(self, key_id: str, cost_usd: float, now: float) -> None:
         micro = round(cost_usd * _MICRO)
         if micro <= 0 or not key_id:
             return
-        entry = self._entry(key_id, now)
+        entry = self.entry(key_id, now)
         self._pending[entry] = self._pending.get(entry, 0) + micro
 
-    def _entry(self, key_id: str, now: float) -> str:
+    def entry(self, key_id: str, now: float) -> str:
         # The month is worked out once a minute, not per request (a datetime costs
         # microseconds), and each key's entry name once a month.
         if now >= self._month_until:
@@ -93,11 +95,30 @@ class SpendBook:
         for entry, micro in list(self._pending.items()):
             total = await self._add_shared(self._kv, entry, micro)
             self.mirror.entries[entry] = total  # ours at once, before the watch brings it back
+            self._flushed[entry] = self._flushed.get(entry, 0) + micro
             left = self._pending[entry] - micro  # what was added while we wrote
             if left:
                 self._pending[entry] = left
             else:
                 del self._pending[entry]
+
+    def take_flushed(self) -> dict[str, int]:
+        """What this edge has put in the shared bucket since the last call, per entry (for the
+        budget claims, which may shrink by it only once it is there)."""
+        flushed, self._flushed = self._flushed, {}
+        return flushed
+
+    async def shared_micro(self, entry: str) -> int:
+        """The entry's spend as it is in the bucket now (not as the watch last brought it)."""
+        if self._kv is None:
+            raise LimitStoreError("the spend bucket is not open yet")
+        try:
+            found = await self._kv.get(entry)
+        except KeyNotFoundError:
+            return 0
+        except Exception as exc:
+            raise LimitStoreError(str(exc)) from exc
+        return int(found.value or b"0")
 
     async def _add_shared(self, kv: KeyValue, entry: str, micro: int) -> int:
         while True:
