@@ -77,11 +77,11 @@ async def test_two_edges_never_reserve_the_same_dollars(clients: tuple[Client, C
 
 
 async def test_a_dead_edges_reservations_lapse(clients: tuple[Client, Client]) -> None:
-    (a, _), (b, _) = [await _edge(client, ttl_s=1.0) for client in clients]
+    (a, book_a), (b, _) = [await _edge(client, ttl_s=1.0) for client in clients]
     key = _key(1.0)
     assert await _admitted(a, key, 0.5)
-    assert a.ledger is not None and a.ledger._task is not None
-    a.ledger._task.cancel()  # a dies: it neither renews its claim nor gives anything back
+    assert book_a._task is not None
+    book_a._task.cancel()  # a dies: it neither renews its claim nor gives anything back
     assert not await _admitted(b, key, 0.5)  # a's request may still be running
     started = time.monotonic()
     await _until(lambda: time.monotonic() - started > 1.0)

@@ -5,14 +5,15 @@ A request is admitted against its maximum cost. While the edge's claim on the ke
 that is a subtraction here; otherwise the edge claims more under compare-and-set, checked
 against the spend and every other edge's claim as they are in NATS at that moment. Settled
 costs stay inside the claim until the spend book has added them to the shared spend; only
-then does the claim shrink by them, so no cost is ever out of both. A sync loop does that,
-renews live claims and gives back what an idle key's claim holds unused.
+then does the claim shrink by them, so no cost is ever out of both. A sync after every flush
+does that, renews live claims and gives back what an idle key's claim holds unused.
 """
 
 import asyncio
 import contextlib
 import logging
 import math
+import random
 import time
 import uuid
 from typing import Final
@@ -26,7 +27,7 @@ from ingate_edge import errors
 from ingate_edge.errors import GatewayError
 from ingate_edge.limits.claims import MICRO, Claims, left_to_claim, live, to_claim, with_claim
 from ingate_edge.limits.shared import LimitStoreError
-from ingate_edge.limits.spend import FLUSH_INTERVAL_S, SpendBook
+from ingate_edge.limits.spend import SpendBook
 
 log = logging.getLogger("ingate.edge.budgets")
 
@@ -36,12 +37,17 @@ CLAIM_TTL_S: Final = 30.0
 # third), which also absorbs clock skew between edges of up to that much.
 _TRUST_FRACTION: Final = 2 / 3
 GIVE_BACK_S: Final = 1.0  # a claim's unused part goes back after this long without requests
-_ATTEMPTS: Final = 16
+_ATTEMPTS: Final = 32
+_BACKOFF_S: Final = 0.002  # after a lost race, up to this many seconds per attempt so far, at random
 _MAX_BUDGETS: Final = 100_000
 _NO_RETRY: Final = ((b"x-should-retry", b"false"),)  # a spent budget does not come back in seconds
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Claims).decode
+
+
+class BudgetContended(RuntimeError):
+    """Other edges kept winning the race for a claims entry: not a reason to stop sharing it."""
 
 
 class Budget:
@@ -94,7 +100,6 @@ class BudgetLedger:
         self.ttl_s = ttl_s
         self._kv: KeyValue | None = None
         self._budgets: dict[str, Budget] = {}
-        self._task: asyncio.Task[None] | None = None
 
     def budget(self, key_id: str) -> Budget:
         budget = self._budgets.get(key_id)
@@ -107,15 +112,11 @@ class BudgetLedger:
     def attach(self, kv: KeyValue) -> None:
         """Claim through `kv` (the limits bucket) from now on (called on the event loop)."""
         self._kv = kv
-        if self._task is None:
-            self._task = asyncio.create_task(self._sync_forever(), name="ingate-budget-sync")
+        self.spend.after_flush = self.sync  # in the spend book's loop, right after each flush
 
     async def stop(self) -> None:
         """Give back every claim's unused part, so other edges can use it at once."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self.spend.after_flush = None
         for budget in self._budgets.values():
             budget.used_at = -GIVE_BACK_S
         with contextlib.suppress(Exception):
@@ -139,6 +140,8 @@ class BudgetLedger:
             budget_micro = round((key.budget_usd or 0.0) * MICRO)
             try:
                 refused = await self._claim(budget, budget_micro, need)
+            except BudgetContended as exc:
+                raise GatewayError(errors.UNAVAILABLE, "The key's budget is busy; try again.") from exc
             except LimitStoreError as exc:
                 log.warning("shared budgets unavailable, checking on this edge alone: %s", exc)
                 refused = self._refusal_here(budget, budget_micro, need, now)
@@ -153,7 +156,7 @@ class BudgetLedger:
         if kv is None:
             raise LimitStoreError("the shared limits bucket is not open yet")
         self._follow_month(budget, time.time())
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
             claims, revision = await _read(kv, budget.entry)
             spent = await self.spend.shared_micro(budget.spend_entry)
             now = time.time()
@@ -165,7 +168,8 @@ class BudgetLedger:
                 return spent, budget_micro - spent - left
             if await self._put(kv, budget, claims, revision, budget.claim + added, now):
                 return None
-        raise LimitStoreError(f"budget {budget.entry!r} is too contended")
+            await asyncio.sleep(random.uniform(0.0, _BACKOFF_S * (attempt + 1)))  # let the winner be
+        raise BudgetContended(f"budget {budget.entry!r} is too contended")
 
     def _refusal_here(
         self, budget: Budget, budget_micro: int, need: int, now: float
@@ -211,7 +215,7 @@ class BudgetLedger:
                 budget.claim = 0  # lapsed: others may hold those dollars now
             if await self._put(kv, budget, claims, revision, budget.claim, now):
                 return
-        raise LimitStoreError(f"budget {budget.entry!r} is too contended")
+        raise LimitStoreError(f"budget {budget.entry!r} is too contended")  # tried again next flush
 
     async def _put(
         self, kv: KeyValue, budget: Budget, claims: Claims, revision: int, claim: int, now: float
@@ -230,14 +234,6 @@ class BudgetLedger:
             budget.spend_entry, budget.entry = spend_entry, f"{spend_entry}.budget"
             # Last month's claim lapses on its own, and its costs are last month's spend.
             budget.claim = budget.unflushed = 0
-
-    async def _sync_forever(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_INTERVAL_S)
-            try:
-                await self.sync()
-            except LimitStoreError as exc:  # NATS away: claims lapse, requests are checked here
-                log.warning("cannot keep budget claims in step: %s", exc)
 
     def _forget_idle(self) -> None:
         for key_id in [k for k, b in self._budgets.items() if b.claim == b.inflight == b.unflushed == 0]:
@@ -270,11 +266,18 @@ async def _write(kv: KeyValue, entry: str, claims: Claims, revision: int) -> boo
 
 
 def _refusal(key: KeyRecord, need: int, spent: int, reserved: int) -> str:
-    budget = key.budget_usd or 0.0
-    state = f"spent ${spent / MICRO:.2f}, ${max(0, reserved) / MICRO:.2f} reserved by requests in flight"
-    if spent >= budget * MICRO:
-        return f"This Ingate API key has used its monthly budget of ${budget:.2f} ({state})."
+    budget = round((key.budget_usd or 0.0) * MICRO)
+    state = f"spent {_usd(spent)}, {_usd(max(0, reserved))} held for requests in flight or being counted"
+    if spent >= budget:
+        return f"This Ingate API key has used its monthly budget of {_usd(budget)} ({state})."
     return (
-        f"This request could cost up to ${need / MICRO:.4f}, more than is left of this Ingate API "
-        f"key's monthly budget of ${budget:.2f} ({state})."
+        f"This request could cost up to {_usd(need)}, more than is left of this Ingate API "
+        f"key's monthly budget of {_usd(budget)} ({state})."
     )
+
+
+def _usd(micro: int) -> str:
+    """Cents for sums of a dollar or more; every micro-dollar below, as budgets may be that small."""
+    if micro >= MICRO:
+        return f"${micro / MICRO:,.2f}"
+    return f"${micro / MICRO:.6f}".rstrip("0").rstrip(".")

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from nats.aio.client import Client
@@ -40,6 +41,8 @@ class SpendBook:
         self.mirror: KvMirror[int] = KvMirror(self._open, _decode_micro, "spend")
         self._pending: dict[str, int] = {}  # entry → micro-USD served here, not yet in the bucket
         self._flushed: dict[str, int] = {}  # entry → micro-USD put in the bucket since take_flushed
+        # Run after every flush: the budget claims shrink by what is now in the bucket, at once.
+        self.after_flush: Callable[[], Awaitable[None]] | None = None
         self._kv: KeyValue | None = None
         self._task: asyncio.Task[None] | None = None
         self._entries: dict[str, str] = {}  # key id → its entry for the current month
@@ -142,8 +145,10 @@ class SpendBook:
                 if self._kv is None:
                     self._kv = await self._open(client)
                 await self.flush()
+                if self.after_flush is not None:
+                    await self.after_flush()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS away: the tally waits here and goes later
-                log.warning("cannot record spend yet: %s", exc)
+                log.warning("cannot record spend or budget claims yet: %s", exc)
             await asyncio.sleep(FLUSH_INTERVAL_S)
