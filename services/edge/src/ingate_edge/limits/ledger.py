@@ -153,8 +153,8 @@ class BudgetLedger:
     async def _claim(self, budget: Budget, budget_micro: int, need: int) -> tuple[int, int] | None:
         """Claim enough for `need`; None when done, else (spent, reserved by all edges) as they were."""
         kv = self._kv
-        if kv is None:
-            raise LimitStoreError("the shared limits bucket is not open yet")
+        if kv is None or not self.spend.connected():  # fail fast rather than wait for a timeout
+            raise LimitStoreError("the shared limits bucket is not reachable")
         self._follow_month(budget, time.time())
         for attempt in range(_ATTEMPTS):
             claims, revision = await _read(kv, budget.entry)
@@ -184,7 +184,7 @@ class BudgetLedger:
         """Shrink claims by what the spend book has flushed, give back idle claims' unused
         part, renew the rest; one write per budget that needs one."""
         kv = self._kv
-        if kv is None:
+        if kv is None or not self.spend.connected():
             return
         flushed = self.spend.take_flushed()
         due: list[Budget] = []

@@ -45,11 +45,13 @@ class SpendBook:
         self.after_flush: Callable[[], Awaitable[None]] | None = None
         self._kv: KeyValue | None = None
         self._task: asyncio.Task[None] | None = None
+        self._client: Client | None = None
         self._entries: dict[str, str] = {}  # key id → its entry for the current month
         self._month_name = ""
         self._month_until = 0.0
 
     def start(self, client: Client) -> None:
+        self._client = client
         self.mirror.start(client)
         self._task = asyncio.create_task(self._flush_forever(client), name="ingate-spend-flush")
 
@@ -111,10 +113,14 @@ class SpendBook:
         flushed, self._flushed = self._flushed, {}
         return flushed
 
+    def connected(self) -> bool:
+        """Whether NATS is there now: while it is not, a request to it would wait for its timeout."""
+        return self._client is not None and self._client.is_connected
+
     async def shared_micro(self, entry: str) -> int:
         """The entry's spend as it is in the bucket now (not as the watch last brought it)."""
-        if self._kv is None:
-            raise LimitStoreError("the spend bucket is not open yet")
+        if self._kv is None or not self.connected():
+            raise LimitStoreError("the spend bucket is not reachable")
         try:
             found = await self._kv.get(entry)
         except KeyNotFoundError:
