@@ -4,7 +4,7 @@ edge holding them is killed outright before that."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,12 +131,20 @@ async def test_records_survive_an_edge_killed_while_nats_is_away(
         nats.stop()
 
 
-@pytest.mark.timeout(300)
-async def test_a_budget_holds_on_an_edge_alone_while_nats_is_away(
-    tmp_path: Path, mock_url: str, logs_dir: Path
-) -> None:
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of the test's own, which it may stop and start."""
     nats = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
     nats.start()
+    yield nats
+    nats.stop()
+
+
+@pytest.mark.timeout(300)
+async def test_a_budget_holds_on_an_edge_alone_while_nats_is_away(
+    tmp_path: Path, own_nats: NatsServer, mock_url: str, logs_dir: Path
+) -> None:
+    nats = own_nats
     edge = start_edge(
         nats.url, mock_url, logs_dir, name="edge-budget-outage", data_dir=tmp_path / "edge-data"
     )
@@ -162,4 +170,3 @@ async def test_a_budget_holds_on_an_edge_alone_while_nats_is_away(
         print(f"during the outage: {sum(outcomes)} admitted in {time.monotonic() - started:.1f}s")
     finally:
         edge.service.stop()
-        nats.stop()

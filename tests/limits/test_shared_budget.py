@@ -3,35 +3,18 @@ one real NATS: no dollar is reserved twice, and a dead edge's reservations lapse
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from nats.aio.client import Client
 
 from ingate_contracts import KeyRecord
 from ingate_edge.errors import GatewayError
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
 from ingate_edge.limits.ledger import BudgetLedger
-from ingate_nats import connect
 from ingate_nats.buckets import limits_bucket
-from ingate_nats.server import NatsServer
-from tests.support.processes import free_port
 
 KEY_ID = "key_0123456789ab"
 DEADLINE_S = 20.0  # for background work (flushes, lapses) on a busy machine
-
-
-@pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[tuple[Client, Client]]:
-    server = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
-    server.start()
-    first = await connect(server.url, "budget-a")
-    second = await connect(server.url, "budget-b")
-    yield first, second
-    await first.close()
-    await second.close()
-    server.stop()
 
 
 async def _edge(client: Client, ttl_s: float | None = None) -> tuple[Limiter, SpendBook]:
