@@ -42,6 +42,7 @@ bench: install
 	$(UV) run python -m bench
 	$(UV) run python -m bench.limits
 	$(UV) run python -m bench.prices
+	$(UV) run python -m bench.budgets
 	$(UV) run python -m bench.routing
 	$(UV) run python -m bench.routing_cpu
 	$(UV) run python -m bench.pipeline

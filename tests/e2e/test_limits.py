@@ -12,9 +12,11 @@ import openai
 import pytest
 
 from ingate_nats import NatsServer
+from ingate_pricing import PriceTable
 from tests.conftest import Edge, start_edge
 
 _HELLO: Any = [{"role": "user", "content": "hello"}]
+CLAUDE = "claude-sonnet-4-20250514"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,10 @@ def _openai(edge: Edge, key: str) -> openai.OpenAI:
 
 def _chat(client: openai.OpenAI, model: str = "gpt-4o", **extra: object) -> object:
     return client.chat.completions.create(model=model, messages=_HELLO, max_tokens=20, **extra)  # type: ignore[call-overload]
+
+
+def _openai_chat(client: openai.OpenAI) -> openai.types.chat.ChatCompletion:
+    return client.chat.completions.create(model="gpt-4o", messages=_HELLO, max_tokens=20)
 
 
 # How long a change may take to reach an edge before a test gives up. The target (within a
@@ -156,7 +162,7 @@ def test_token_limit_holds_for_streams(edge: Edge) -> None:
 def test_budget_exhaustion_on_both_edges_and_after_a_restart(
     edge: Edge, nats_server: NatsServer, mock_url: str, logs_dir: Path, tmp_path: Path
 ) -> None:
-    key = edge.new_key("--budget-usd", "0.00001")  # less than one gpt-4o request costs
+    key = edge.new_key("--budget-usd", "0.0003")  # room for one small gpt-4o request's maximum cost
     _chat(_openai(edge, key))
     with pytest.raises(openai.RateLimitError) as raised:
         _chat(_openai(edge, key))
@@ -213,3 +219,47 @@ def test_an_expired_key_is_refused(edge: Edge) -> None:
     with pytest.raises(openai.AuthenticationError) as raised:
         _chat(_openai(edge, key))
     assert "expired" in raised.value.message
+
+
+def test_concurrent_requests_on_a_nearly_spent_budget_stay_within_it(edge: Edge, second_edge: Edge) -> None:
+    prices = PriceTable.shipped()
+    key = edge.new_key("--budget-usd", "0.05")
+    # Real spend first: one long answer takes the budget to within a few requests of its end.
+    big = _openai(edge, key).chat.completions.create(
+        model="gpt-4o", messages=_HELLO, max_tokens=4500, extra_headers={"X-Mock-Reply-Tokens": "4500"}
+    )
+    assert big.usage is not None
+    spent = prices.ceiling("gpt-4o", big.usage.prompt_tokens, big.usage.completion_tokens)
+    left = 0.05 - spent
+    openai_client = _openai(edge, key)
+    anthropic_client = anthropic.Anthropic(base_url=second_edge.url, api_key=key, max_retries=0, timeout=20)
+
+    def attempt(i: int) -> float | openai.RateLimitError | anthropic.RateLimitError:
+        """The request's cost if admitted (OpenAI's SDK on one edge, Anthropic's on the other)."""
+        try:
+            if i % 2:
+                answer = anthropic_client.messages.create(model=CLAUDE, max_tokens=20, messages=_HELLO)
+                return prices.ceiling(CLAUDE, answer.usage.input_tokens, answer.usage.output_tokens)
+            chat = _openai_chat(openai_client)
+            assert chat.usage is not None
+            return prices.ceiling("gpt-4o", chat.usage.prompt_tokens, chat.usage.completion_tokens)
+        except (openai.RateLimitError, anthropic.RateLimitError) as refused:
+            return refused
+
+    with ThreadPoolExecutor(40) as pool:
+        outcomes = list(pool.map(attempt, range(40)))
+    admitted = [cost for cost in outcomes if isinstance(cost, float)]
+    refused = [outcome for outcome in outcomes if not isinstance(outcome, float)]
+    most = max(admitted, default=0.0)
+    print(f"budget left ${left:.6f}: {len(admitted)} of 40 admitted, costing ${sum(admitted):.6f}")
+    assert admitted, "a budget with room for several requests admitted none"
+    assert refused, "nothing was refused: the test did not reach the end of the budget"
+    for refusal in refused:  # the documented 429, in each SDK's own terms, with a request id
+        assert isinstance(refusal.body, dict)
+        if isinstance(refusal, openai.RateLimitError):
+            assert refusal.code == "insufficient_quota"
+        else:
+            assert refusal.body["error"]["type"] == "rate_limit_error"
+        assert refusal.response.headers["x-should-retry"] == "false"
+        assert refusal.body["request_id"] == refusal.response.headers["x-ingate-request-id"]
+    assert sum(admitted) <= left + most  # within the budget, plus at most one request

@@ -4,8 +4,9 @@ edge holding them is killed outright before that."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -15,6 +16,8 @@ from ingate_contracts.subjects import EVENTS_STREAM
 from ingate_nats import NatsServer, connect
 from tests.conftest import Edge, launch_edge, start_edge
 from tests.support.processes import free_port
+
+_HELLO: Any = [{"role": "user", "content": "hello"}]
 
 
 async def _stream_ids(nats_url: str) -> list[str]:
@@ -126,3 +129,44 @@ async def test_records_survive_an_edge_killed_while_nats_is_away(
         if successor is not None:
             successor.service.stop()
         nats.stop()
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of the test's own, which it may stop and start."""
+    nats = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
+    nats.start()
+    yield nats
+    nats.stop()
+
+
+@pytest.mark.timeout(300)
+async def test_a_budget_holds_on_an_edge_alone_while_nats_is_away(
+    tmp_path: Path, own_nats: NatsServer, mock_url: str, logs_dir: Path
+) -> None:
+    nats = own_nats
+    edge = start_edge(
+        nats.url, mock_url, logs_dir, name="edge-budget-outage", data_dir=tmp_path / "edge-data"
+    )
+    try:
+        key = edge.new_key("--budget-usd", "0.002")
+        client = openai.AsyncOpenAI(base_url=edge.url, api_key=key, max_retries=0, timeout=30)
+
+        async def ask() -> bool:
+            try:
+                await client.chat.completions.create(model="gpt-4o", messages=_HELLO, max_tokens=20)
+            except openai.RateLimitError as refused:
+                return refused.code != "insufficient_quota"  # anything else fails the test below
+            return True
+
+        assert await ask()
+        nats.stop()
+        await _wait_nats_noticed_gone(edge)
+        # The edge checks on its own: the spend it saw plus what it has in flight.
+        started = time.monotonic()
+        outcomes = [await ask() for _ in range(20)]
+        assert True in outcomes and False in outcomes
+        assert outcomes == sorted(outcomes, reverse=True)  # once spent, refused from then on
+        print(f"during the outage: {sum(outcomes)} admitted in {time.monotonic() - started:.1f}s")
+    finally:
+        edge.service.stop()

@@ -2,8 +2,6 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
@@ -13,22 +11,7 @@ from ingate_edge import errors
 from ingate_edge.errors import GatewayError
 from ingate_edge.limits import Limiter, SharedBuckets
 from ingate_edge.limits.limiter import LEASE_S
-from ingate_nats import connect
 from ingate_nats.buckets import limits_bucket
-from ingate_nats.server import NatsServer
-from tests.support.processes import free_port
-
-
-@pytest.fixture
-async def clients(tmp_path: Path) -> AsyncIterator[tuple[Client, Client]]:
-    server = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
-    server.start()
-    first = await connect(server.url, "limits-a")
-    second = await connect(server.url, "limits-b")
-    yield first, second
-    await first.close()
-    await second.close()
-    server.stop()
 
 
 async def _limiters(clients: tuple[Client, Client]) -> list[Limiter]:

@@ -22,7 +22,7 @@ from ingate_edge.exchange import Exchange
 from ingate_edge.forward import open_upstream, relay
 from ingate_edge.headers import InboundHeaders, is_true, split_headers
 from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
-from ingate_edge.limits.estimate import reserve_tokens
+from ingate_edge.limits.estimate import BUDGET_OUTPUT_TOKENS, request_size, reserve_tokens
 from ingate_edge.paths import KNOWN_PATHS, ApiPath, find_path, guess_dialect
 from ingate_edge.probe import RequestProbe, probe_body
 from ingate_edge.request_body import read_body
@@ -229,10 +229,14 @@ class Proxy:
         """What the key's limits lend this request, or the 429 that says which limit is reached."""
         limits_tokens = key.tpm is not None or key.per_user_tpm is not None
         tokens = reserve_tokens(api.endpoint.name, len(body), probe) if limits_tokens else 0
+        ceiling = 0.0
+        if key.budget_usd is not None:
+            prompt, output = request_size(api.endpoint.name, len(body), probe, BUDGET_OUTPUT_TOKENS)
+            ceiling = self.runtime.prices.ceiling(record.model, prompt, output, api.format.name)
         limiter = self.runtime.limiter
-        admission = limiter.admit_now(key, record.user_id, tokens, record.ts)
-        if admission is None:  # this edge holds too little of a limit: ask NATS
-            admission = await limiter.admit(key, record.user_id, tokens, record.ts)
+        admission = limiter.admit_now(key, record.user_id, tokens, record.ts, ceiling)
+        if admission is None:  # this edge holds too little of a limit or budget: ask NATS
+            admission = await limiter.admit(key, record.user_id, tokens, record.ts, ceiling)
         return admission
 
     async def _send_error(self, exchange: Exchange, send: Send, err: GatewayError) -> None:

@@ -9,6 +9,9 @@ from ingate_edge.probe import RequestProbe
 # When a request names no output cap: enough for a typical answer; what it really uses is
 # settled afterwards either way.
 DEFAULT_OUTPUT_TOKENS: Final = 1024
+# A budget reserves a request's maximum cost; without a cap that is taken as this many output
+# tokens (the documented contract), so that only longer answers can overrun a reservation.
+BUDGET_OUTPUT_TOKENS: Final = 4096
 # A token is about four bytes of English text; JSON syntax makes this a slight overestimate.
 BYTES_PER_TOKEN: Final = 4
 _NO_OUTPUT: Final = frozenset(
@@ -48,11 +51,20 @@ def output_cap(probe: RequestProbe) -> int | None:
     return None
 
 
-def reserve_tokens(endpoint: str, body_bytes: int, probe: RequestProbe | None) -> int:
+def request_size(
+    endpoint: str, body_bytes: int, probe: RequestProbe | None, default_output: int
+) -> tuple[int, int]:
+    """(prompt, output) tokens to reserve; `default_output` when the request sets no cap."""
     if body_bytes == 0:
-        return 0
+        return 0, 0
     prompt = body_bytes // BYTES_PER_TOKEN + 1
     if endpoint in _NO_OUTPUT or probe is None:
-        return prompt
+        return prompt, 0
     cap = output_cap(probe)
-    return prompt + (cap if cap is not None else DEFAULT_OUTPUT_TOKENS)
+    return prompt, cap if cap is not None else default_output
+
+
+def reserve_tokens(endpoint: str, body_bytes: int, probe: RequestProbe | None) -> int:
+    """For the token rate limits."""
+    prompt, output = request_size(endpoint, body_bytes, probe, DEFAULT_OUTPUT_TOKENS)
+    return prompt + output

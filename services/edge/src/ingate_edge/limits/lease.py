@@ -11,6 +11,7 @@ from ingate_contracts import KeyRecord
 from ingate_edge.headers import RESPONSE_DROPPED
 from ingate_edge.limits.bucket import WINDOW_S, BucketState
 from ingate_edge.limits.headers import Headers, duration, header_names
+from ingate_edge.limits.ledger import Budget
 
 REQUESTS: Final = b"requests"
 TOKENS: Final = b"tokens"
@@ -84,17 +85,6 @@ class Lease:
         )
 
 
-class Budget:
-    """This edge's view of one key's monthly budget: what is left of it, and until when
-    that figure may be used before the shared spend is read again."""
-
-    __slots__ = ("headroom", "until")
-
-    def __init__(self) -> None:
-        self.headroom = 0.0  # USD
-        self.until = 0.0  # monotonic; 0: read the spend at the next request
-
-
 class Plan:
     """The limits one (key, end user) pair is under, resolved to this edge's leases once.
 
@@ -119,10 +109,12 @@ class Plan:
 
 
 class Admission(msgspec.Struct, gc=False):
-    """What one admitted request holds: `tokens` reserved (capped at each limit) under `plan`."""
+    """What one admitted request holds: `tokens` reserved (capped at each limit) under `plan`,
+    and `reserved` micro-USD of its key's budget (its maximum cost)."""
 
     plan: Plan
     tokens: int
+    reserved: int = 0
 
     def add_headers(self, into: Headers) -> None:
         """The x-ratelimit-* headers, as things stand now."""

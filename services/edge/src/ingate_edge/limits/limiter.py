@@ -35,7 +35,8 @@ from ingate_edge import errors
 from ingate_edge.errors import GatewayError
 from ingate_edge.limits.bucket import BucketState, grant, level_at, wait_for
 from ingate_edge.limits.headers import Headers, retry_headers
-from ingate_edge.limits.lease import REQUESTS, TOKENS, Admission, Budget, Lease, Plan
+from ingate_edge.limits.lease import REQUESTS, TOKENS, Admission, Lease, Plan
+from ingate_edge.limits.ledger import BudgetLedger, ceiling_micro
 from ingate_edge.limits.shared import LimitStoreError, SharedBuckets
 from ingate_edge.limits.spend import SpendBook
 
@@ -47,11 +48,7 @@ _MAX_SLICE: Final = 1000  # requests' worth
 _MAX_LEASES: Final = 100_000  # distinct limits held at once (per-user limits make many)
 _SWEEP_S: Final = LEASE_S / 4
 _STOP_WAIT_S: Final = 2.0
-# How long this edge trusts its own view of a key's budget before reading the shared spend
-# again (its own spending counts at once): other edges' spend arrives within this much more.
-BUDGET_RECHECK_S: Final = 0.05
 _REFUSED: Final = {REQUESTS: errors.RATE_LIMITED_REQUESTS, TOKENS: errors.RATE_LIMITED_TOKENS}
-_NO_RETRY: Final = ((b"x-should-retry", b"false"),)  # a spent budget does not come back in seconds
 
 
 def user_scope(user_id: str) -> str:
@@ -62,10 +59,10 @@ def user_scope(user_id: str) -> str:
 class Limiter:
     def __init__(self, spend: SpendBook | None = None) -> None:
         self.shared: SharedBuckets | None = None
-        self.spend = spend  # without one, budgets are not enforced
+        # Without a spend book, budgets are not enforced.
+        self.ledger = BudgetLedger(spend) if spend is not None else None
         self._leases: dict[str, Lease] = {}
         self._plans: dict[tuple[str, str], Plan] = {}
-        self._budgets: dict[str, Budget] = {}  # key id → this edge's view of its budget
         self._holding: set[Lease] = set()  # leases that may hold permits
         self._background: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -73,6 +70,8 @@ class Limiter:
     def attach(self, shared: SharedBuckets) -> None:
         """Share limits through `shared` from now on (called on the event loop)."""
         self.shared = shared
+        if self.ledger is not None:
+            self.ledger.attach(shared.kv)
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="ingate-limits-sweep")
 
@@ -87,27 +86,36 @@ class Limiter:
         self._holding.clear()
         if self._background:
             await asyncio.wait(self._background, timeout=_STOP_WAIT_S)
+        if self.ledger is not None:
+            await self.ledger.stop()
 
-    def admit_now(self, key: KeyRecord, user_id: str, tokens: int, now: float) -> Admission | None:
-        """Admit from what this edge already holds, or None when that needs NATS; raises
-        GatewayError for a spent budget.
+    def admit_now(
+        self, key: KeyRecord, user_id: str, tokens: int, now: float, ceiling_usd: float = 0.0
+    ) -> Admission | None:
+        """Admit from what this edge already holds, or None when that needs NATS.
 
+        `ceiling_usd` is the most the request can cost, reserved against the key's budget.
         The common case, and the reason this is not a coroutine: no await, no allocation
         beyond the admission itself.
         """
         plan = self._plans.get((key.key_id, user_id))
         if plan is None or plan.key is not key:
             plan = self._plan(key, user_id)
-        monotonic = time.monotonic()
         budget = plan.budget
-        if budget is not None and (budget.headroom <= 0.0 or budget.until <= monotonic):
-            self._check_budget(key, budget, now, monotonic)
+        need = 0
+        if budget is not None:
+            need = ceiling_micro(ceiling_usd)
+            if not budget.fits(need, now):
+                return None
         for lease in plan.requests:
             if lease.permits < 1.0:
                 return None
         for lease in plan.tokens:
             if lease.permits < min(tokens, lease.limit):
                 return None
+        monotonic = time.monotonic()
+        if budget is not None:
+            budget.hold(need, monotonic)
         idle_from = monotonic + LEASE_S  # a lease in use is kept; an idle one is swept back
         for lease in plan.requests:
             lease.permits -= 1.0
@@ -119,14 +127,22 @@ class Limiter:
             lease.expires = idle_from
             if lease.permits < lease.refill_at:
                 self._take_ahead(lease)
-        return Admission(plan, tokens)
+        return Admission(plan, tokens, need)
 
-    async def admit(self, key: KeyRecord, user_id: str, tokens: int, now: float) -> Admission:
-        """Take what the request needs from every limit on it, or raise GatewayError (taking nothing)."""
-        admission = self.admit_now(key, user_id, tokens, now)
+    async def admit(
+        self, key: KeyRecord, user_id: str, tokens: int, now: float, ceiling_usd: float = 0.0
+    ) -> Admission:
+        """Take what the request needs from every limit on it and its maximum cost from the
+        key's budget, or raise GatewayError (taking nothing)."""
+        admission = self.admit_now(key, user_id, tokens, now, ceiling_usd)
         if admission is not None:
             return admission
         plan = self._plan(key, user_id)
+        budget = plan.budget
+        reserved = 0
+        if budget is not None and self.ledger is not None:  # the budget first: it is checked first
+            reserved = ceiling_micro(ceiling_usd)
+            await self.ledger.reserve(budget, key, reserved, now)
         steps = [(lease, 1.0) for lease in plan.requests]
         steps += [(lease, float(min(tokens, lease.limit))) for lease in plan.tokens]
         taken: list[tuple[Lease, float]] = []
@@ -141,17 +157,20 @@ class Limiter:
             if wait is not None:
                 for held, amount in taken:  # all or nothing: give back what the others lent
                     held.permits += amount
+                if budget is not None:
+                    budget.inflight -= reserved
                 headers: Headers = []
                 lease.add_headers(headers, time.time())
                 message = _refusal(lease.kind, lease.name, lease.limit, wait)
                 raise GatewayError(_REFUSED[lease.kind], message, tuple(headers + retry_headers(wait)))
             taken.append((lease, need))
-        return Admission(plan, tokens)
+        return Admission(plan, tokens, reserved)
 
     def settle(self, admission: Admission, used_tokens: int, cost_usd: float) -> None:
-        """Real usage known: unused reserved tokens go back, extra ones become a debt."""
-        if admission.plan.budget is not None:
-            admission.plan.budget.headroom -= cost_usd
+        """Real usage known: unused reserved tokens go back, extra ones become a debt; the
+        budget's reservation becomes the real cost."""
+        if admission.plan.budget is not None and self.ledger is not None:
+            self.ledger.settle(admission.plan.budget, admission.reserved, cost_usd)
         for lease in admission.plan.tokens:
             extra = used_tokens - min(admission.tokens, lease.limit)
             if extra <= 0:
@@ -189,31 +208,13 @@ class Limiter:
         if key.per_user_tpm is not None:
             tokens.append(self._lease(f"{scope}.tpm", key.per_user_tpm, TOKENS))
         budget = None
-        if key.budget_usd is not None and self.spend is not None:
-            budget = self._budgets.get(key.key_id)
-            if budget is None:
-                budget = self._budgets[key.key_id] = Budget()
-            budget.until = 0.0  # the budget may have changed with the key: read it again
+        if key.budget_usd is not None and self.ledger is not None:
+            budget = self.ledger.budget(key.key_id)
+            budget.trusted_until = 0.0  # the budget may have changed with the key: check it again
         if len(self._plans) >= _MAX_LEASES:
             self._plans.clear()
-            self._budgets.clear()
         plan = self._plans[(key.key_id, user_id)] = Plan(key, tuple(requests), tuple(tokens), budget)
         return plan
-
-    def _check_budget(self, key: KeyRecord, budget: Budget, now: float, monotonic: float) -> None:
-        if self.spend is None or key.budget_usd is None:  # such plans have no budget
-            return
-        spent = self.spend.spent_usd(key.key_id, now)
-        if spent is None:
-            raise GatewayError(errors.UNAVAILABLE, "Ingate is starting: spend is not loaded yet.")
-        budget.headroom = key.budget_usd - spent
-        if budget.headroom <= 0.0:
-            message = (
-                f"This Ingate API key has used its monthly budget of ${key.budget_usd:.2f} "
-                f"(spent ${spent:.2f})."
-            )
-            raise GatewayError(errors.BUDGET_EXHAUSTED, message, _NO_RETRY)
-        budget.until = monotonic + BUDGET_RECHECK_S
 
     async def _take(self, lease: Lease, need: float) -> float | None:
         """None when `need` was taken; otherwise seconds until it could be."""

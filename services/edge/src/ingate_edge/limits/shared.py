@@ -26,7 +26,7 @@ class LimitStoreError(RuntimeError):
 
 class SharedBuckets:
     def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+        self.kv = kv  # the limits bucket, where budget claims live too
         # name → (state, revision) as last seen; revision 0 means "not there": create it.
         self._seen: dict[str, tuple[BucketState | None, int]] = {}
 
@@ -64,7 +64,7 @@ class SharedBuckets:
         if seen is not None:
             return seen
         try:
-            entry = await self._kv.get(name)
+            entry = await self.kv.get(name)
         except KeyNotFoundError:
             return None, 0
         except Exception as exc:
@@ -77,9 +77,9 @@ class SharedBuckets:
     async def _write(self, name: str, state: BucketState, revision: int) -> bool:
         try:
             if revision:
-                new_revision = await self._kv.update(name, _encode(state), last=revision)
+                new_revision = await self.kv.update(name, _encode(state), last=revision)
             else:
-                new_revision = await self._kv.create(name, _encode(state))
+                new_revision = await self.kv.create(name, _encode(state))
         except (KeyWrongLastSequenceError, KeyNotFoundError):
             self._seen.pop(name, None)  # someone else wrote (or the entry expired): read again
             return False
