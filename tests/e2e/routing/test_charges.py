@@ -7,6 +7,7 @@ import json
 import time
 
 import openai
+import pytest
 
 from ingate_contracts.keys import key_id_for_hash
 from tests.conftest import Edge
@@ -39,6 +40,17 @@ def test_three_attempts_take_one_token_reservation(routed: Edge, mocks: Mocks) -
     # Settled with what the answer used, once: room for the next request's reservation.
     again = client.chat.completions.with_raw_response.create(model="charged", messages=HELLO, max_tokens=190)
     assert again.headers["x-ingate-attempts"] == "1"
+
+
+def test_a_routed_request_reserves_the_dearest_deployments_maximum_cost(routed: Edge) -> None:
+    # "cross" answers with o4-mini or Claude 3.5 Haiku; 5,000 output tokens of either cost more
+    # than a cent, so a budget of a cent cannot admit it, however little it would really use.
+    client = openai.OpenAI(base_url=routed.url, api_key=routed.new_key("--budget-usd", "0.01"), max_retries=0)
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.chat.completions.create(model="cross", messages=HELLO, max_tokens=5000)
+    assert refused.value.code == "insufficient_quota"
+    assert "could cost up to" in refused.value.message
+    client.chat.completions.create(model="cross", messages=HELLO, max_tokens=20)  # well within it
 
 
 def test_a_failed_over_request_costs_its_answer_once(routed: Edge, mocks: Mocks) -> None:

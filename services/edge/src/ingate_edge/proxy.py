@@ -110,7 +110,7 @@ class Proxy:
         if virtual is not None and probe is not None:
             self._prepare_route(exchange, api, virtual, key, inbound, probe)
             if key.limited:
-                exchange.admission = await self._admit(key, record, api, body, probe)
+                exchange.admission = await self._admit(key, record, api, body, probe, virtual)
             await self.router.serve(
                 exchange, virtual, api, key, inbound, body, scope["query_string"], send, receive
             )
@@ -224,20 +224,45 @@ class Proxy:
         return translation
 
     async def _admit(
-        self, key: KeyRecord, record: RequestRecord, api: ApiPath, body: bytes, probe: RequestProbe | None
+        self,
+        key: KeyRecord,
+        record: RequestRecord,
+        api: ApiPath,
+        body: bytes,
+        probe: RequestProbe | None,
+        route: VirtualModel | None = None,
     ) -> Admission:
         """What the key's limits lend this request, or the 429 that says which limit is reached."""
         limits_tokens = key.tpm is not None or key.per_user_tpm is not None
         tokens = reserve_tokens(api.endpoint.name, len(body), probe) if limits_tokens else 0
         ceiling = 0.0
         if key.budget_usd is not None:
-            prompt, output = request_size(api.endpoint.name, len(body), probe, BUDGET_OUTPUT_TOKENS)
-            ceiling = self.runtime.prices.ceiling(record.model, prompt, output, api.format.name)
+            ceiling = self._max_cost(record, api, body, probe, route)
         limiter = self.runtime.limiter
         admission = limiter.admit_now(key, record.user_id, tokens, record.ts, ceiling)
         if admission is None:  # this edge holds too little of a limit or budget: ask NATS
             admission = await limiter.admit(key, record.user_id, tokens, record.ts, ceiling)
         return admission
+
+    def _max_cost(
+        self,
+        record: RequestRecord,
+        api: ApiPath,
+        body: bytes,
+        probe: RequestProbe | None,
+        route: VirtualModel | None,
+    ) -> float:
+        """The most the request can cost (USD), reserved against the key's budget."""
+        prompt, output = request_size(api.endpoint.name, len(body), probe, BUDGET_OUTPUT_TOKENS)
+        prices = self.runtime.prices
+        if route is None:
+            return prices.ceiling(record.model, prompt, output, api.format.name)
+        # A route is charged for the one attempt that answers, which may be any of its deployments.
+        deployments = (*route.targets, *route.fallbacks)
+        return max(
+            (prices.ceiling(d.model, prompt, output, d.upstream.format.name) for d in deployments),
+            default=0.0,
+        )
 
     async def _send_error(self, exchange: Exchange, send: Send, err: GatewayError) -> None:
         if exchange.started:
