@@ -13,21 +13,21 @@ from ingate_translate import (
 
 
 def test_pairs_are_keyed_by_their_formats() -> None:
-    assert set(PAIRS) == {("openai", "anthropic"), ("anthropic", "openai")}
+    assert set(PAIRS) == {("openai-chat", "anthropic-messages"), ("anthropic-messages", "openai-chat")}
     for (client, backend), pair in PAIRS.items():
         assert (pair.client, pair.backend) == (client, backend)
 
 
 def test_get_pair() -> None:
-    assert isinstance(get_pair("openai", "anthropic"), OpenAIToAnthropic)
-    assert isinstance(get_pair("anthropic", "openai"), AnthropicToOpenAI)
-    assert get_pair("openai", "openai") is None
-    assert get_pair("anthropic", "anthropic") is None
+    assert isinstance(get_pair("openai-chat", "anthropic-messages"), OpenAIToAnthropic)
+    assert isinstance(get_pair("anthropic-messages", "openai-chat"), AnthropicToOpenAI)
+    assert get_pair("openai-chat", "openai-chat") is None
+    assert get_pair("anthropic-messages", "anthropic-messages") is None
 
 
 def test_classes_satisfy_the_pair_protocol() -> None:
     pairs: list[Pair] = [OpenAIToAnthropic(), AnthropicToOpenAI()]
-    assert [p.client for p in pairs] == ["openai", "anthropic"]
+    assert [p.client for p in pairs] == ["openai-chat", "anthropic-messages"]
 
 
 def test_exports() -> None:

@@ -14,7 +14,16 @@ import pytest
 
 from ingate_config import ConfigError, load_settings
 from ingate_edge import errors
-from ingate_providers import FORMATS, STREAM_CONTENT_TYPES, ErrorKind, Format, Framing, ProviderFormat, Usage
+from ingate_providers import (
+    FORMATS,
+    STREAM_CONTENT_TYPES,
+    ErrorKind,
+    Format,
+    Framing,
+    ProviderFormat,
+    Shape,
+    Usage,
+)
 from ingate_translate import Pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,9 +52,9 @@ def test_the_format_type_names_exactly_the_registry() -> None:
     assert set(typing.get_args(Format)) == set(FORMATS)
 
 
-def test_translation_uses_the_providers_format_type() -> None:
+def test_translation_uses_the_providers_shape_type() -> None:
     hints = typing.get_type_hints(Pair)
-    assert hints["client"] is Format and hints["backend"] is Format
+    assert hints["client"] is Shape and hints["backend"] is Shape
 
 
 def test_config_has_one_builtin_provider_per_format_and_accepts_exactly_their_formats() -> None:
@@ -139,10 +148,8 @@ def test_only_ollama_chat_and_generate_stream_by_default() -> None:
 
 
 def test_what_the_translator_covers() -> None:
-    covered = {
-        (f.name, e.name) for f in FORMATS.values() if f.translatable for e in f.endpoints if e.translatable
-    }
-    assert covered == {("openai", "chat.completions"), ("anthropic", "messages")}
+    covered = {(f.name, e.name) for f in FORMATS.values() if f.backend_shape for e in f.endpoints if e.shape}
+    assert covered == {("openai", "chat.completions"), ("openai", "responses"), ("anthropic", "messages")}
 
 
 # -- usage --------------------------------------------------------------------

@@ -23,14 +23,18 @@ ERROR_CODE_HEADER: Final = "Nats-Service-Error-Code"
 
 
 class RequestCall(msgspec.Struct, kw_only=True):
-    client: str  # the caller's format, e.g. "openai"
-    backend: str  # the provider's format, e.g. "anthropic"
+    client: str  # the caller's shape, e.g. "openai-chat"
+    backend: str  # the provider's shape, e.g. "anthropic-messages"
     body: bytes
+    # What the caller's path says (Gemini names the model and streaming there).
+    model: str = ""
+    stream: bool | None = None
 
 
 class RequestReply(msgspec.Struct, kw_only=True):
     body: bytes
     path: str
+    query: str = ""
     headers: dict[str, str]
     stream: bool
     model: str

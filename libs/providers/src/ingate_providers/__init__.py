@@ -6,7 +6,7 @@ stream framing, the usage reader (and the generated text a stream's estimate cou
 the error envelope.
 """
 
-from ingate_providers.endpoint import Endpoint
+from ingate_providers.endpoint import Endpoint, Shape
 from ingate_providers.errors import ErrorKind
 from ingate_providers.format import Format, Framing, ProviderFormat
 from ingate_providers.registry import FALLBACK_FORMAT, FORMATS, STREAM_CONTENT_TYPES
@@ -22,5 +22,6 @@ __all__ = [
     "Framing",
     "ProviderFormat",
     "Reported",
+    "Shape",
     "Usage",
 ]

@@ -57,13 +57,13 @@ class Anthropic(ProviderFormat):
     fallback_key_env = "ANTHROPIC_API_KEY"
     base_path = ""
     endpoints = (
-        Endpoint(name="messages", path="/v1/messages", methods=POST, translatable=True),
+        Endpoint(name="messages", path="/v1/messages", methods=POST, shape="anthropic-messages"),
         Endpoint(name="messages.count_tokens", path="/v1/messages/count_tokens", methods=POST),
         Endpoint(name="models", path="/v1/models", methods=GET, lists_models=True),
         Endpoint(name="models.retrieve", path="/v1/models/", methods=GET, takes_id=True),
     )
     serves = frozenset({"anthropic"})
-    translatable = True
+    backend_shape = "anthropic-messages"
     framing = "sse"
     stream_content_type = b"text/event-stream"
     usage_marker = '"usage"'

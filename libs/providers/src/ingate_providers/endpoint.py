@@ -1,11 +1,22 @@
 """One endpoint of a format's API: its path under the format's base URL and how it behaves."""
 
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 
 POST: Final = frozenset({"POST"})
 GET: Final = frozenset({"GET"})
+
+# The request/answer shapes the translator converts between, each to each: an endpoint speaks
+# one, and a provider format is sent one when a caller's shape is not its own.
+Shape = Literal[
+    "openai-chat",
+    "openai-responses",
+    "anthropic-messages",
+    "gemini-generate",
+    "ollama-chat",
+    "ollama-generate",
+]
 
 
 class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
@@ -14,7 +25,7 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     methods: frozenset[str]
     takes_id: bool = False  # one more path segment follows, e.g. GET /models/{model}
     streams_by_default: bool = False  # streams unless the body says `"stream": false` (Ollama)
-    translatable: bool = False  # the translator converts it to and from the other formats' chat
+    shape: Shape | None = None  # what the translator reads and writes it as; None: not translated
     # The provider reports a stream's usage only when asked (`stream_options.include_usage`).
     usage_needs_asking: bool = False
     # A JSON answer gains `"headers": {"X-Ingate-Request-Id": …}`: the OpenAI SDK keeps unknown

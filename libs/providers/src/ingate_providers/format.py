@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from ingate_providers.endpoint import Endpoint
+from ingate_providers.endpoint import Endpoint, Shape
 from ingate_providers.errors import ErrorKind
 from ingate_providers.usage import Reported, Usage
 
@@ -35,7 +35,9 @@ class ProviderFormat(abc.ABC):
     base_path: ClassVar[str]
     endpoints: ClassVar[tuple[Endpoint, ...]]
     serves: ClassVar[frozenset[Format]]  # the dialects its providers answer natively, its own included
-    translatable: ClassVar[bool]  # the translator can make a request of another format into this one
+    # The shape the translator makes a request of another shape into for this format's providers
+    # (None: they are not sent translated requests).
+    backend_shape: ClassVar[Shape | None]
     framing: ClassVar[Framing]  # how its streams are framed
     stream_content_type: ClassVar[bytes]
     # Contained in every stream event (SSE data) or line (NDJSON) that reports usage:

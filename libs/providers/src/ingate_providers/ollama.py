@@ -58,7 +58,7 @@ class Ollama(ProviderFormat):
         Endpoint(name="tags", path="/api/tags", methods=GET, lists_models=True),
     )
     serves = frozenset({"ollama", "openai"})
-    translatable = False
+    backend_shape = None
     framing = "ndjson"
     stream_content_type = b"application/x-ndjson"
     usage_marker = '"done":true'

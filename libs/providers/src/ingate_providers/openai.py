@@ -81,17 +81,19 @@ class OpenAI(ProviderFormat):
             name="chat.completions",
             path="/chat/completions",
             methods=POST,
-            translatable=True,
+            shape="openai-chat",
             usage_needs_asking=True,
             request_id_field=True,
         ),
         Endpoint(name="embeddings", path="/embeddings", methods=POST, request_id_field=True),
         Endpoint(name="models", path="/models", methods=GET, lists_models=True),
-        Endpoint(name="responses", path="/responses", methods=POST, request_id_field=True),
+        Endpoint(
+            name="responses", path="/responses", methods=POST, request_id_field=True, shape="openai-responses"
+        ),
         Endpoint(name="models.retrieve", path="/models/", methods=GET, takes_id=True),
     )
     serves = frozenset({"openai"})
-    translatable = True
+    backend_shape = "openai-chat"
     framing = "sse"
     stream_content_type = b"text/event-stream"
     usage_marker = '"usage"'

@@ -32,7 +32,7 @@ text, under RAW_ARGUMENTS_KEY (`{"_raw_arguments": "..."}`) rather than replaced
 import msgspec
 from msgspec import Struct
 
-from ingate_providers import Format
+from ingate_providers import Shape
 from ingate_translate.anthropic_openai_stream import (
     StreamState,
     finish_stream,
@@ -257,8 +257,8 @@ def reject(error: TranslationError) -> tuple[int, bytes]:
 class AnthropicToOpenAI:
     """The Anthropic SDK talking to an OpenAI model."""
 
-    client: Format = "anthropic"
-    backend: Format = "openai"
+    client: Shape = "anthropic-messages"
+    backend: Shape = "openai-chat"
 
     def request(self, body: bytes) -> TranslatedRequest:
         return translate_request(body)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import msgspec
 
-from ingate_providers import Format
+from ingate_providers import Shape
 
 
 class TranslationError(Exception):
@@ -37,6 +37,7 @@ class SseEvent(msgspec.Struct, array_like=True, frozen=True):
 class TranslatedRequest(msgspec.Struct, kw_only=True):
     body: bytes  # JSON for the backend
     path: str  # appended to the backend's base URL: "/chat/completions" (OpenAI) or "/v1/messages"
+    query: str = ""  # the query string to send, e.g. "alt=sse" (Gemini streams); never the caller's
     headers: dict[str, str] = msgspec.field(default_factory=dict)  # e.g. anthropic-version
     stream: bool = False
     model: str = ""
@@ -44,8 +45,8 @@ class TranslatedRequest(msgspec.Struct, kw_only=True):
 
 
 class Pair(Protocol):
-    client: Format
-    backend: Format
+    client: Shape
+    backend: Shape
 
     def request(self, body: bytes) -> TranslatedRequest:
         """Client request JSON → backend request. Raises TranslationError when inexpressible."""

@@ -35,7 +35,7 @@ import time
 import msgspec
 from msgspec import UNSET, Struct
 
-from ingate_providers import Format
+from ingate_providers import Shape
 from ingate_translate.base import BackendFormatError, SseEvent, TranslatedRequest, TranslationError
 from ingate_translate.convert import (
     chat_completion_id,
@@ -290,8 +290,8 @@ def reject(error: TranslationError) -> tuple[int, bytes]:
 class OpenAIToAnthropic:
     """The OpenAI SDK talking to an Anthropic model."""
 
-    client: Format = "openai"
-    backend: Format = "anthropic"
+    client: Shape = "openai-chat"
+    backend: Shape = "anthropic-messages"
 
     def request(self, body: bytes, created: int | None = None) -> TranslatedRequest:
         return translate_request(body, created=int(time.time()) if created is None else created)

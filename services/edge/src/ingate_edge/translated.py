@@ -16,36 +16,38 @@ from ingate_edge.taps import read_events_usage
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
 from ingate_edge.usage_meter import UsageMeter
-from ingate_providers import ProviderFormat
+from ingate_providers import ProviderFormat, Shape
 
 
 class Translation:
     """One translated exchange: which pair, and the context the translator handed back."""
 
-    __slots__ = ("backend", "client", "context", "traceparent", "translator")
+    __slots__ = ("backend", "backend_shape", "client", "client_shape", "context", "traceparent", "translator")
 
     def __init__(
         self,
         translator: TranslatorClient,
         client: ProviderFormat,
         backend: ProviderFormat,
+        shapes: tuple[Shape, Shape],
         traceparent: str,
     ) -> None:
         self.translator = translator
         self.client = client
         self.backend = backend
+        self.client_shape, self.backend_shape = shapes
         self.traceparent = traceparent
         self.context = b""
 
     async def request(self, body: bytes) -> wire.RequestReply:
-        reply = await self.translator.request(self.client.name, self.backend.name, body, self.traceparent)
+        reply = await self.translator.request(self.client_shape, self.backend_shape, body, self.traceparent)
         self.context = reply.context
         return reply
 
     async def response(self, status: int, body: bytes) -> tuple[int, bytes]:
         call = wire.ResponseCall(
-            client=self.client.name,
-            backend=self.backend.name,
+            client=self.client_shape,
+            backend=self.backend_shape,
             context=self.context,
             status=status,
             body=body,
@@ -81,8 +83,8 @@ class TranslatingStream:
         t = self._translation
         read_events_usage(t.backend, events, self._meter)  # in the provider's own format
         call = wire.StreamCall(
-            client=t.client.name,
-            backend=t.backend.name,
+            client=t.client_shape,
+            backend=t.backend_shape,
             context=t.context,
             state=self._state,
             events=events,
@@ -108,13 +110,16 @@ def plan_translation(
             f"Provider {upstream.name!r} speaks the {backend.name} API but this is an "
             f"{route.format.name} path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
         )
-    if not (route.endpoint.translatable and backend.translatable):
+    client_shape, backend_shape = route.endpoint.shape, backend.backend_shape
+    if client_shape is None or backend_shape is None:
         raise GatewayError(
             errors.INVALID_REQUEST,
-            "Translation covers OpenAI chat completions ⇄ Anthropic messages only; "
-            f"{route.endpoint.name!r} cannot be sent to the {backend.name} provider {upstream.name!r}.",
+            f"{route.endpoint.name!r} cannot be translated for the "
+            f"{backend.name} provider {upstream.name!r}.",
         )
-    return Translation(translator, route.format, backend, _traceparent(traceparent))
+    return Translation(
+        translator, route.format, backend, (client_shape, backend_shape), _traceparent(traceparent)
+    )
 
 
 def _traceparent(incoming: str | bytes | None) -> str:

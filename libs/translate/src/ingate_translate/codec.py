@@ -1,0 +1,63 @@
+"""What one shape's codec does: read its wire values into the IR (`ir.py`) and write them back.
+
+A codec serves both ends of a pair. As the caller's shape it reads requests and writes
+answers, errors and stream events; as the provider's shape it writes requests and reads
+answers, errors and stream events. A pair (`hub.py`) is a client codec and a backend
+codec, so adding a shape is one codec module and one line in the registry.
+
+Stream state is bytes the codec itself encodes (a msgspec Struct of its own), so any
+translator replica can continue any stream: `b""` is the state before the first call.
+"""
+
+from typing import Protocol
+
+from ingate_providers import Shape
+from ingate_translate import ir
+from ingate_translate.base import SseEvent, TranslatedRequest
+
+
+class Codec(Protocol):
+    shape: Shape
+
+    # -- as the caller's shape --------------------------------------------------
+
+    def read_request(self, body: bytes, hints: ir.Hints) -> ir.Request:
+        """The caller's request JSON. Raises TranslationError naming what the IR cannot hold."""
+        ...
+
+    def write_response(self, response: ir.Response, context: ir.Context) -> bytes:
+        """An answer as the caller's JSON body."""
+        ...
+
+    def write_error(self, error: ir.Error) -> tuple[int, bytes]:
+        """An error as (status, body) in the envelope the caller's SDK parses."""
+        ...
+
+    def write_stream(
+        self, state: bytes, context: ir.Context, events: list[ir.Event], final: bool
+    ) -> tuple[bytes, bytes]:
+        """IR stream events → (new state, the caller's stream bytes: SSE or NDJSON, ready to send).
+
+        `final` marks the end of the provider's stream; a stream that ended without a Finish
+        event broke off and is ended the way the caller's SDK reports a broken stream."""
+        ...
+
+    # -- as the provider's shape ------------------------------------------------
+
+    def write_request(self, request: ir.Request) -> TranslatedRequest:
+        """The provider's request. Raises TranslationError naming the parameter the provider
+        cannot be sent (a 400 for the caller), never drops one that changes the answer."""
+        ...
+
+    def read_response(self, body: bytes) -> ir.Response:
+        """The provider's 2xx JSON body. Raises BackendFormatError when it is not in its format."""
+        ...
+
+    def read_error(self, status: int, body: bytes) -> ir.Error:
+        """The provider's error answer, whatever its body holds."""
+        ...
+
+    def read_stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[ir.Event]]:
+        """The provider's SSE events → (new state, IR events), in order: Start first, each part
+        between its PartStart and PartStop, Finish once at the end of a complete answer."""
+        ...
