@@ -1,9 +1,10 @@
 """What one shape's codec does: read its wire values into the IR (`ir.py`) and write them back.
 
-A codec serves both ends of a pair. As the caller's shape it reads requests and writes
-answers, errors and stream events; as the provider's shape it writes requests and reads
-answers, errors and stream events. A pair (`hub.py`) is a client codec and a backend
-codec, so adding a shape is one codec module and one line in the registry.
+A shape's module serves either end of a pair, or both. As the caller's shape
+(`ClientCodec`) it reads requests and writes answers, errors and stream events; as the
+provider's shape (`BackendCodec`) it writes requests and reads answers, errors and stream
+events. A pair (`hub.py`) is a client codec and a backend codec, so adding a shape is one
+module and one line in the registry.
 
 Stream state is bytes the codec itself encodes (a msgspec Struct of its own), so any
 translator replica can continue any stream: `b""` is the state before the first call.
@@ -16,10 +17,10 @@ from ingate_translate import ir
 from ingate_translate.base import SseEvent, TranslatedRequest
 
 
-class Codec(Protocol):
-    shape: Shape
+class ClientCodec(Protocol):
+    """A shape as the caller speaks it."""
 
-    # -- as the caller's shape --------------------------------------------------
+    shape: Shape
 
     def read_request(self, body: bytes, hints: ir.Hints) -> ir.Request:
         """The caller's request JSON. Raises TranslationError naming what the IR cannot hold."""
@@ -42,7 +43,12 @@ class Codec(Protocol):
         event broke off and is ended the way the caller's SDK reports a broken stream."""
         ...
 
-    # -- as the provider's shape ------------------------------------------------
+
+
+class BackendCodec(Protocol):
+    """A shape as a provider is sent it."""
+
+    shape: Shape
 
     def write_request(self, request: ir.Request) -> TranslatedRequest:
         """The provider's request. Raises TranslationError naming the parameter the provider
