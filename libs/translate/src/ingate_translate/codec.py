@@ -44,7 +44,6 @@ class ClientCodec(Protocol):
         ...
 
 
-
 class BackendCodec(Protocol):
     """A shape as a provider is sent it."""
 
