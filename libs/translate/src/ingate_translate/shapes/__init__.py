@@ -1,0 +1,1 @@
+"""One codec module per shape: what the shape is on the wire, read into the IR and written out of it."""
