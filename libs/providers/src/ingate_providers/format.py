@@ -95,6 +95,14 @@ class ProviderFormat(abc.ABC):
         models.extend(self.model_entry(name) for name in names if name not in present)
         return _encode(listing)
 
+    def local_answer(self, endpoint: Endpoint, model: str) -> bytes | None:
+        """The 200 body Ingate gives itself on `endpoint` when no provider of this format can
+        answer it: the model named (`model`, "" if none) is a route, or the provider chosen
+        speaks another format and the endpoint is not translated. None: there is none, and
+        the request goes on (or is refused) as any other."""
+        del endpoint, model
+        return None
+
     @abc.abstractmethod
     def model_entry(self, name: str) -> dict[str, Any]:
         """One of Ingate's routes as an entry of this format's model list (and model lookup)."""

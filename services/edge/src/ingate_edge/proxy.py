@@ -109,6 +109,8 @@ class Proxy:
         virtual = self.runtime.routes.get(probe.model) if probe is not None else None
         if virtual is not None and probe is not None:
             self._prepare_route(exchange, api, virtual, key, inbound, probe)
+            if await self._answer_locally(exchange, api, key, virtual.name, send):  # no provider knows it
+                return
             if key.limited:
                 exchange.admission = await self._admit(key, record, api, body, probe, virtual)
             await self.router.serve(
@@ -126,6 +128,9 @@ class Proxy:
             and self.runtime.routes.names
             and await self._answer_route_lookup(exchange, api, id_tail, send)
         ):
+            return
+        model = (probe.model or "") if probe is not None else ""
+        if not upstream.accepts(api.format) and await self._answer_locally(exchange, api, key, model, send):
             return
         translation = self._plan_translation(exchange, api, upstream, inbound)
         if probe is not None:
@@ -166,6 +171,20 @@ class Proxy:
             await send_local(exchange, 200, entry, send)
             return True
         return False
+
+    async def _answer_locally(
+        self, exchange: Exchange, api: ApiPath, key: KeyRecord, model: str, send: Send
+    ) -> bool:
+        """Answer what no provider can (the format's `local_answer`, e.g. Ollama's /api/show of
+        a route or of another format's model); False when the format has no such answer."""
+        local = api.format.local_answer(api.endpoint, model)
+        if local is None:
+            return False
+        if model:
+            check_model(key, model)
+            exchange.record.model = model
+        await send_local(exchange, 200, local, send)
+        return True
 
     def _find(self, path: str) -> tuple[ApiPath, str]:
         found = find_path(path)

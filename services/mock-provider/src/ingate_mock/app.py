@@ -23,6 +23,7 @@ from ingate_mock import (
     anthropic_messages,
     catalog,
     ollama_api,
+    ollama_models,
     openai_chat,
     openai_embeddings,
     openai_responses,
@@ -76,6 +77,8 @@ ROUTES: dict[str, Route] = {
     "/api/embeddings": (_OLLAMA, {"POST": ollama_api.embeddings_route}),
     "/api/tags": (_OLLAMA, {"GET": ollama_api.tags}),
     "/api/version": (_OLLAMA, {"GET": ollama_api.version}),
+    "/api/show": (_OLLAMA, {"POST": ollama_models.show}),
+    "/api/ps": (_OLLAMA, {"GET": ollama_models.ps}),
 }
 _ANTHROPIC_MODELS: Route = (_ANTHROPIC, {"GET": catalog.anthropic_models})
 _OPENAI_MODEL: Route = (_OPENAI, {"GET": catalog.openai_model})

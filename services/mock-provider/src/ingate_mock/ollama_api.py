@@ -1,5 +1,6 @@
 """Ollama ``/api/chat``, ``/api/generate`` (NDJSON by default), ``/api/embed``,
-``/api/embeddings``, ``/api/tags`` and ``/api/version``."""
+``/api/embeddings``, ``/api/tags`` and ``/api/version`` (``/api/show`` and ``/api/ps``
+are in ``ollama_models``)."""
 
 from __future__ import annotations
 
