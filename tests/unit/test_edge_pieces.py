@@ -24,6 +24,11 @@ DESIGN_PATHS = {
     "/api/chat": "ollama",
     "/api/embed": "ollama",
     "/api/tags": "ollama",
+    # "More APIs"
+    "/api/show": "ollama",
+    "/api/ps": "ollama",
+    "/api/version": "ollama",
+    "/api/embeddings": "ollama",
 }
 
 

@@ -149,7 +149,13 @@ def test_only_ollama_chat_and_generate_stream_by_default() -> None:
 
 def test_what_the_translator_covers() -> None:
     covered = {(f.name, e.name) for f in FORMATS.values() if f.backend_shape for e in f.endpoints if e.shape}
-    assert covered == {("openai", "chat.completions"), ("openai", "responses"), ("anthropic", "messages")}
+    assert covered == {
+        ("openai", "chat.completions"),
+        ("openai", "responses"),
+        ("anthropic", "messages"),
+        ("ollama", "chat"),
+        ("ollama", "generate"),
+    }
 
 
 # -- usage --------------------------------------------------------------------
