@@ -181,3 +181,16 @@ def test_redacted_thinking_and_signatures_send_nothing() -> None:
         FINISH,
     ]
     assert every_batching(OLLAMA_CHAT, events) == [final_line(9, 6, message=message())]
+
+
+def test_calls_left_open_at_the_finish_are_sent_before_it() -> None:
+    events: list[ir.Event] = [
+        START,
+        ir.PartStart(index=0, part=ir.ToolCall(id="t", name="f")),
+        ir.PartDelta(index=0, arguments='{"a": 1}'),
+        ir.Finish(stop="tool_calls", usage=ir.Usage(output_tokens=3)),
+    ]
+    assert every_batching(OLLAMA_CHAT, events) == [
+        chat_line(message(tool_calls=[{"function": {"name": "f", "arguments": {"a": 1}}}])),
+        final_line(9, 3, message=message()),
+    ]

@@ -66,6 +66,10 @@ def _write(kind: Kind, state: _State, context: ir.Context, event: ir.Event, out:
         if event.usage is not None:
             state.input_tokens = event.usage.input_tokens
     elif isinstance(event, ir.Finish):
+        for index in sorted(state.calls):  # a call still open at the end is complete too
+            _send_call(kind, state, context, state.calls.pop(index), out)
+        if state.done:
+            return
         usage = event.usage or ir.Usage()
         usage = msgspec.structs.replace(usage, input_tokens=usage.input_tokens or state.input_tokens)
         out.append(encode_line(finished(line(kind, context), event.stop, usage)))
