@@ -115,30 +115,39 @@ def _base(
     return request
 
 
+def _refuse(refused: tuple[tuple[object, str, str], ...]) -> None:
+    """(value, parameter, what it is) of fields the IR has no room for: a set one is refused."""
+    for value, param, what in refused:
+        if value:
+            raise TranslationError(f"{param} ({what}) cannot be translated.", param)
+
+
 def _refuse_logprobs(logprobs: bool | None, top_logprobs: int | None) -> None:
-    if logprobs:
-        raise TranslationError("logprobs cannot be translated to this provider.", "logprobs")
-    if top_logprobs:
-        raise TranslationError("top_logprobs cannot be translated to this provider.", "top_logprobs")
+    _refuse(
+        (
+            (logprobs, "logprobs", "the answer's log probabilities"),
+            (top_logprobs, "top_logprobs", "the answer's log probabilities"),
+        )
+    )
 
 
 def _refuse_generate_only(request: ol.GenerateRequest) -> None:
     """Generate's completion-model features, which chat-shaped providers have no counterpart for."""
-    if request.suffix:
-        raise TranslationError("suffix (fill-in-the-middle) cannot be translated to this provider.", "suffix")
-    if request.template:
-        raise TranslationError("template (Ollama's prompt template) cannot be translated.", "template")
-    if request.raw:
-        raise TranslationError("raw (an unformatted prompt) cannot be translated to this provider.", "raw")
-    if request.context:
-        raise TranslationError(
-            "context (Ollama's state from an earlier answer) cannot be translated; send the "
-            "conversation with /api/chat instead.",
-            "context",
+    _refuse(
+        (
+            (request.suffix, "suffix", "fill-in-the-middle"),
+            (request.template, "template", "Ollama's prompt template"),
+            (request.raw, "raw", "an unformatted prompt"),
+            (
+                request.context,
+                "context",
+                "Ollama's state from an earlier answer; send the conversation to /api/chat",
+            ),
+            (request.width is not None, "width", "image generation"),
+            (request.height is not None, "height", "image generation"),
+            (request.steps is not None, "steps", "image generation"),
         )
-    for name in ("width", "height", "steps"):
-        if getattr(request, name) is not None:
-            raise TranslationError(f"{name} (image generation) cannot be translated.", name)
+    )
 
 
 # -- conversation --------------------------------------------------------------
