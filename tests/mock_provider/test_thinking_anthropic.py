@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import anthropic
+import httpx
 import pytest
 from anthropic.types import Message, MessageParam
 
@@ -342,3 +343,28 @@ def test_bad_redaction_control(anthropic_client: anthropic.Anthropic) -> None:
             extra_headers={"X-Mock-Redacted-Thinking": "x"},
         )
     assert "X-Mock-Redacted-Thinking must be one of none, only, also" in refusal(caught)
+
+
+def test_received_shows_the_thinking_sent_back(
+    anthropic_client: anthropic.Anthropic, mock_provider_url: str
+) -> None:
+    first = ask(anthropic_client, [{"role": "user", "content": "weather?"}])
+    thinking = first.content[0]
+    assert thinking.type == "thinking"
+    ask(
+        anthropic_client,
+        [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": first.content},
+            tool_result(first, "sunny"),
+        ],
+    )
+    answer = httpx.get(f"{mock_provider_url}/_mock/received", timeout=10)
+    answer.raise_for_status()
+    sent = answer.json()["received"]["/v1/messages"]
+    assert sent["thinking"] == THINKING
+    assert sent["messages"][1]["content"][0] == {
+        "type": "thinking",
+        "thinking": thinking.thinking,
+        "signature": thinking.signature,
+    }
