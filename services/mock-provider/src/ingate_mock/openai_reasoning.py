@@ -32,9 +32,9 @@ class ReasoningConfig(msgspec.Struct):
     summary: str | None = None
 
 
-def wanted(config: ReasoningConfig | None) -> bool:
+def wanted(config: ReasoningConfig) -> bool:
     """Whether the request asks the model to reason (and so to show a reasoning item)."""
-    return config is not None and config.effort not in (None, "none")
+    return config.effort not in (None, "none")
 
 
 def item(thought: Thought, config: ReasoningConfig, include: list[str] | None) -> dict[str, Any]:

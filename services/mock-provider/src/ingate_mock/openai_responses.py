@@ -57,12 +57,11 @@ async def responses(req: Request) -> None:
     prompt_tokens = count_texts(prompt)
     output = _output_items(reply)
     reasoning = reasoning_tokens(body.model, reply.output_tokens)
-    shown: dict[str, Any] | None = None
-    if body.reasoning is not None and openai_reasoning.wanted(body.reasoning):
+    config = body.reasoning
+    if config is not None and openai_reasoning.wanted(config):
         thought = think(prompt_text, reply, tool_result)
-        shown = openai_reasoning.item(thought, body.reasoning, body.include)
-        output.insert(0, shown)
-        reasoning = thought.tokens
+        output.insert(0, openai_reasoning.item(thought, config, body.include))
+        reasoning = thought.tokens  # what is shown is what was thought
     output_tokens = reply.output_tokens + reasoning  # the reasoning included, as OpenAI bills it
     usage: dict[str, Any] | None = {
         "input_tokens": prompt_tokens,
