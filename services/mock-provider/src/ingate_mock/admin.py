@@ -8,7 +8,9 @@
 - ``DELETE /_mock/faults``: a healthy instance again; answers as ``GET``.
 - ``GET /_mock/stats``: the counters, ``requests``, ``served``, ``failed``,
   ``broken_streams`` and ``paths`` (requests per path).
-- ``DELETE /_mock/stats``: zero the counters; answers with them.
+- ``DELETE /_mock/stats``: zero the counters (and forget the bodies received); answers with them.
+- ``GET /_mock/received``: ``{"received": {path: body}}``, the body each API path last
+  received (as JSON when it is JSON, else as text), to see what a gateway forwarded.
 
 Errors answer ``{"error": "<why>"}``: 400 for a body that is not a schedule
 (malformed JSON, an unknown field, a value out of range), 404 and 405, 409 for
@@ -25,7 +27,7 @@ answer, since a kept-alive connection would otherwise keep working.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -35,7 +37,8 @@ from ingate_mock.wire import JSON, Headers, Send, encode
 PREFIX = "/_mock/"
 FAULTS = "/_mock/faults"
 STATS = "/_mock/stats"
-_ALLOWED = {FAULTS: "GET, POST, DELETE", STATS: "GET, DELETE"}
+RECEIVED = "/_mock/received"
+_ALLOWED = {FAULTS: "GET, POST, DELETE", STATS: "GET, DELETE", RECEIVED: "GET"}
 _decode_schedule = msgspec.json.Decoder(FaultSchedule).decode
 
 
@@ -59,6 +62,19 @@ class Problem(msgspec.Struct, frozen=True):
     error: str
 
 
+class Received(msgspec.Struct, frozen=True):
+    """The answer of ``GET /_mock/received``."""
+
+    received: dict[str, Any]
+
+
+def _readable(body: bytes) -> Any:
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return body.decode(errors="replace")
+
+
 async def handle(
     method: str,
     path: str,
@@ -71,11 +87,15 @@ async def handle(
     """Answer one request under ``/_mock/``."""
     allowed = _ALLOWED.get(path)
     if allowed is None:
-        await _answer(send, 404, Problem(f"no control route {path}; try {FAULTS} or {STATS}"))
+        await _answer(send, 404, Problem(f"no control route {path}; try {FAULTS}, {STATS} or {RECEIVED}"))
         return
     if method not in allowed.split(", "):
         problem = Problem(f"{method} is not allowed on {path}")
         await _answer(send, 405, problem, [(b"allow", allowed.encode())])
+        return
+    if path == RECEIVED:
+        bodies = {p: _readable(body) for p, body in faults.received.items()}
+        await _answer(send, 200, Received(bodies))
         return
     if path == STATS:
         if method == "DELETE":

@@ -1,4 +1,7 @@
-"""Anthropic ``POST /v1/messages`` (JSON and SSE) and ``/v1/messages/count_tokens``."""
+"""Anthropic ``POST /v1/messages`` (JSON and SSE) and ``/v1/messages/count_tokens``.
+
+Extended thinking (the ``thinking`` field) is ``anthropic_thinking.py``'s.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,13 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock import anthropic_thinking
+from ingate_mock.anthropic_thinking import ShownBlock, ThinkingConfig
 from ingate_mock.billing import CacheUse
 from ingate_mock.faults import anthropic_error
 from ingate_mock.reply import Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_id, text_of
+from ingate_mock.thinking import think
 from ingate_mock.wire import Request, sse_event
 
 _PING = sse_event(b"ping", {"type": "ping"})
@@ -44,6 +50,7 @@ class MessagesRequest(msgspec.Struct):
     stream: bool | None = None
     tools: list[_Tool] | None = None
     tool_choice: _ToolChoice | None = None
+    thinking: ThinkingConfig | None = None
 
 
 class CountTokensRequest(msgspec.Struct):
@@ -79,12 +86,31 @@ async def messages(req: Request) -> None:
         message = "max_tokens: Input should be greater than or equal to 1"
         await req.json(anthropic_error("invalid_request_error", message, request_id), 400)
         return
+    choice = body.tool_choice
+    forced = choice is not None and choice.type in ("tool", "any")
+    beta = req.headers.get("anthropic-beta", "")
+    thinking, problem = anthropic_thinking.setting(body.thinking, body.max_tokens, forced, beta)
+    if problem is None:
+        history = [(m.role, m.content) for m in body.messages]
+        problem = anthropic_thinking.history_problem(history, thinking is not None)
+    if problem is not None:
+        await req.json(anthropic_error("invalid_request_error", problem, request_id), 400)
+        return
+    prompt, tool_result = _turn(body)
     reply = plan(body, req.controls.reply_tokens)
+    shown: list[ShownBlock] = []
+    output_tokens = reply.output_tokens
+    if thinking is not None and (tool_result is None or thinking.interleaved):
+        thought = think(prompt, reply, tool_result)
+        how = anthropic_thinking.redaction(req.controls.redacted_thinking, prompt)
+        shown = anthropic_thinking.blocks(thought, how)
+        output_tokens += anthropic_thinking.tokens(thought, how)
     prompt_tokens = input_tokens(body.system, body.messages)
     cache = req.prompt_cache.marked(body.system, [m.content for m in body.messages])
     message_id = new_id("msg_01", 22)
     if body.stream:
-        await _stream(req, body, reply, _usage(prompt_tokens, 1, cache), message_id)
+        started = _usage(prompt_tokens, 1, cache)
+        await _stream(req, body, reply, shown, started, output_tokens, message_id)
         return
     await req.json(
         {
@@ -92,16 +118,16 @@ async def messages(req: Request) -> None:
             "type": "message",
             "role": "assistant",
             "model": body.model,
-            "content": _content(reply),
+            "content": [*(s.block for s in shown), *_content(reply)],
             "stop_reason": stop_reason(reply),
             "stop_sequence": None,
-            "usage": _usage(prompt_tokens, reply.output_tokens, cache),
+            "usage": _usage(prompt_tokens, output_tokens, cache),
         }
     )
 
 
-def plan(body: MessagesRequest, reply_tokens: int) -> Reply:
-    """Turn the request's conversation into the mock's planned answer."""
+def _turn(body: MessagesRequest) -> tuple[str, str | None]:
+    """The last user text, and the tool results the last message carries (None if none)."""
     last = body.messages[-1]
     tool_result: str | None = None
     if last.role == "user" and isinstance(last.content, list):
@@ -113,6 +139,13 @@ def plan(body: MessagesRequest, reply_tokens: int) -> Reply:
         if message.role == "user":
             prompt = text_of(message.content)
             break
+    return prompt, tool_result
+
+
+def plan(body: MessagesRequest, reply_tokens: int) -> Reply:
+    """Turn the request's conversation into the mock's planned answer."""
+    last = body.messages[-1]
+    prompt, tool_result = _turn(body)
     tools: ToolRequest | None = None
     choice = body.tool_choice
     if body.tools and last.role == "user" and (choice is None or choice.type != "none"):
@@ -161,7 +194,13 @@ def _content(reply: Reply) -> list[dict[str, Any]]:
 
 
 async def _stream(
-    req: Request, body: MessagesRequest, reply: Reply, started: dict[str, Any], message_id: str
+    req: Request,
+    body: MessagesRequest,
+    reply: Reply,
+    shown: list[ShownBlock],
+    started: dict[str, Any],
+    output_tokens: int,
+    message_id: str,
 ) -> None:
     # message_start reports the input side (and a provisional output of 1); message_delta the
     # usage so far, cumulative: the input and cache counts repeated, the output now final.
@@ -182,9 +221,9 @@ async def _stream(
         del message["usage"]
     start = {"type": "message_start", "message": message}
     await stream.event(sse_event(b"message_start", start))
-    blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+    blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [(s.opening, s.deltas) for s in shown]
     if reply.tool_calls:
-        blocks = [
+        blocks += [
             (
                 {"type": "tool_use", "id": new_id("toolu_01", 22), "name": c.name, "input": {}},
                 [{"type": "input_json_delta", "partial_json": p} for p in c.fragments],
@@ -193,7 +232,7 @@ async def _stream(
         ]
     else:
         deltas = [{"type": "text_delta", "text": p} for p in reply.pieces]
-        blocks = [({"type": "text", "text": ""}, deltas)]
+        blocks.append(({"type": "text", "text": ""}, deltas))
     for index, (block, deltas) in enumerate(blocks):
         opening = {"type": "content_block_start", "index": index, "content_block": block}
         await stream.event(sse_event(b"content_block_start", opening))
@@ -207,7 +246,7 @@ async def _stream(
     final = {
         "type": "message_delta",
         "delta": {"stop_reason": stop_reason(reply), "stop_sequence": None},
-        "usage": {**{k: started[k] for k in _DELTA_USAGE}, "output_tokens": reply.output_tokens},
+        "usage": {**{k: started[k] for k in _DELTA_USAGE}, "output_tokens": output_tokens},
     }
     if omit:
         del final["usage"]

@@ -196,7 +196,7 @@ def create_app(
         except ControlError as exc:
             await req.json(error_body(dialect, 400, str(exc), request_id=request_id), 400)
             return
-        injected = schedule.admit(path)  # before any wait: failures go in arrival order
+        injected = schedule.admit(path, req.body)  # before any wait: failures go in arrival order
         latency_s = req.controls.latency_s + schedule.latency_s
         if latency_s > 0:
             await asyncio.sleep(latency_s)

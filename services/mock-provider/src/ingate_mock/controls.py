@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from ingate_mock.options import MockOptions
 
 PREFIX = "x-mock-"
+# How an answer's thinking comes (Anthropic): "none" signed thinking only, "only" one
+# redacted_thinking block instead, "also" a redacted_thinking block after the thinking one.
+Redaction = Literal["none", "only", "also"]
+_REDACTIONS: dict[str, Redaction] = {"none": "none", "only": "only", "also": "also"}
 
 
 class ControlError(ValueError):
@@ -25,6 +30,7 @@ class Controls:
     reply_tokens: int = 12
     echo_headers: bool = False
     omit_usage: bool = False  # streams end without their usage report
+    redacted_thinking: Redaction = "none"
 
 
 def defaults(options: MockOptions) -> Controls:
@@ -70,6 +76,10 @@ def read_controls(mock_headers: Mapping[str, str], base: Controls) -> Controls:
     raw = mock_headers.get("x-mock-omit-usage")
     if raw is not None:
         omit_usage = _flag(raw)
+    redacted = base.redacted_thinking
+    raw = mock_headers.get("x-mock-redacted-thinking")
+    if raw is not None:
+        redacted = _redaction(raw)
     return Controls(
         status=status,
         latency_s=latency_s,
@@ -78,7 +88,15 @@ def read_controls(mock_headers: Mapping[str, str], base: Controls) -> Controls:
         reply_tokens=reply_tokens,
         echo_headers=echo,
         omit_usage=omit_usage,
+        redacted_thinking=redacted,
     )
+
+
+def _redaction(raw: str) -> Redaction:
+    redaction = _REDACTIONS.get(raw.strip().lower())
+    if redaction is not None:
+        return redaction
+    raise ControlError(f"X-Mock-Redacted-Thinking must be one of {', '.join(_REDACTIONS)}, got {raw!r}")
 
 
 def _flag(raw: str) -> bool:

@@ -1,4 +1,9 @@
-"""OpenAI ``POST /v1/chat/completions``: JSON and SSE, text and tool calls."""
+"""OpenAI ``POST /v1/chat/completions``: JSON and SSE, text and tool calls.
+
+A request with ``reasoning_effort`` (other than ``"none"``) is answered as OpenAI-compatible
+reasoning servers (DeepSeek, vLLM) do: the thought comes first as ``reasoning_content`` (on the
+message, or in stream deltas before the content), counted in ``reasoning_tokens``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from ingate_mock.billing import reasoning_tokens
 from ingate_mock.faults import openai_error
 from ingate_mock.reply import FunctionTool, Reply, ToolRequest, ToolSpec, plan_reply
 from ingate_mock.text import count_texts, new_id, text_of, unix_now
+from ingate_mock.thinking import Thought, think
 from ingate_mock.wire import Request, sse_data
 
 SYSTEM_FINGERPRINT = "fp_6c2f3b1a9e"
@@ -54,6 +60,7 @@ class ChatRequest(msgspec.Struct):
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
     response_format: _ResponseFormat | None = None
+    reasoning_effort: str | None = None
 
 
 _decode = msgspec.json.Decoder(ChatRequest).decode
@@ -71,19 +78,25 @@ async def chat_completions(req: Request) -> None:
     reply = plan(body, req.controls.reply_tokens)
     texts = [text_of(m.content) for m in body.messages]
     answer_tokens = reply.output_tokens * n
+    thought: Thought | None = None
+    reasoning = reasoning_tokens(body.model, answer_tokens)
+    if body.reasoning_effort not in (None, "none"):
+        prompt, tool_result = _turn(body.messages)
+        thought = think(prompt, reply, tool_result)
+        reasoning = thought.tokens * n
     billed = usage(
         count_texts(texts),
         answer_tokens,
         cached=req.prompt_cache.automatic(texts).read,
-        reasoning=reasoning_tokens(body.model, answer_tokens),
+        reasoning=reasoning,
     )
     if body.stream:
-        await _stream(req, body, reply, billed, n)
+        await _stream(req, body, reply, thought, billed, n)
         return
     choices = [
         {
             "index": i,
-            "message": _message(reply),
+            "message": _message(reply, thought),
             "logprobs": None,
             "finish_reason": finish_reason(reply),
         }
@@ -103,12 +116,10 @@ async def chat_completions(req: Request) -> None:
     )
 
 
-def plan(body: ChatRequest, reply_tokens: int) -> Reply:
-    """Turn the request's conversation into the mock's planned answer."""
-    messages = body.messages
-    last = messages[-1]
+def _turn(messages: list[_Message]) -> tuple[str, str | None]:
+    """The last user text, and the tool messages that end the conversation (None if none)."""
     tool_result: str | None = None
-    if last.role == "tool":
+    if messages[-1].role == "tool":
         trailing: list[str] = []
         for message in reversed(messages):
             if message.role != "tool":
@@ -120,6 +131,13 @@ def plan(body: ChatRequest, reply_tokens: int) -> Reply:
         if message.role == "user":
             prompt = text_of(message.content)
             break
+    return prompt, tool_result
+
+
+def plan(body: ChatRequest, reply_tokens: int) -> Reply:
+    """Turn the request's conversation into the mock's planned answer."""
+    last = body.messages[-1]
+    prompt, tool_result = _turn(body.messages)
     tools: ToolRequest | None = None
     if body.tools and last.role == "user":
         mode, forced = _tool_choice(body.tool_choice)
@@ -178,9 +196,10 @@ def _tool_choice(choice: str | dict[str, Any] | None) -> tuple[str, str | None]:
     return "auto", None
 
 
-def _message(reply: Reply) -> dict[str, Any]:
+def _message(reply: Reply, thought: Thought | None) -> dict[str, Any]:
+    reasoning = {} if thought is None else {"reasoning_content": thought.text}
     if not reply.tool_calls:
-        return {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
+        return {"role": "assistant", "content": reply.text, **reasoning, "refusal": None, "annotations": []}
     calls = [
         {
             "id": new_id("call_"),
@@ -192,13 +211,16 @@ def _message(reply: Reply) -> dict[str, Any]:
     return {
         "role": "assistant",
         "content": None,
+        **reasoning,
         "tool_calls": calls,
         "refusal": None,
         "annotations": [],
     }
 
 
-async def _stream(req: Request, body: ChatRequest, reply: Reply, billed: dict[str, Any], n: int) -> None:
+async def _stream(
+    req: Request, body: ChatRequest, reply: Reply, thought: Thought | None, billed: dict[str, Any], n: int
+) -> None:
     asked = bool(body.stream_options and body.stream_options.include_usage)
     include_usage = asked and not req.controls.omit_usage
     chunk: dict[str, Any] = {
@@ -220,6 +242,11 @@ async def _stream(req: Request, body: ChatRequest, reply: Reply, billed: dict[st
     stream = req.stream()
     await stream.open()
     for i in range(n):
+        for position, piece in enumerate(thought.pieces if thought else []):
+            reasoning_delta: dict[str, Any] = {"reasoning_content": piece}
+            if position == 0:  # the role comes with the first delta
+                reasoning_delta = {"role": "assistant", "content": None, **reasoning_delta}
+            await stream.token(frame(i, reasoning_delta))
         if reply.tool_calls:
             for position, call in enumerate(reply.tool_calls):
                 start = {

@@ -1,4 +1,7 @@
-"""OpenAI ``POST /v1/responses`` (Responses API): JSON and the SSE event sequence."""
+"""OpenAI ``POST /v1/responses`` (Responses API): JSON and the SSE event sequence.
+
+Reasoning items (``reasoning`` and ``include``) are ``openai_reasoning.py``'s.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,12 @@ from typing import Any
 
 import msgspec
 
+from ingate_mock import openai_reasoning
 from ingate_mock.billing import reasoning_tokens
+from ingate_mock.openai_reasoning import ReasoningConfig
 from ingate_mock.reply import Reply, ToolCall, ToolRequest, ToolSpec, plan_reply
-from ingate_mock.text import count_texts, new_hex_id, new_id, text_of, unix_now
+from ingate_mock.text import as_pieces, count_texts, new_hex_id, new_id, text_of, unix_now
+from ingate_mock.thinking import think
 from ingate_mock.wire import EventStream, Request, sse_event
 
 
@@ -29,6 +35,8 @@ class ResponsesRequest(msgspec.Struct):
     metadata: dict[str, Any] | None = None
     previous_response_id: str | None = None
     text: dict[str, Any] | None = None
+    reasoning: ReasoningConfig | None = None
+    include: list[str] | None = None
 
 
 _decode = msgspec.json.Decoder(ResponsesRequest).decode
@@ -37,6 +45,11 @@ _decode = msgspec.json.Decoder(ResponsesRequest).decode
 async def responses(req: Request) -> None:
     body = _decode(req.body)
     items = [{"role": "user", "content": body.input}] if isinstance(body.input, str) else body.input
+    refused = openai_reasoning.input_problem(items, body.store)
+    if refused is not None:
+        await req.json(refused[1], refused[0])
+        return
+    prompt_text, tool_result = _turn(items)
     reply = _plan(body, items, req.controls.reply_tokens)
     texts = [text_of(item.get("content")) for item in items]
     texts += [str(item.get("output", "")) for item in items]
@@ -44,6 +57,11 @@ async def responses(req: Request) -> None:
     prompt_tokens = count_texts(prompt)
     output = _output_items(reply)
     reasoning = reasoning_tokens(body.model, reply.output_tokens)
+    config = body.reasoning
+    if config is not None and openai_reasoning.wanted(config):
+        thought = think(prompt_text, reply, tool_result)
+        output.insert(0, openai_reasoning.item(thought, config, body.include))
+        reasoning = thought.tokens  # what is shown is what was thought
     output_tokens = reply.output_tokens + reasoning  # the reasoning included, as OpenAI bills it
     usage: dict[str, Any] | None = {
         "input_tokens": prompt_tokens,
@@ -67,16 +85,20 @@ async def responses(req: Request) -> None:
     pending = _response(body, rid, created, "in_progress", [], None)
     await emitter.emit("response.created", {"response": pending})
     await emitter.emit("response.in_progress", {"response": pending})
+    calls = iter(reply.tool_calls)
     for index, item in enumerate(output):
-        if item["type"] == "message":
+        if item["type"] == "reasoning":
+            await _stream_reasoning(emitter, index, item)
+        elif item["type"] == "message":
             await _stream_message(emitter, index, item, reply)
         else:
-            await _stream_call(emitter, index, item, reply.tool_calls[index])
+            await _stream_call(emitter, index, item, next(calls))
     await emitter.emit(f"response.{status}", {"response": final})
     await stream.close()
 
 
-def _plan(body: ResponsesRequest, items: list[dict[str, Any]], reply_tokens: int) -> Reply:
+def _turn(items: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """The last user text, and the function outputs that end the input (None if none)."""
     last = items[-1] if items else {}
     tool_result: str | None = None
     if last.get("type") == "function_call_output":
@@ -91,6 +113,12 @@ def _plan(body: ResponsesRequest, items: list[dict[str, Any]], reply_tokens: int
         if item.get("role") == "user":
             prompt = text_of(item.get("content"))
             break
+    return prompt, tool_result
+
+
+def _plan(body: ResponsesRequest, items: list[dict[str, Any]], reply_tokens: int) -> Reply:
+    last = items[-1] if items else {}
+    prompt, tool_result = _turn(items)
     tools: ToolRequest | None = None
     if body.tools and last.get("role") == "user" and body.tool_choice != "none":
         specs = [
@@ -166,7 +194,10 @@ def _response(
         "output": output,
         "parallel_tool_calls": body.parallel_tool_calls is not False,
         "previous_response_id": body.previous_response_id,
-        "reasoning": {"effort": None, "summary": None},
+        "reasoning": {
+            "effort": body.reasoning.effort if body.reasoning else None,
+            "summary": body.reasoning.summary if body.reasoning else None,
+        },
         "service_tier": "default",
         "store": body.store is not False,
         "temperature": 1.0 if body.temperature is None else body.temperature,
@@ -200,6 +231,22 @@ class _Emitter:
 
     async def emit_token(self, name: str, fields: dict[str, Any]) -> None:
         await self.stream.token(self._frame(name, fields))
+
+
+async def _stream_reasoning(emitter: _Emitter, index: int, item: dict[str, Any]) -> None:
+    """A reasoning item: added, its summary part by part (the text in word deltas), done."""
+    item_id = item["id"]
+    await emitter.emit("response.output_item.added", {"output_index": index, "item": {**item, "summary": []}})
+    for summary_index, part in enumerate(item["summary"]):
+        where = {"item_id": item_id, "output_index": index, "summary_index": summary_index}
+        empty = openai_reasoning.summary_part("")
+        await emitter.emit("response.reasoning_summary_part.added", {**where, "part": empty})
+        text: str = part["text"]
+        for piece in as_pieces(text.split(" ")):
+            await emitter.emit_token("response.reasoning_summary_text.delta", {**where, "delta": piece})
+        await emitter.emit("response.reasoning_summary_text.done", {**where, "text": text})
+        await emitter.emit("response.reasoning_summary_part.done", {**where, "part": part})
+    await emitter.emit("response.output_item.done", {"output_index": index, "item": item})
 
 
 async def _stream_message(emitter: _Emitter, index: int, item: dict[str, Any], reply: Reply) -> None:

@@ -95,13 +95,15 @@ class FaultState(msgspec.Struct, frozen=True, kw_only=True):
 class Faults:
     """The live schedule of one instance, with its counters and random draws."""
 
-    __slots__ = ("_fail_left", "_random", "_schedule", "stats")
+    __slots__ = ("_fail_left", "_random", "_schedule", "received", "stats")
 
     def __init__(self, schedule: FaultSchedule | None = None) -> None:
         self._schedule = FaultSchedule()
         self._fail_left = 0
         self._random = random.Random(0)
         self.stats = Stats()
+        # the body each API path last received, so a test can see what a gateway forwarded
+        self.received: dict[str, bytes] = {}
         self.set(schedule or FaultSchedule())
 
     @property
@@ -125,12 +127,14 @@ class Faults:
 
     def reset_stats(self) -> None:
         self.stats = Stats()
+        self.received = {}
 
     def state(self) -> FaultState:
         return FaultState(schedule=self.schedule, stats=self.stats)
 
-    def admit(self, path: str) -> FaultSchedule | None:
-        """Count a request on ``path``; the schedule if it must fail, else ``None``.
+    def admit(self, path: str, body: bytes = b"") -> FaultSchedule | None:
+        """Count a request on ``path`` (keeping its ``body`` as the path's last received); the
+        schedule if it must fail, else ``None``.
 
         Nothing here awaits, so on the event loop each request takes its
         ``fail_next`` or its draw whole, in arrival order.
@@ -138,6 +142,7 @@ class Faults:
         stats = self.stats
         stats.requests += 1
         stats.paths[path] = stats.paths.get(path, 0) + 1
+        self.received[path] = body
         schedule = self._schedule
         failing = False
         if self._fail_left > 0:

@@ -24,14 +24,22 @@ def valid(thinking: str, signature: str) -> bool:
 
 
 def seal(data: str) -> str:
-    """Opaque encrypted-reasoning data (Anthropic's redacted_thinking) the mock can open again."""
-    return base64.b64encode(b"red1" + data.encode()).decode()
+    """Opaque encrypted-reasoning data (Anthropic's redacted_thinking, OpenAI's reasoning
+    `encrypted_content`) the mock can open again; it carries its own MAC, so any change to it
+    is noticed, as the providers' authenticated encryption notices one."""
+    raw = data.encode()
+    digest = hmac.new(_KEY, b"red1" + raw, hashlib.sha256).digest()
+    return base64.b64encode(b"red1" + digest + raw).decode()
 
 
 def opened(sealed: str) -> str | None:
-    """What `seal` sealed, or None when `sealed` is not the mock's."""
+    """What `seal` sealed, or None when `sealed` is not the mock's or was altered."""
     try:
         raw = base64.b64decode(sealed, validate=True)
     except ValueError:
         return None
-    return raw[4:].decode(errors="replace") if raw.startswith(b"red1") else None
+    digest, data = raw[4:36], raw[36:]
+    if not raw.startswith(b"red1") or len(digest) != 32:
+        return None
+    expected = hmac.new(_KEY, b"red1" + data, hashlib.sha256).digest()
+    return data.decode(errors="replace") if hmac.compare_digest(expected, digest) else None
