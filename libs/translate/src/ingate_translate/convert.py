@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from ingate_translate import ir
 from ingate_translate.base import TranslationError
 from ingate_translate.schemas import anthropic as an
 from ingate_translate.schemas import openai as oa
@@ -166,6 +167,40 @@ def anthropic_error_type(status: int) -> str:
 def status_for_anthropic_error(kind: str) -> int:
     """The HTTP status Anthropic uses for an error type (unknown types count as api_error, 500)."""
     return ANTHROPIC_ERROR_STATUSES.get(kind, 500)
+
+
+_KINDS_BY_STATUS: dict[int, ir.ErrorKind] = {
+    400: "invalid_request",
+    401: "authentication",
+    402: "billing",
+    403: "permission",
+    404: "not_found",
+    413: "too_large",
+    429: "rate_limit",
+    503: "overloaded",
+    504: "timeout",
+    529: "overloaded",
+}
+ANTHROPIC_KINDS: dict[str, ir.ErrorKind] = {
+    "invalid_request_error": "invalid_request",
+    "authentication_error": "authentication",
+    "billing_error": "billing",
+    "permission_error": "permission",
+    "not_found_error": "not_found",
+    "request_too_large": "too_large",
+    "rate_limit_error": "rate_limit",
+    "overloaded_error": "overloaded",
+    "timeout_error": "timeout",
+    "api_error": "server",
+}
+ANTHROPIC_TYPES: dict[ir.ErrorKind, str] = {kind: name for name, kind in ANTHROPIC_KINDS.items()}
+
+
+def error_kind(status: int) -> ir.ErrorKind:
+    """What an HTTP error status means (other 4xx: invalid_request, 5xx: server)."""
+    if status in _KINDS_BY_STATUS:
+        return _KINDS_BY_STATUS[status]
+    return "server" if status >= 500 else "invalid_request"
 
 
 def openai_error_type(status: int) -> str:

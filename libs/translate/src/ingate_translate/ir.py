@@ -189,6 +189,23 @@ class Error(Struct, kw_only=True):
     ]
     message: str
     param: str | None = None
+    # The provider's own error type or code ("overloaded_error"), passed on where the caller's
+    # envelope has room for it (OpenAI's `code`).
+    code: str | None = None
+
+
+ErrorKind = Literal[
+    "invalid_request",
+    "authentication",
+    "permission",
+    "not_found",
+    "too_large",
+    "rate_limit",
+    "overloaded",
+    "timeout",
+    "server",
+    "billing",
+]
 
 
 class Context(Struct, kw_only=True, omit_defaults=True):
