@@ -15,7 +15,7 @@ from ingate_translate.base import (
 )
 from ingate_translate.hub import CodecPair
 from ingate_translate.registry import BACKEND_CODECS, CLIENT_CODECS, PAIRS, get_pair
-from ingate_translate.shapes.anthropic_messages import DEFAULT_MAX_TOKENS
+from ingate_translate.shapes.anthropic_messages_request import DEFAULT_MAX_TOKENS
 
 __all__ = [
     "BACKEND_CODECS",
