@@ -54,7 +54,8 @@ def test_one_trace_spans_edge_translator_and_analytics(traced_stack: TracedStack
     names = sorted(span.name for span in trace["translator"])
     assert names == ["translate request", "translate response"]
     assert {span.parent_span_id for span in trace["translator"]} == {edge.span_id}
-    assert {span.attributes["ingate.translate.backend"] for span in trace["translator"]} == {"anthropic"}
+    backends = {span.attributes["ingate.translate.backend"] for span in trace["translator"]}
+    assert backends == {"anthropic-messages"}  # the shape the provider is sent
     # The request's record reached ClickHouse under the same trace.
     (stored,) = trace["analytics"]
     assert stored.kind == CONSUMER
