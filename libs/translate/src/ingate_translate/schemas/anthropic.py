@@ -17,7 +17,7 @@ from msgspec import UNSET, Struct, UnsetType, field
 
 
 class CacheControl(Struct, omit_defaults=True):
-    type: str = "ephemeral"
+    type: str  # "ephemeral", the only kind
     ttl: str | None = None
 
 

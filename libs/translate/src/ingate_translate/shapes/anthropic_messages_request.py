@@ -28,7 +28,7 @@ def _mark(control: an.CacheControl | None) -> ir.CacheMark:
 def _control(mark: ir.CacheMark) -> an.CacheControl | None:
     if not mark:
         return None
-    return an.CacheControl(ttl="1h") if mark == "1h" else an.CacheControl()
+    return an.CacheControl("ephemeral", ttl="1h" if mark == "1h" else None)
 
 
 # -- reading requests ------------------------------------------------------------

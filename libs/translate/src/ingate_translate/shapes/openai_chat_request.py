@@ -7,8 +7,7 @@ import msgspec
 
 from ingate_translate import ir
 from ingate_translate.base import TranslatedRequest, TranslationError
-from ingate_translate.convert import compact_json, decode_client_body, image_to_anthropic, parse_arguments
-from ingate_translate.schemas import anthropic as an
+from ingate_translate.convert import compact_json, decode_client_body, image_from_url, parse_arguments
 from ingate_translate.schemas import openai as oa
 
 _encode = msgspec.json.Encoder().encode
@@ -39,14 +38,6 @@ def _refuse_inexpressible(req: oa.ChatRequest) -> None:
             raise TranslationError(message, param=param)
 
 
-def _image(url: str, param: str) -> ir.Image:
-    block = image_to_anthropic(url, param)  # checks data URLs and their media types
-    source = block.source
-    if isinstance(source, an.Base64Source):
-        return ir.Image(media_type=source.media_type, data=source.data)
-    return ir.Image(url=url)
-
-
 def _user_parts(content: str | list[oa.UserPart], where: str) -> list[ir.Part]:
     if isinstance(content, str):
         return [ir.Text(text=content)] if content else []
@@ -57,7 +48,7 @@ def _user_parts(content: str | list[oa.UserPart], where: str) -> list[ir.Part]:
             if part.text:
                 parts.append(ir.Text(text=part.text))
         elif isinstance(part, oa.ImagePart):
-            parts.append(_image(part.image_url.url, f"{param}.image_url"))
+            parts.append(image_from_url(part.image_url.url, f"{param}.image_url"))
         elif isinstance(part, oa.InputAudioPart):
             raise TranslationError("Audio input cannot be translated.", param=param)
         else:
