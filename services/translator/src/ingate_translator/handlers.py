@@ -76,7 +76,12 @@ def _endpoint(
             call = decode(request.data)
             measured.pair(call.client, call.backend)
             reply = work(call)
-        except (TranslationError, UnknownPairError) as exc:
+        except TranslationError as exc:
+            # The parameter leads, as the caller's SDK shows only the message.
+            message = f"{exc.param}: {exc.message}" if exc.param else exc.message
+            await _refuse(request, measured, "400", message)
+            return
+        except UnknownPairError as exc:
             await _refuse(request, measured, "400", str(exc))
             return
         except msgspec.DecodeError as exc:
