@@ -133,13 +133,29 @@ def run_stream(
     return out
 
 
+def run_split_bytes(pair: Pair, context: bytes, raw: bytes, cut: int) -> list[SseEvent]:
+    """The provider's SSE bytes cut at `cut`, each piece framed as the edge frames what it reads."""
+    framer = SseFramer()
+    state = pair.stream_start(context)
+    out: list[SseEvent] = []
+    for piece in (raw[:cut], raw[cut:]):
+        state, produced = pair.stream(state, [SseEvent(e, d) for e, d in framer.feed(piece)], False)
+        out.extend(produced)
+    state, produced = pair.stream(state, [SseEvent(e, d) for e, d in framer.flush()], True)
+    return out + produced
+
+
 def run_every_batching(pair: Pair, context: bytes, events: list[SseEvent]) -> list[SseEvent]:
-    """The translated stream, after checking it is identical under every batching."""
+    """The translated stream, after checking it is identical under every batching of the events,
+    and with the provider's bytes cut at offsets all through them."""
     reference = run_stream(pair, context, events, [len(events)])
     for sizes in batchings(len(events)):
         for final_apart in (False, True):
             got = run_stream(pair, context, events, sizes, final_apart)
             assert got == reference, f"batch sizes {sizes}, final apart: {final_apart}"
+    raw = encode_sse(events)
+    for cut in range(0, len(raw) + 1, max(len(raw) // 97, 1)):
+        assert run_split_bytes(pair, context, raw, cut) == reference, f"bytes cut at {cut}"
     return reference
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import anthropic
 
-from ingate_edge.sse import SseFramer
 from ingate_translate import SseEvent, encode_sse
 from tests.translate.support import (
     CREATED,
@@ -21,6 +20,7 @@ from tests.translate.support import (
     dumps,
     openai_chunks,
     openai_events,
+    run_split_bytes,
 )
 
 TO_CLAUDE = Pair("openai-chat", "anthropic-messages")
@@ -75,17 +75,7 @@ CLAUDE_THINKING_STREAM: list[Json] = [
 def split_everywhere(pair: Pair, context: bytes, events: list[SseEvent]) -> list[SseEvent]:
     """The translated stream when the provider's bytes arrive cut at each offset in turn; all equal."""
     raw = encode_sse(events)
-    outputs = []
-    for cut in range(0, len(raw) + 1, 7):
-        framer = SseFramer()
-        state = pair.stream_start(context)
-        out: list[SseEvent] = []
-        for piece in (raw[:cut], raw[cut:]):
-            framed = [SseEvent(event, data) for event, data in framer.feed(piece)]
-            state, produced = pair.stream(state, framed, False)
-            out.extend(produced)
-        state, produced = pair.stream(state, [SseEvent(e, d) for e, d in framer.flush()], True)
-        outputs.append(out + produced)
+    outputs = [run_split_bytes(pair, context, raw, cut) for cut in range(len(raw) + 1)]
     assert all(output == outputs[0] for output in outputs)
     return outputs[0]
 
