@@ -104,12 +104,10 @@ def _system(system: str | list[an.TextBlock] | None) -> list[ir.Text]:
 def _tool(tool: an.Tool, param: str) -> ir.Tool:
     if tool.type not in (None, "custom"):
         raise TranslationError(f"Server tool {tool.type!r} cannot be translated.", param=param)
-    return ir.Tool(
-        name=tool.name,
-        description=tool.description or "",
-        parameters=tool.input_schema if tool.input_schema is not None else dict(ir.Tool(name="").parameters),
-        cache=_mark(tool.cache_control),
-    )
+    out = ir.Tool(name=tool.name, description=tool.description or "", cache=_mark(tool.cache_control))
+    if tool.input_schema is not None:  # else the IR's empty object schema
+        out.parameters = tool.input_schema
+    return out
 
 
 def _tool_choice(choice: an.ToolChoice | None) -> ir.ToolChoice | None:

@@ -117,7 +117,7 @@ def _tools(req: oa.ChatRequest) -> tuple[list[ir.Tool], ir.ToolChoice | None]:
             raise TranslationError("Only function tools can be translated.", param=f"tools[{i}]")
         spec = tool.function
         tools.append(ir.Tool(name=spec.name, description=spec.description or ""))
-        if spec.parameters is not None:
+        if spec.parameters is not None:  # else the IR's empty object schema
             tools[-1].parameters = spec.parameters
     if not tools:
         return tools, None
