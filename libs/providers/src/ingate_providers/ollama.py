@@ -58,7 +58,8 @@ class Ollama(ProviderFormat):
         Endpoint(name="tags", path="/api/tags", methods=GET, lists_models=True),
     )
     serves = frozenset({"ollama", "openai"})
-    backend_shape = None
+    # Translated requests go to Ollama's OpenAI-compatible API (/v1/chat/completions).
+    backend_shape = "openai-chat"
     framing = "ndjson"
     stream_content_type = b"application/x-ndjson"
     usage_marker = '"done":true'
