@@ -54,23 +54,24 @@ from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.headers import split_headers
 from ingate_edge.limits import check_expiry
-from ingate_edge.paths import PATHS
+from ingate_edge.paths import PATHS, guess_dialect
 from ingate_edge.proxy import Proxy, new_request_id
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.websocket_bridge import ResponseRelay, error_frame
 from ingate_edge.websocket_history import History, input_items, warmup_response
-from ingate_providers import FORMATS, ErrorKind
+from ingate_providers import ErrorKind
 
 log = logging.getLogger("ingate.edge.websocket")
 
 Message = dict[str, Any]
 
-# The paths on which an upgrade becomes a Responses WebSocket; elsewhere it is an ordinary request.
-WEBSOCKET_PATHS: Final = frozenset(p for p, api in PATHS.items() if api.endpoint.shape == "openai-responses")
+# The paths on which an upgrade becomes a Responses WebSocket (elsewhere it is an ordinary
+# request), and the dialect each answers errors in.
+_DIALECTS: Final = {p: api.format for p, api in PATHS.items() if api.endpoint.shape == "openai-responses"}
+WEBSOCKET_PATHS: Final = frozenset(_DIALECTS)
 # Room for the frame's own fields beside the body it carries (`"type":"response.create"`).
 FRAME_ENVELOPE_BYTES: Final = 64 * 1024
 
-_OPENAI: Final = FORMATS["openai"]
 # Upgrade headers that describe the socket, not the request each create becomes.
 _SOCKET_HEADER_PREFIX: Final = b"sec-websocket-"
 _BETA_SOCKET: Final = b"responses_websockets"
@@ -96,6 +97,7 @@ class _Socket:
     __slots__ = (
         "_app",
         "_base_scope",
+        "_dialect",
         "_gone",
         "_headers",
         "_held",
@@ -114,6 +116,7 @@ class _Socket:
         self._receive = receive
         self._send = send
         self._history = History()
+        self._dialect = _DIALECTS.get(scope["path"]) or guess_dialect(scope["path"])
         self._held: Message | None = None  # a frame that came while a response was under way
         self._gone = False
         self._key: KeyRecord | None = None
@@ -253,14 +256,14 @@ class _Socket:
         request_id = new_request_id()
         log.warning("request %s refused: %s", request_id, message)
         self._settle(request_id, kind)
-        body = _OPENAI.error_body(kind, message, request_id)
+        body = self._dialect.error_body(kind, message, request_id)
         await self._send_text(error_frame(kind.status, body, [(b"x-ingate-request-id", request_id.encode())]))
 
     async def _reject(self, request_id: str, err: GatewayError) -> None:
         """Refuse the upgrade itself with the HTTP answer a POST would have got."""
         log.warning("request %s refused: %s", request_id, err.message)
         self._settle(request_id, err.kind, method="GET")
-        body = _OPENAI.error_body(err.kind, err.message, request_id)
+        body = self._dialect.error_body(err.kind, err.message, request_id)
         headers = [
             _JSON,
             (b"content-length", b"%d" % len(body)),
@@ -285,7 +288,7 @@ class _Socket:
             error_type=kind.code,
             attempts=0,
         )
-        Exchange(record, _OPENAI).settle(self._app.runtime)
+        Exchange(record, self._dialect).settle(self._app.runtime)
 
 
 def _request_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
