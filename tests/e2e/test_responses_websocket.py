@@ -8,6 +8,8 @@ the socket keeps serving; a provider error is an error frame; a client that leav
 is recorded as 499; oversized frames and idle sockets are closed; plain HTTP is unchanged.
 """
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -150,6 +152,19 @@ async def test_a_bad_or_missing_key_is_refused_at_the_upgrade(edge: Edge, auth: 
     assert raised.value.headers is not None and raised.value.headers["x-ingate-request-id"].startswith("req_")
 
 
+async def test_a_key_revoked_while_its_socket_is_open_is_refused_at_the_next_create(edge: Edge) -> None:
+    created = json.loads(edge.cli("keys", "create", "--json")[1])
+    async with _socket(edge, created["key"]) as ws:
+        assert (await _response(ws, _create("hi")))[-1]["type"] == "response.completed"
+        code, _, err = edge.cli("keys", "revoke", created["key_id"])
+        assert code == 0, err
+        deadline = asyncio.get_running_loop().time() + FRAME_TIMEOUT_S
+        while (last := (await _response(ws, _create("hi")))[-1])["type"] != "error":  # revoked within 1 s
+            assert asyncio.get_running_loop().time() < deadline, "the revoke never reached the socket"
+            await asyncio.sleep(0.2)
+    assert (last["status"], last["error"]["code"]) == (401, "invalid_api_key")
+
+
 async def test_malformed_frames_get_error_frames_and_the_socket_keeps_serving(
     edge: Edge, ingate_key: str
 ) -> None:
@@ -187,6 +202,20 @@ async def test_provider_errors_are_error_frames_and_the_socket_stays_open(
             "upstream_unreachable",
         )
         assert frame["headers"]["x-ingate-request-id"].startswith("req_")
+
+
+async def test_a_stream_the_provider_breaks_is_an_error_frame_and_the_socket_stays_open(
+    edge: Edge, ingate_key: str
+) -> None:
+    async with tap_records(edge.nats_url) as tap, _socket(edge, ingate_key, {"X-Mock-Drop-After": "3"}) as ws:
+        broken = await _response(ws, _create("hi"))
+        again = await _response(ws, _create("hi"))
+        record = await tap.record_for(broken[0]["headers"]["X-Ingate-Request-Id"])
+    for frames in (broken, again):
+        assert frames[0]["type"] == "response.created"
+        assert (frames[-1]["type"], frames[-1]["status"]) == ("error", 502)
+        assert frames[-1]["error"]["code"] == "upstream_stream_broken"
+    assert (record.status, record.error_type) == (502, "upstream_stream_broken")
 
 
 async def test_an_oversized_create_gets_413_and_an_oversized_frame_closes_the_socket(

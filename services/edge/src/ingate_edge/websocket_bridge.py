@@ -85,14 +85,19 @@ class ResponseRelay:
         self.finished: FinishedResponse | None = None  # the response a follow-up may continue
 
     async def run(self, proxy: App, scope: Message) -> None:
+        # What the proxy raises once an answer has begun (an HTTP connection would be aborted);
+        # the proxy has logged it and the record says why; the socket outlives the response.
         try:
             await proxy(scope, self.receive, self.send)
-        except UpstreamBrokeOff:  # the record says why; the socket outlives the broken stream
-            await self._send_text(
-                error_frame(
-                    502, b"", self._headers, "upstream_stream_broken", "The provider's stream broke off."
-                )
-            )
+        except UpstreamBrokeOff:
+            code, message, status = "upstream_stream_broken", "The provider's stream broke off.", 502
+        except OSError:
+            raise  # the client is gone: nothing to tell it
+        except Exception:
+            code, message, status = "internal_error", "Internal gateway error.", 500
+        else:
+            return
+        await self._send_text(error_frame(status, b"", self._headers, code, message))
 
     async def receive(self) -> Message:
         body = self._body
