@@ -142,6 +142,35 @@ async def test_a_warmup_answers_at_once_and_can_be_chained_from(edge: Edge, inga
     assert follow[-1]["response"]["usage"]["input_tokens"] > plain[-1]["response"]["usage"]["input_tokens"]
 
 
+async def test_lanes_echo_their_stream_id_and_a_chain_can_fork_from_an_earlier_response(
+    edge: Edge, ingate_key: str
+) -> None:
+    async with _socket(edge, ingate_key) as ws:
+        root = await _response(ws, _create("the root", stream_id="a"))
+        later = await _response(ws, _create("on lane b", stream_id="b"))
+        fork = await _response(
+            ws, _create("fork", stream_id="c", previous_response_id=root[-1]["response"]["id"])
+        )
+        plain = await _response(ws, _create("fork"))
+    for frames, lane in ((root, "a"), (later, "b"), (fork, "c")):
+        assert {f["stream_id"] for f in frames} == {lane}
+    assert all("stream_id" not in f for f in plain)
+    # The fork was sent with the root's conversation, though another response came between.
+    assert fork[-1]["response"]["usage"]["input_tokens"] > plain[-1]["response"]["usage"]["input_tokens"]
+
+
+async def test_steering_is_declined_with_the_input_handed_back(edge: Edge, ingate_key: str) -> None:
+    async with _socket(edge, ingate_key) as ws:
+        done = await _response(ws, _create("hi"))
+        await ws.send_json(
+            {"type": "response.steer", "previous_response_id": done[-1]["response"]["id"], "input": "more"}
+        )
+        failed = await _frame(ws)
+        assert (await _response(ws, _create("still serving")))[-1]["type"] == "response.completed"
+    assert failed["type"] == "response.steer.failed"
+    assert (failed["error"]["code"], failed["steer"]["input"]) == ("steering_not_supported", "more")
+
+
 @pytest.mark.parametrize("auth", ["Bearer sk-ingate-not-a-real-key", None])
 async def test_a_bad_or_missing_key_is_refused_at_the_upgrade(edge: Edge, auth: str | None) -> None:
     headers = {} if auth is None else {"Authorization": auth}

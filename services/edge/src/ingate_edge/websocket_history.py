@@ -1,14 +1,16 @@
 """What `previous_response_id` means on a Responses WebSocket the edge bridges to HTTP.
 
-OpenAI's WebSocket mode keeps each connection's most recent response in memory, so a
-follow-up `response.create` may carry only its new input items and `previous_response_id`,
-even with `store: false` (nothing kept server-side). The edge reaches providers over their
-HTTP endpoint, so it keeps that state itself, per connection: the input items the last
-response was made from and the output items it produced. A create naming that response is
-sent as the whole conversation (those items, then its own), without `previous_response_id`,
-which is how Codex sends a turn over HTTP; one naming any other response passes on unchanged
-(the provider may have it stored). As the API documents for `previous_response_id`, the
-earlier `instructions` are not carried over.
+OpenAI's WebSocket mode keeps a connection's recent responses in memory, so a follow-up
+`response.create` may carry only its new input items and `previous_response_id`, even with
+`store: false` (nothing kept server-side). The edge reaches providers over their HTTP
+endpoint, so it keeps that state itself, per connection: for each of the last
+`REMEMBERED` responses, the input items it was made from and the output items it produced
+(lists of references to the same item objects, so a long chain costs one copy of each item,
+not one per turn). A create naming one of them is sent as the whole conversation (those
+items, then its own), without `previous_response_id`, which is how Codex sends a turn over
+HTTP; one naming any other response passes on unchanged (the provider may have it stored).
+Several remembered responses let a client fork a chain or run lanes (`stream_id`). As the
+API documents for `previous_response_id`, the earlier `instructions` are not carried over.
 
 Replayed output items lose their `id`: with `store: false` the provider answers 404 to an
 item id it never stored, and the item's content (and a reasoning item's encrypted_content)
@@ -20,9 +22,11 @@ its own id and no output, remembered like any other, so the next turn can chain 
 
 import random
 import time
-from typing import Any
+from typing import Any, Final
 
 import msgspec
+
+REMEMBERED: Final = 16
 
 
 class FinishedResponse(msgspec.Struct):
@@ -40,25 +44,26 @@ decode_finished = msgspec.json.Decoder(FinishedEvent).decode
 
 
 class History:
-    """The connection's most recent response: its id and the items a follow-up continues."""
+    """The connection's recent responses: by id, the items a follow-up continues."""
 
-    __slots__ = ("items", "response_id")
+    __slots__ = ("_items",)
 
     def __init__(self) -> None:
-        self.response_id = ""
-        self.items: list[Any] = []
+        self._items: dict[str, list[Any]] = {}  # oldest first
 
     def expand(self, body: dict[str, Any]) -> None:
-        """`body` as the whole conversation when it continues the most recent response."""
+        """`body` as the whole conversation when it continues a remembered response."""
         previous = body.get("previous_response_id")
-        if not previous or previous != self.response_id:
+        items = self._items.get(previous) if isinstance(previous, str) else None
+        if items is None:
             return
         del body["previous_response_id"]
-        body["input"] = [*self.items, *input_items(body.get("input"))]
+        body["input"] = [*items, *input_items(body.get("input"))]
 
     def remember(self, response_id: str, sent: list[Any], output: list[dict[str, Any]]) -> None:
-        self.response_id = response_id
-        self.items = [*sent, *({k: v for k, v in item.items() if k != "id"} for item in output)]
+        self._items[response_id] = [*sent, *({k: v for k, v in item.items() if k != "id"} for item in output)]
+        if len(self._items) > REMEMBERED:
+            del self._items[next(iter(self._items))]
 
 
 def input_items(value: Any) -> list[Any]:

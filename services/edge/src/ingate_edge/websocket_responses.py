@@ -16,9 +16,14 @@ client (codex-rs `responses_websocket.rs`, `common.rs`) speak it:
   "param"}, "headers": {…}}`; Codex reads `status` (or `status_code`) and `error.code`. The
   connection stays open after one.
 - `generate: false` (Codex's prewarm) asks for no output and answers a response id to chain
-  from; `previous_response_id` continues the connection's most recent response even with
+  from; `previous_response_id` continues one of the connection's recent responses even with
   `store: false` (websocket_history.py). `response.processed`, an acknowledgement some Codex
   versions send, needs no answer. `background: true` is refused, as OpenAI refuses it here.
+- Newer parts of OpenAI's protocol that Codex does not send: a create's `stream_id` (a lane)
+  is echoed in every frame answering it, lanes being served one response at a time like the
+  rest of the socket (so each lane's order holds); `response.steer` is answered with
+  `response.steer.failed`, code `steering_not_supported` (the edge queues no input into a
+  running response; the client sends it with its next create).
 
 Each create is served by the same code as `POST /v1/responses` with `stream: true`
 (websocket_bridge.py), so provider choice (`X-Ingate-Provider` on the upgrade request, routes
@@ -43,6 +48,7 @@ before anything can measure it.
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import msgspec
@@ -64,6 +70,7 @@ from ingate_providers import ErrorKind
 log = logging.getLogger("ingate.edge.websocket")
 
 Message = dict[str, Any]
+SendText = Callable[[str], Awaitable[None]]
 
 # The paths on which an upgrade becomes a Responses WebSocket (elsewhere it is an ordinary
 # request), and the dialect each answers errors in.
@@ -212,6 +219,8 @@ class _Socket:
         kind = event.pop("type", None)
         if kind == "response.create":
             await self._create(event)
+        elif kind == "response.steer":
+            await self._send_text(_steer_failed(event.get("input")))
         elif kind != "response.processed":  # an acknowledgement: nothing to answer
             shown = kind[:100] if isinstance(kind, str) else kind
             await self._refuse(
@@ -221,35 +230,49 @@ class _Socket:
 
     async def _create(self, body: dict[str, Any]) -> None:
         generate = body.pop("generate", True)
+        lane = body.pop("stream_id", None)
         if body.pop("background", None):
             await self._refuse(
                 errors.INVALID_REQUEST, "Background responses are not supported over WebSocket."
             )
             return
+        if lane is not None and not isinstance(lane, str):
+            await self._refuse(errors.INVALID_REQUEST, "stream_id must be a string.")
+            return
+        send_text = self._send_text if lane is None else self._lane_sender(lane)
         self._history.expand(body)
         sent = input_items(body.get("input"))
         if generate is False:
-            await self._warm_up(body, sent)
+            await self._warm_up(body, sent, send_text)
             return
         body["stream"] = True
         data = _encode(body)
         scope = {**self._base_scope, "headers": [*self._headers, (b"content-length", b"%d" % len(data))]}
-        relay = ResponseRelay(data, self._send_text, self._next_during_response)
+        relay = ResponseRelay(data, send_text, self._next_during_response)
         await relay.run(self._app.proxy, scope)
         finished = relay.finished
         if finished is not None and finished.id:
             self._history.remember(finished.id, sent, finished.output)
 
-    async def _warm_up(self, body: dict[str, Any], sent: list[Any]) -> None:
+    async def _warm_up(self, body: dict[str, Any], sent: list[Any], send_text: SendText) -> None:
         response = warmup_response(body)
         for number, kind in enumerate(("response.created", "response.completed")):
-            await self._send_text(
-                _encode({"type": kind, "sequence_number": number, "response": response}).decode()
-            )
+            await send_text(_encode({"type": kind, "sequence_number": number, "response": response}).decode())
         self._history.remember(response["id"], sent, [])
 
     async def _send_text(self, text: str) -> None:
         await self._send({"type": "websocket.send", "text": text})
+
+    def _lane_sender(self, lane: str) -> SendText:
+        """Sends frames that echo the create's `stream_id`, as each event of its lane does.
+
+        Lanes are served one response at a time like everything on the socket (FIFO holds)."""
+        head = '{"stream_id":' + _encode(lane).decode() + ","
+
+        async def send_text(text: str) -> None:
+            await self._send_text(head + text[1:] if text.startswith("{") else text)
+
+        return send_text
 
     async def _refuse(self, kind: ErrorKind, message: str) -> None:
         """An error frame for a frame the edge cannot serve, recorded as a refused request."""
@@ -302,6 +325,22 @@ def _request_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
     ]
     kept.append(_JSON)
     return kept
+
+
+def _steer_failed(steer_input: Any) -> str:
+    """The answer to `response.steer`: the edge queues no input into a running response."""
+    error = {
+        "type": "invalid_request_error",
+        "code": "steering_not_supported",
+        "message": "Ingate does not steer responses: send this input with the next response.create.",
+    }
+    event = {
+        "type": "response.steer.failed",
+        "sequence_number": 0,
+        "error": error,
+        "steer": {"input": steer_input},
+    }
+    return _encode(event).decode()
 
 
 def _text(value: bytes | None) -> str:
