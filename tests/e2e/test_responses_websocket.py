@@ -117,6 +117,12 @@ async def test_a_session_serves_two_responses_on_one_socket_each_recorded(
         assert (record.input_tokens, record.output_tokens) == (usage["input_tokens"], usage["output_tokens"])
 
 
+async def test_the_path_without_v1_serves_too(edge: Edge, ingate_key: str) -> None:
+    """As the OpenAI SDK's `base_url` without /v1 would reach it."""
+    async with _socket(edge, ingate_key, path="/responses") as ws:
+        assert (await _response(ws, _create("hi")))[-1]["type"] == "response.completed"
+
+
 async def test_a_create_sent_while_a_response_streams_is_served_after_it(edge: Edge, ingate_key: str) -> None:
     async with _socket(edge, ingate_key) as ws:
         await ws.send_json(_create("first"))

@@ -13,7 +13,8 @@ becomes frames:
   "headers": {…}}`, the shape Codex reads (`status`, and `error.code`/`error.message`),
   `headers` holding the answer's `x-ingate-*`, `retry-after` and rate-limit headers;
 - a stream that breaks after it began: an error frame with status 502 (the record says 502
-  `upstream_stream_broken`, as over HTTP); the socket stays open for the next create.
+  `upstream_stream_broken`, as over HTTP), or 500 for any other failure once the answer
+  began; where HTTP would cut the connection, the socket stays open for the next create.
 
 While a response streams, the proxy's disconnect watcher reads the socket: a client that
 goes away cancels the upstream request and the record says 499. A frame that arrives
