@@ -9,6 +9,8 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -17,8 +19,8 @@ import msgspec
 import openai
 import pytest
 
-from ingate_nats import connect
-from tests.conftest import Edge, Translators
+from ingate_nats import NatsServer, connect
+from tests.conftest import MOCK_OPENAI_KEY, Edge, Translators, start_edge
 
 CLAUDE = "claude-sonnet-4-20250514"
 WEATHER_TOOL: Any = {
@@ -197,7 +199,7 @@ def test_images_base64_and_url(to_claude: openai.OpenAI) -> None:
 def test_inexpressible_request_is_a_clear_400(to_claude: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         to_claude.chat.completions.create(model=CLAUDE, messages=[{"role": "user", "content": "x"}], n=2)
-    assert "n" in caught.value.message
+    assert "n: Only one choice" in caught.value.message  # the parameter leads the message
     assert caught.value.response.headers["x-ingate-request-id"].startswith("req_")
 
 
@@ -292,6 +294,50 @@ def test_anthropic_tool_use_streamed_from_gpt(to_gpt: anthropic.Anthropic) -> No
         ("get_time", {"zone": "UTC"}),
     ]
     assert all(u.id.startswith("call_") for u in uses)
+
+
+@pytest.fixture(scope="module")
+def keyed_ollama_edge(nats_server: NatsServer, mock_url: str, logs_dir: Path, edge: Edge) -> Iterator[Edge]:
+    """An edge whose Ollama provider has a key, as one behind a proxy does: the mock's OpenAI
+    API (which Ollama serves under /v1) wants one."""
+    del edge  # started first: it owns the key store this edge shares
+    running = start_edge(
+        nats_server.url, mock_url, logs_dir, "edge-keyed-ollama", INGATE_OLLAMA_API_KEY=MOCK_OPENAI_KEY
+    )
+    try:
+        yield running
+    finally:
+        running.service.stop()
+
+
+@pytest.fixture
+def to_ollama(keyed_ollama_edge: Edge, ingate_key: str, translators: Translators) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        base_url=keyed_ollama_edge.url,
+        api_key=ingate_key,
+        default_headers={"X-Ingate-Provider": "ollama", "X-Ingate-Translate": "true"},
+        max_retries=0,
+        timeout=20,
+    )
+
+
+def test_anthropic_sdk_reaches_an_ollama_provider_through_its_openai_api(
+    to_ollama: anthropic.Anthropic,
+) -> None:
+    # Ollama providers are sent OpenAI chat, at /v1/chat/completions of their base URL.
+    message = to_ollama.messages.create(
+        model="llama3.2", max_tokens=100, messages=[{"role": "user", "content": "hi llama"}]
+    )
+    assert message.type == "message" and message.content[0].type == "text"
+    assert message.content[0].text.startswith("Mock reply from llama3.2: hi llama")
+    assert message.stop_reason == "end_turn"
+    with to_ollama.messages.stream(
+        model="llama3.2", max_tokens=100, messages=[{"role": "user", "content": "stream it"}]
+    ) as stream:
+        pieces = list(stream.text_stream)
+        final = stream.get_final_message()
+    assert "".join(pieces).startswith("Mock reply from llama3.2: stream it")
+    assert final.stop_reason == "end_turn" and final.usage.output_tokens > 0
 
 
 def test_anthropic_sdk_sees_upstream_errors_as_its_own(to_gpt: anthropic.Anthropic) -> None:

@@ -10,17 +10,29 @@ from typing import Any
 
 import anthropic
 import httpx2
+import msgspec
 import openai
 import pydantic
 from anthropic.types import RawMessageStreamEvent
 from openai.types.chat import ChatCompletionChunk
 
-from ingate_translate import Pair, SseEvent, TranslatedRequest, TranslationError, encode_sse
+from ingate_edge.sse import SseFramer
+from ingate_providers import Shape
+from ingate_translate import (
+    CodecPair,
+    SseEvent,
+    TranslatedRequest,
+    TranslationError,
+    encode_sse,
+    get_pair,
+    ir,
+)
 
 CREATED = 1_700_000_000
 DONE = SseEvent("", "[DONE]")
 Json = dict[str, Any]
 
+THINKING_FIELDS = {"reasoning_content", "thinking_blocks"}
 STREAM_EVENT: pydantic.TypeAdapter[RawMessageStreamEvent] = pydantic.TypeAdapter(RawMessageStreamEvent)
 
 
@@ -37,6 +49,52 @@ def openai_events(*chunks: Json, done: bool = True) -> list[SseEvent]:
     """OpenAI backend events: unnamed, one chunk each, then `[DONE]` unless the stream was cut."""
     events = [SseEvent("", json.dumps(chunk)) for chunk in chunks]
     return [*events, DONE] if done else events
+
+
+# -- pairs from the registry ---------------------------------------------------
+
+
+def parse_sse(body: bytes) -> list[SseEvent]:
+    """A caller's SSE bytes as events, framed as the edge frames a provider's."""
+    framer = SseFramer()
+    return [SseEvent(event, data) for event, data in [*framer.feed(body), *framer.flush()]]
+
+
+class Pair:
+    """A registry pair as the tables drive it: no hints, the stream's context kept in its
+    state, and the caller's stream bytes parsed back into events."""
+
+    def __init__(self, client: Shape, backend: Shape) -> None:
+        pair = get_pair(client, backend)
+        assert pair is not None
+        self.pair: CodecPair = pair
+        self.client, self.backend = client, backend
+
+    def request(
+        self, body: bytes, created: int | None = None, hints: ir.Hints | None = None
+    ) -> TranslatedRequest:
+        return self.pair.request(body, hints or ir.Hints(), created)
+
+    def response(self, context: bytes, body: bytes) -> bytes:
+        return self.pair.response(context, body)
+
+    def error(self, context: bytes, status: int, body: bytes) -> tuple[int, bytes]:
+        return self.pair.error(context, status, body)
+
+    def reject(self, error: TranslationError) -> tuple[int, bytes]:
+        return self.pair.reject(error)
+
+    def stream_start(self, context: bytes) -> bytes:
+        return msgspec.msgpack.encode((context, b""))
+
+    def stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[SseEvent]]:
+        context, inner = msgspec.msgpack.decode(state, type=tuple[bytes, bytes])
+        inner, out = self.pair.stream(inner, context, events, final)
+        return msgspec.msgpack.encode((context, inner)), parse_sse(out)
+
+
+def context_of(translated: TranslatedRequest) -> ir.Context:
+    return msgspec.msgpack.decode(translated.context, type=ir.Context)
 
 
 # -- stream runners ----------------------------------------------------------
@@ -75,13 +133,29 @@ def run_stream(
     return out
 
 
+def run_split_bytes(pair: Pair, context: bytes, raw: bytes, cut: int) -> list[SseEvent]:
+    """The provider's SSE bytes cut at `cut`, each piece framed as the edge frames what it reads."""
+    framer = SseFramer()
+    state = pair.stream_start(context)
+    out: list[SseEvent] = []
+    for piece in (raw[:cut], raw[cut:]):
+        state, produced = pair.stream(state, [SseEvent(e, d) for e, d in framer.feed(piece)], False)
+        out.extend(produced)
+    state, produced = pair.stream(state, [SseEvent(e, d) for e, d in framer.flush()], True)
+    return out + produced
+
+
 def run_every_batching(pair: Pair, context: bytes, events: list[SseEvent]) -> list[SseEvent]:
-    """The translated stream, after checking it is identical under every batching."""
+    """The translated stream, after checking it is identical under every batching of the events,
+    and with the provider's bytes cut at offsets all through them."""
     reference = run_stream(pair, context, events, [len(events)])
     for sizes in batchings(len(events)):
         for final_apart in (False, True):
             got = run_stream(pair, context, events, sizes, final_apart)
             assert got == reference, f"batch sizes {sizes}, final apart: {final_apart}"
+    raw = encode_sse(events)
+    for cut in range(0, len(raw) + 1, max(len(raw) // 97, 1)):
+        assert run_split_bytes(pair, context, raw, cut) == reference, f"bytes cut at {cut}"
     return reference
 
 
@@ -91,7 +165,10 @@ def run_every_batching(pair: Pair, context: bytes, events: list[SseEvent]) -> li
 def assert_known_fields(value: object, where: str = "$") -> None:
     """Every field in an SDK model is one the SDK declares (they accept extras silently)."""
     if isinstance(value, pydantic.BaseModel):
-        assert not value.model_extra, f"unknown fields at {where}: {sorted(value.model_extra)}"
+        extra = set(value.model_extra or ())
+        if where.endswith((".message", ".delta")):  # the thinking extension of chat messages
+            extra -= THINKING_FIELDS
+        assert not extra, f"unknown fields at {where}: {sorted(extra)}"
         for name in type(value).model_fields:
             assert_known_fields(getattr(value, name), f"{where}.{name}")
     elif isinstance(value, list):
@@ -148,8 +225,12 @@ def assert_block_grammar(events: list[RawMessageStreamEvent]) -> None:
             next_index += 1
         elif event.type == "content_block_delta":
             assert open_block is not None and event.index == open_block[0]
-            expected = {"text": "text_delta", "tool_use": "input_json_delta"}[open_block[1]]
-            assert event.delta.type == expected
+            expected = {
+                "text": {"text_delta"},
+                "tool_use": {"input_json_delta"},
+                "thinking": {"thinking_delta", "signature_delta"},
+            }[open_block[1]]
+            assert event.delta.type in expected
         elif event.type == "content_block_stop":
             assert open_block is not None and event.index == open_block[0]
             open_block = None

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from ingate_translate import AnthropicToOpenAI, TranslationError
-from tests.translate.support import Json, dumps
+from ingate_translate import TranslationError
+from tests.translate.support import Json, Pair, dumps
 from tests.translate.test_anthropic_openai_request import HI, MODEL, WEATHER_TOOL, text, tool_use
 
-PAIR = AnthropicToOpenAI()
+PAIR = Pair("anthropic-messages", "openai-chat")
 
 
 def blocks(*items: Json) -> list[Json]:
@@ -17,7 +17,6 @@ def blocks(*items: Json) -> list[Json]:
 
 REFUSED: dict[str, tuple[Json, str | None]] = {
     "top_k": ({"top_k": 40}, "top_k"),
-    "thinking": ({"thinking": {"type": "enabled", "budget_tokens": 2048}}, "thinking"),
     "mcp_servers": ({"mcp_servers": [{"type": "url", "url": "https://x", "name": "x"}]}, "mcp_servers"),
     "server_tool": (
         {"tools": [WEATHER_TOOL, {"type": "web_search_20250305", "name": "web_search"}]},

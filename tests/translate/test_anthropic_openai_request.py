@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from ingate_translate import AnthropicToOpenAI
-from tests.translate.support import Json, dumps
+from tests.translate.support import Json, Pair, context_of, dumps
 
-PAIR = AnthropicToOpenAI()
+PAIR = Pair("anthropic-messages", "openai-chat")
 MODEL = "gpt-4o"
 HI: Json = {"role": "user", "content": "Hi"}
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -217,6 +216,18 @@ CASES: dict[str, tuple[Json, Json]] = {
         {"messages": [HI], "stream": True},
         base(USER_HI, stream=True, stream_options={"include_usage": True}),
     ),
+    "thinking_budget_is_a_reasoning_effort": (
+        {"messages": [HI], "thinking": {"type": "enabled", "budget_tokens": 8192}},
+        base(USER_HI, reasoning_effort="medium"),
+    ),
+    "small_thinking_budget_is_low_effort": (
+        {"messages": [HI], "thinking": {"type": "enabled", "budget_tokens": 1024}},
+        base(USER_HI, reasoning_effort="low"),
+    ),
+    "large_thinking_budget_is_high_effort": (
+        {"messages": [HI], "thinking": {"type": "enabled", "budget_tokens": 20000}},
+        base(USER_HI, reasoning_effort="high"),
+    ),
     "harmless_fields_are_ignored": (
         {
             "messages": [
@@ -246,4 +257,4 @@ def test_translated_request_envelope() -> None:
     assert translated.path == "/chat/completions"
     assert translated.headers == {}
     assert (translated.stream, translated.model) == (True, MODEL)
-    assert json.loads(translated.context) == {"model": MODEL}
+    assert context_of(translated).model == MODEL and context_of(translated).stream

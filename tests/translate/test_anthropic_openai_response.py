@@ -6,11 +6,11 @@ import anthropic
 import pytest
 from anthropic.types import Message
 
-from ingate_translate import AnthropicToOpenAI, BackendFormatError
-from ingate_translate.anthropic_openai import RAW_ARGUMENTS_KEY
-from tests.translate.support import Gateway, Json, Reply, assert_known_fields, dumps
+from ingate_translate import BackendFormatError
+from ingate_translate.shapes.openai_chat import RAW_ARGUMENTS_KEY
+from tests.translate.support import Gateway, Json, Pair, Reply, assert_known_fields, dumps
 
-PAIR = AnthropicToOpenAI()
+PAIR = Pair("anthropic-messages", "openai-chat")
 REQUEST: Json = {"model": "gpt-4o", "max_tokens": 100, "messages": [{"role": "user", "content": "Hi"}]}
 CONTEXT = PAIR.request(dumps(REQUEST)).context
 MODEL = "gpt-4o-2024-08-06"
@@ -149,7 +149,14 @@ def test_minimal_compatible_server_response() -> None:
         "end_turn",
         [{"type": "text", "text": "ok"}],
     )
-    assert message["usage"] == {"input_tokens": 0, "output_tokens": 0}
+    # A server that reports no usage: zero counts, the cache ones included, as Anthropic sends them.
+    zero = {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    assert message["usage"] == zero
 
 
 def test_no_choices_gives_an_empty_message() -> None:

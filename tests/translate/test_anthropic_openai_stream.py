@@ -8,10 +8,11 @@ from typing import Any
 import anthropic
 import pytest
 
-from ingate_translate import AnthropicToOpenAI, SseEvent, TranslatedRequest
+from ingate_translate import SseEvent, TranslatedRequest
 from tests.translate.support import (
     Gateway,
     Json,
+    Pair,
     Reply,
     anthropic_stream,
     dumps,
@@ -19,7 +20,7 @@ from tests.translate.support import (
     run_every_batching,
 )
 
-PAIR = AnthropicToOpenAI()
+PAIR = Pair("anthropic-messages", "openai-chat")
 CMPL_ID = "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT"
 MODEL = "gpt-4o-2024-08-06"
 REQUEST: Json = {

@@ -5,9 +5,10 @@ import random
 
 import pytest
 
-from ingate_translate import AnthropicToOpenAI, SseEvent
+from ingate_translate import SseEvent
 from tests.translate.support import (
     Json,
+    Pair,
     anthropic_stream,
     dumps,
     openai_events,
@@ -15,7 +16,7 @@ from tests.translate.support import (
     run_stream,
 )
 
-PAIR = AnthropicToOpenAI()
+PAIR = Pair("anthropic-messages", "openai-chat")
 CONTEXT = PAIR.request(
     dumps({"model": "gpt-4o", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}]})
 ).context
@@ -122,7 +123,7 @@ def test_call_without_id_or_name_is_still_delivered() -> None:
     )
     out = run_every_batching(PAIR, CONTEXT, events)
     anthropic_stream(out)
-    assert blocks_of(out) == [("alpha", "call_a", {}), ("", "msg_seq_1", {"x": 1})]
+    assert blocks_of(out) == [("alpha", "call_a", {}), ("", "chatcmpl-seq_1", {"x": 1})]
 
 
 def test_text_streams_live_until_a_tool_call_starts() -> None:

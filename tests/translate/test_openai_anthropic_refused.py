@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from ingate_translate import OpenAIToAnthropic, TranslationError
-from tests.translate.support import CREATED, Json, dumps
+from ingate_translate import TranslationError
+from tests.translate.support import CREATED, Json, Pair, dumps
 from tests.translate.test_openai_anthropic_request import HI, MODEL, WEATHER_TOOL, text, tool_call
 
-PAIR = OpenAIToAnthropic()
+PAIR = Pair("openai-chat", "anthropic-messages")
 
 
 def bad_call(arguments: str) -> list[Json]:
@@ -34,7 +34,7 @@ REFUSED: dict[str, tuple[Json, str | None]] = {
     "presence_penalty": ({"presence_penalty": 0.5}, "presence_penalty"),
     "frequency_penalty": ({"frequency_penalty": -0.5}, "frequency_penalty"),
     "temperature_above_one": ({"temperature": 1.5}, "temperature"),
-    "reasoning_effort": ({"reasoning_effort": "high"}, "reasoning_effort"),
+    "unknown_reasoning_effort": ({"reasoning_effort": "extreme"}, "reasoning_effort"),
     "prediction": ({"prediction": {"type": "content", "content": "x"}}, "prediction"),
     "web_search_options": ({"web_search_options": {}}, "web_search_options"),
     "functions": ({"functions": [{"name": "f"}]}, "functions"),

@@ -2,14 +2,12 @@
 
 import json
 
-import msgspec
 import pytest
 
-from ingate_translate import DEFAULT_MAX_TOKENS, OpenAIToAnthropic
-from ingate_translate.openai_anthropic import Context
-from tests.translate.support import CREATED, Json, dumps
+from ingate_translate import DEFAULT_MAX_TOKENS, ir
+from tests.translate.support import CREATED, Json, Pair, context_of, dumps
 
-PAIR = OpenAIToAnthropic()
+PAIR = Pair("openai-chat", "anthropic-messages")
 MODEL = "claude-sonnet-4-5"
 HI: Json = {"role": "user", "content": "Hi"}
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -68,6 +66,7 @@ TOOL_TURNS = [
     {"role": "user", "content": "And tomorrow?"},
 ]
 
+# A tool message of one text part is sent as a string, as a plain one is: the same content.
 CASES: dict[str, tuple[Json, Json]] = {
     "minimal": ({"messages": [HI]}, base(user(text("Hi")))),
     "system_and_developer_anywhere_keep_order": (
@@ -131,7 +130,7 @@ CASES: dict[str, tuple[Json, Json]] = {
             ),
             user(
                 {"type": "tool_result", "tool_use_id": "call_1", "content": "18C"},
-                {"type": "tool_result", "tool_use_id": "call_2", "content": [text("21C")]},
+                {"type": "tool_result", "tool_use_id": "call_2", "content": "21C"},
                 text("And tomorrow?"),
             ),
             tools=[ANTHROPIC_WEATHER_TOOL],
@@ -144,7 +143,7 @@ CASES: dict[str, tuple[Json, Json]] = {
             translate({"messages": TOOL_TURNS})["messages"][1],
             user(
                 {"type": "tool_result", "tool_use_id": "call_1", "content": "18C"},
-                {"type": "tool_result", "tool_use_id": "call_2", "content": [text("21C")]},
+                {"type": "tool_result", "tool_use_id": "call_2", "content": "21C"},
                 text("(waiting)"),
             ),
         ),
@@ -261,6 +260,56 @@ CASES: dict[str, tuple[Json, Json]] = {
         },
         base(user(text("Hi")), stream=True),
     ),
+    "reasoning_effort_is_a_thinking_budget_above_max_tokens": (
+        {"messages": [HI], "reasoning_effort": "low"},
+        base(
+            user(text("Hi")),
+            max_tokens=2048 + DEFAULT_MAX_TOKENS,
+            thinking={"type": "enabled", "budget_tokens": 2048},
+        ),
+    ),
+    "reasoning_effort_within_max_tokens": (
+        {"messages": [HI], "reasoning_effort": "high", "max_completion_tokens": 10000},
+        base(user(text("Hi")), max_tokens=10000, thinking={"type": "enabled", "budget_tokens": 9999}),
+    ),
+    "reasoning_effort_none_is_no_thinking": (
+        {"messages": [HI], "reasoning_effort": "none"},
+        base(user(text("Hi"))),
+    ),
+    "thinking_blocks_go_back_with_their_signatures": (
+        {
+            "messages": [
+                HI,
+                {
+                    "role": "assistant",
+                    "content": "Checking.",
+                    "reasoning_content": "Use the tool.",
+                    "thinking_blocks": [
+                        {"type": "thinking", "thinking": "Use the tool.", "signature": "EqQBCgIYAh"},
+                        {"type": "redacted_thinking", "data": "EmwKAhgB"},
+                    ],
+                    "tool_calls": [tool_call("call_1", "get_weather", '{"city":"Paris"}')],
+                },
+                {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+            ],
+            "tools": [WEATHER_TOOL],
+        },
+        base(
+            user(text("Hi")),
+            assistant(
+                {"type": "thinking", "thinking": "Use the tool.", "signature": "EqQBCgIYAh"},
+                {"type": "redacted_thinking", "data": "EmwKAhgB"},
+                text("Checking."),
+                {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Paris"}},
+            ),
+            user({"type": "tool_result", "tool_use_id": "call_1", "content": "18C"}),
+            tools=[ANTHROPIC_WEATHER_TOOL],
+        ),
+    ),
+    "reasoning_without_a_signature_is_left_out": (
+        {"messages": [HI, {"role": "assistant", "content": "Hello!", "reasoning_content": "Greet."}, HI]},
+        base(user(text("Hi")), assistant(text("Hello!")), user(text("Hi"))),
+    ),
     "harmless_fields_are_ignored": (
         {
             "messages": [{"role": "user", "content": "Hi", "name": "ann"}],
@@ -298,14 +347,12 @@ def test_translated_request_envelope() -> None:
     assert translated.path == "/v1/messages"
     assert translated.headers == {"anthropic-version": "2023-06-01"}
     assert (translated.stream, translated.model) == (True, MODEL)
-    context = msgspec.json.decode(translated.context, type=Context)
-    assert context == Context(model=MODEL, created=CREATED, include_usage=True)
+    context = context_of(translated)
+    assert context == ir.Context(model=MODEL, created=CREATED, stream=True, include_usage=True)
     plain = PAIR.request(dumps({"model": MODEL, "messages": [HI]}), created=CREATED)
-    assert not plain.stream and not msgspec.json.decode(plain.context, type=Context).include_usage
+    assert not plain.stream and not context_of(plain).include_usage
 
 
 def test_created_defaults_to_the_clock() -> None:
-    context = msgspec.json.decode(
-        PAIR.request(dumps({"model": MODEL, "messages": [HI]})).context, type=Context
-    )
+    context = context_of(PAIR.request(dumps({"model": MODEL, "messages": [HI]})))
     assert context.created > CREATED

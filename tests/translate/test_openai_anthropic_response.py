@@ -6,10 +6,10 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from ingate_translate import BackendFormatError, OpenAIToAnthropic
-from tests.translate.support import CREATED, Gateway, Json, Reply, assert_known_fields, dumps
+from ingate_translate import BackendFormatError
+from tests.translate.support import CREATED, Gateway, Json, Pair, Reply, assert_known_fields, dumps
 
-PAIR = OpenAIToAnthropic()
+PAIR = Pair("openai-chat", "anthropic-messages")
 MODEL = "claude-sonnet-4-5-20250929"
 CONTEXT = PAIR.request(
     dumps({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Hi"}]}), created=CREATED
@@ -84,10 +84,13 @@ def test_text_thinking_and_tool_use() -> None:
     )
     choice = translate(body)["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
+    # Thinking is translated (it was left out before the thinking extension of chat messages).
     assert choice["message"] == {
         "role": "assistant",
         "content": "Let me check.",
         "refusal": None,
+        "reasoning_content": "Use the tool.",
+        "thinking_blocks": [thinking],
         "tool_calls": [
             {
                 "id": "toolu_01A09q90qw90lq917835lq9",
@@ -104,7 +107,7 @@ def test_only_tool_calls_means_null_content() -> None:
     assert choice["message"]["content"] is None and len(choice["message"]["tool_calls"]) == 1
 
 
-def test_text_blocks_join_and_unknown_blocks_are_not_shown() -> None:
+def test_text_blocks_join_server_blocks_are_not_shown_and_redacted_thinking_is_kept() -> None:
     server_tool = {
         "type": "server_tool_use",
         "id": "srvtoolu_1",
@@ -118,6 +121,8 @@ def test_text_blocks_join_and_unknown_blocks_are_not_shown() -> None:
         "role": "assistant",
         "content": "The answer is 42.",
         "refusal": None,
+        "reasoning_content": "",
+        "thinking_blocks": [{"type": "redacted_thinking", "data": "abc"}],
     }
 
 

@@ -8,18 +8,19 @@ import pytest
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 
-from ingate_translate import OpenAIToAnthropic, SseEvent
+from ingate_translate import SseEvent
 from tests.translate.support import (
     CREATED,
     DONE,
     Json,
+    Pair,
     anthropic_events,
     dumps,
     openai_chunks,
     run_every_batching,
 )
 
-PAIR = OpenAIToAnthropic()
+PAIR = Pair("openai-chat", "anthropic-messages")
 MSG_ID = "msg_01XFDUDYJgAACzvnptvVoYEL"
 MODEL = "claude-sonnet-4-5-20250929"
 

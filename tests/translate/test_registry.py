@@ -2,39 +2,43 @@
 
 import ingate_translate
 from ingate_translate import (
+    BACKEND_CODECS,
+    CLIENT_CODECS,
     PAIRS,
-    AnthropicToOpenAI,
-    OpenAIToAnthropic,
-    Pair,
+    CodecPair,
     SseEvent,
     encode_sse,
     get_pair,
 )
 
 
-def test_pairs_are_keyed_by_their_formats() -> None:
-    assert set(PAIRS) == {("openai-chat", "anthropic-messages"), ("anthropic-messages", "openai-chat")}
+def test_every_client_shape_pairs_with_every_other_backend_shape() -> None:
+    expected = {(c, b) for c in CLIENT_CODECS for b in BACKEND_CODECS if c != b}
+    assert set(PAIRS) == expected
+    assert {("openai-chat", "anthropic-messages"), ("anthropic-messages", "openai-chat")} <= expected
     for (client, backend), pair in PAIRS.items():
         assert (pair.client, pair.backend) == (client, backend)
 
 
+def test_codecs_are_keyed_by_their_shapes() -> None:
+    for shape, client in CLIENT_CODECS.items():
+        assert client.shape == shape
+    for shape, backend in BACKEND_CODECS.items():
+        assert backend.shape == shape
+
+
 def test_get_pair() -> None:
-    assert isinstance(get_pair("openai-chat", "anthropic-messages"), OpenAIToAnthropic)
-    assert isinstance(get_pair("anthropic-messages", "openai-chat"), AnthropicToOpenAI)
+    pair = get_pair("openai-chat", "anthropic-messages")
+    assert isinstance(pair, CodecPair) and pair is PAIRS[("openai-chat", "anthropic-messages")]
     assert get_pair("openai-chat", "openai-chat") is None
     assert get_pair("anthropic-messages", "anthropic-messages") is None
-
-
-def test_classes_satisfy_the_pair_protocol() -> None:
-    pairs: list[Pair] = [OpenAIToAnthropic(), AnthropicToOpenAI()]
-    assert [p.client for p in pairs] == ["openai-chat", "anthropic-messages"]
 
 
 def test_exports() -> None:
     for name in ingate_translate.__all__:
         assert hasattr(ingate_translate, name), name
     expected = {
-        "Pair",
+        "CodecPair",
         "SseEvent",
         "TranslatedRequest",
         "TranslationError",
@@ -42,7 +46,7 @@ def test_exports() -> None:
         "get_pair",
         "PAIRS",
     }
-    assert expected | {"OpenAIToAnthropic", "AnthropicToOpenAI"} <= set(ingate_translate.__all__)
+    assert expected <= set(ingate_translate.__all__)
 
 
 def test_encode_sse_frames_named_and_unnamed_events() -> None:

@@ -8,10 +8,10 @@ import anthropic
 import openai
 import pytest
 
-from ingate_translate import AnthropicToOpenAI, OpenAIToAnthropic, TranslatedRequest
+from ingate_translate import TranslatedRequest
 from tests.translate import test_anthropic_openai_stream as openai_backend
 from tests.translate import test_openai_anthropic_stream as anthropic_backend
-from tests.translate.support import Gateway, Json, Reply, anthropic_events, dumps, openai_events
+from tests.translate.support import Gateway, Json, Pair, Reply, anthropic_events, dumps, openai_events
 
 WEATHER_OPENAI: Any = {
     "type": "function",
@@ -58,7 +58,7 @@ def test_openai_sdk_tool_loop_against_anthropic() -> None:
             anthropic_message({"type": "text", "text": "It is 18C in Paris."}, stop="end_turn"),
         ]
     )
-    gateway = Gateway(OpenAIToAnthropic(), lambda _: next(replies))
+    gateway = Gateway(Pair("openai-chat", "anthropic-messages"), lambda _: next(replies))
     client = gateway.openai()
     messages: list[Any] = [{"role": "user", "content": "Weather in Paris?"}]
     first = client.chat.completions.create(
@@ -98,7 +98,7 @@ def test_openai_sdk_tool_loop_against_anthropic() -> None:
 
 def test_openai_sdk_stream_helper_assembles_parallel_tool_calls() -> None:
     events = anthropic_events(*anthropic_backend.CASES["thinking_text_and_two_tools"].events)
-    gateway = Gateway(OpenAIToAnthropic(), lambda _: Reply(events=events))
+    gateway = Gateway(Pair("openai-chat", "anthropic-messages"), lambda _: Reply(events=events))
     client = gateway.openai()
     with client.chat.completions.stream(
         model="claude-sonnet-4-5",
@@ -120,7 +120,7 @@ def test_openai_sdk_stream_helper_assembles_parallel_tool_calls() -> None:
 
 def test_openai_sdk_raises_on_a_stream_error_event() -> None:
     events = anthropic_events(*anthropic_backend.CASES["error_event"].events)
-    client = Gateway(OpenAIToAnthropic(), lambda _: Reply(events=events)).openai()
+    client = Gateway(Pair("openai-chat", "anthropic-messages"), lambda _: Reply(events=events)).openai()
     stream = client.chat.completions.create(
         model="m", messages=[{"role": "user", "content": "Hi"}], stream=True
     )
@@ -130,7 +130,7 @@ def test_openai_sdk_raises_on_a_stream_error_event() -> None:
 
 
 def test_openai_sdk_sees_refused_parameters_as_bad_requests() -> None:
-    client = Gateway(OpenAIToAnthropic(), lambda _: Reply()).openai()
+    client = Gateway(Pair("openai-chat", "anthropic-messages"), lambda _: Reply()).openai()
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="m", messages=[{"role": "user", "content": "Hi"}], n=2)
     assert raised.value.param == "n" and raised.value.status_code == 400
@@ -160,7 +160,7 @@ def test_anthropic_sdk_tool_loop_against_openai() -> None:
             openai_completion({"content": "It is 18C in Paris."}, "stop"),
         ]
     )
-    gateway = Gateway(AnthropicToOpenAI(), lambda _: next(replies))
+    gateway = Gateway(Pair("anthropic-messages", "openai-chat"), lambda _: next(replies))
     client = gateway.anthropic()
     messages: list[Any] = [{"role": "user", "content": "Weather in Paris?"}]
     first = client.messages.create(
@@ -187,7 +187,7 @@ def test_anthropic_sdk_tool_loop_against_openai() -> None:
 
 def test_anthropic_sdk_stream_helper_with_interleaved_tool_calls() -> None:
     events = openai_backend.CASES["interleaved_fragments"].events
-    gateway = Gateway(AnthropicToOpenAI(), lambda _: Reply(events=events))
+    gateway = Gateway(Pair("anthropic-messages", "openai-chat"), lambda _: Reply(events=events))
     with gateway.anthropic().messages.stream(
         model="gpt-4o", max_tokens=200, messages=[{"role": "user", "content": "Weather and time?"}]
     ) as stream:
@@ -204,7 +204,7 @@ def test_anthropic_sdk_stream_helper_with_interleaved_tool_calls() -> None:
 
 def test_anthropic_sdk_stream_error_raises() -> None:
     chunk = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}
-    gateway = Gateway(AnthropicToOpenAI(), lambda _: Reply(events=openai_events(chunk)))
+    gateway = Gateway(Pair("anthropic-messages", "openai-chat"), lambda _: Reply(events=openai_events(chunk)))
     stream = gateway.anthropic().messages.create(
         model="gpt-4o", max_tokens=10, messages=[{"role": "user", "content": "Hi"}], stream=True
     )
@@ -220,7 +220,7 @@ def test_anthropic_sdk_sees_refused_parameters_as_bad_requests() -> None:
     def never(_: TranslatedRequest) -> Reply:
         raise AssertionError("a refused request must not reach the backend")
 
-    client = Gateway(AnthropicToOpenAI(), never).anthropic()
+    client = Gateway(Pair("anthropic-messages", "openai-chat"), never).anthropic()
     with pytest.raises(anthropic.BadRequestError) as raised:
         client.messages.create(
             model="gpt-4o",

@@ -24,7 +24,7 @@ from ingate_providers import (
     Shape,
     Usage,
 )
-from ingate_translate import Pair
+from ingate_translate import CodecPair
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAI, ANTHROPIC, OLLAMA = FORMATS["openai"], FORMATS["anthropic"], FORMATS["ollama"]
@@ -53,7 +53,7 @@ def test_the_format_type_names_exactly_the_registry() -> None:
 
 
 def test_translation_uses_the_providers_shape_type() -> None:
-    hints = typing.get_type_hints(Pair)
+    hints = typing.get_type_hints(CodecPair)
     assert hints["client"] is Shape and hints["backend"] is Shape
 
 

@@ -52,9 +52,10 @@ import ingate_analytics
 """
 
 CASES: Final = {
-    # The edge: also no WebSocket protocol (it serves none) and no anyio task group for
-    # Litestar's event emitter (it has no listeners).
-    "edge": (_EDGE, (*_HEAVY, "wsproto", "websockets", "anyio.streams", "clickhouse_connect")),
+    # The edge: wsproto is its WebSocket protocol (the Responses WebSocket; ~30 ms), but not
+    # the other WebSocket library, and no anyio task group for Litestar's event emitter (it
+    # has no listeners).
+    "edge": (_EDGE, (*_HEAVY, "websockets", "anyio.streams", "clickhouse_connect")),
     "translator": (_TRANSLATOR, (*_HEAVY, "litestar", "clickhouse_connect")),
     # chDB is imported only when the embedded database is opened, never by importing.
     "analytics": (_ANALYTICS, (*_HEAVY, "litestar")),

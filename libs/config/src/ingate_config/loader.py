@@ -228,7 +228,7 @@ def _check(settings: Settings) -> None:
     if not 0 <= edge.port <= 65535:
         raise ConfigError("edge.port", f"must be between 0 and 65535, got {edge.port}")
     positive = ("max_body_bytes", "max_header_bytes", "max_headers", "header_timeout_s", "body_timeout_s")
-    for field in (*positive, "max_connections", "workers", "translate_timeout_s"):
+    for field in (*positive, "max_connections", "workers", "translate_timeout_s", "websocket_idle_timeout_s"):
         if getattr(edge, field) <= 0:
             raise ConfigError(f"edge.{field}", "must be positive")
     for section in ("events", "analytics", "run"):

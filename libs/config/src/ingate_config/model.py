@@ -48,6 +48,8 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     max_connections: int = 10_000
     # How long the edge waits for the translator service before answering 503.
     translate_timeout_s: float = 5.0
+    # A Responses WebSocket with no response under way and no frame for this long is closed.
+    websocket_idle_timeout_s: float = 300.0
     workers: int = 1
 
 

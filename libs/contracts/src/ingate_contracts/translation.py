@@ -33,8 +33,8 @@ class RequestCall(msgspec.Struct, kw_only=True):
 
 class RequestReply(msgspec.Struct, kw_only=True):
     body: bytes
-    path: str
-    query: str = ""
+    path: str  # in the backend shape's format's convention; the edge maps it onto the provider's
+    query: str = ""  # the query string to send the provider (never the caller's)
     headers: dict[str, str]
     stream: bool
     model: str
@@ -65,7 +65,7 @@ class StreamCall(msgspec.Struct, kw_only=True):
 
 class StreamReply(msgspec.Struct, kw_only=True):
     state: bytes
-    body: bytes  # client-format SSE, ready to send
+    body: bytes  # the caller's stream bytes (SSE, or NDJSON for Ollama callers), ready to send
 
 
 encode = msgspec.msgpack.Encoder().encode

@@ -83,6 +83,7 @@ class Ollama(ProviderFormat):
         Endpoint(name="version", path="/api/version", methods=GET),
     )
     serves = frozenset({"ollama", "openai"})
+    # Translated requests go to Ollama's OpenAI-compatible API (/v1/chat/completions).
     backend_shape = "openai-chat"
     framing = "ndjson"
     stream_content_type = b"application/x-ndjson"

@@ -1,17 +1,9 @@
-"""The shape every translation pair has, and the values that cross its boundary.
+"""The values that cross a translation pair's boundary, and its two errors.
 
-A pair converts between a client format (what the caller's SDK speaks) and a
-backend format (what the provider speaks). Everything here is pure: no I/O, no
-logging, no globals. Stream translation is stateful, but the state is an explicit
-value the caller keeps (as opaque bytes) and hands back with the next events, so
-any translator replica can continue any stream.
+Everything here is pure: no I/O, no logging, no globals.
 """
 
-from typing import Protocol
-
 import msgspec
-
-from ingate_providers import Shape
 
 
 class TranslationError(Exception):
@@ -36,41 +28,15 @@ class SseEvent(msgspec.Struct, array_like=True, frozen=True):
 
 class TranslatedRequest(msgspec.Struct, kw_only=True):
     body: bytes  # JSON for the backend
-    path: str  # appended to the backend's base URL: "/chat/completions" (OpenAI) or "/v1/messages"
+    # Appended to the provider's base URL, written as the backend shape's own format writes its
+    # paths ("/chat/completions" for OpenAI chat, "/v1/messages"): the edge maps it onto the
+    # provider's format (Ollama serves OpenAI's at "/v1/chat/completions").
+    path: str
     query: str = ""  # the query string to send, e.g. "alt=sse" (Gemini streams); never the caller's
     headers: dict[str, str] = msgspec.field(default_factory=dict)  # e.g. anthropic-version
     stream: bool = False
     model: str = ""
-    context: bytes = b""  # opaque; handed back to response(), error() and stream_start()
-
-
-class Pair(Protocol):
-    client: Shape
-    backend: Shape
-
-    def request(self, body: bytes) -> TranslatedRequest:
-        """Client request JSON → backend request. Raises TranslationError when inexpressible."""
-        ...
-
-    def response(self, context: bytes, body: bytes) -> bytes:
-        """Backend 2xx JSON body → client JSON body. Raises BackendFormatError when unreadable."""
-        ...
-
-    def error(self, context: bytes, status: int, body: bytes) -> tuple[int, bytes]:
-        """Backend error (status, body) → client error (status, body) the client's SDK understands."""
-        ...
-
-    def reject(self, error: TranslationError) -> tuple[int, bytes]:
-        """A TranslationError raised by request() → (400, error body in the client's dialect)."""
-        ...
-
-    def stream_start(self, context: bytes) -> bytes:
-        """The initial stream state for a streamed request."""
-        ...
-
-    def stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[SseEvent]]:
-        """Backend events → client events; `final` marks the end of the backend stream."""
-        ...
+    context: bytes = b""  # opaque; handed back with every answer, error and stream call
 
 
 def encode_sse(events: list[SseEvent]) -> bytes:

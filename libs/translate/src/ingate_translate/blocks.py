@@ -1,35 +1,36 @@
-"""Sequencing OpenAI stream deltas into Anthropic content blocks.
+"""Sequencing deltas that may interleave (OpenAI-style streams) into IR parts that never do.
 
-OpenAI streams text and tool calls as deltas that may arrive in any order: a
-backend can interleave argument fragments of several tool calls (by `index`).
-Anthropic blocks cannot interleave: each block starts, receives its deltas and
-stops before the next one starts. This module keeps the order of first
-appearance and never drops or misassigns a fragment:
+OpenAI streams reasoning, text and tool calls as deltas that may arrive in any order: a
+backend can interleave argument fragments of several tool calls (by `index`). IR parts
+cannot interleave: each part starts, receives its deltas and stops before the next one
+starts. This module keeps the order of first appearance and never drops or misassigns a
+fragment:
 
-- the open block streams live;
-- a tool call that appears while another tool_use block is open waits, with its
-  fragments buffered, until that block closes;
-- an open tool_use block stays open until the message ends, because OpenAI gives
-  no signal that a call's arguments are complete (a late fragment must still fit);
-- text that arrives while a tool_use block is open waits behind it in the same way;
-- a tool call opens once its function name is known (Anthropic needs it up front).
+- the open part streams live;
+- a tool call that appears while another tool call is open waits, with its fragments
+  buffered, until that one closes;
+- an open tool call stays open until the message ends, because OpenAI gives no signal
+  that a call's arguments are complete (a late fragment must still fit);
+- text or reasoning that arrives while a tool call is open waits behind it the same way;
+- a tool call opens once its function name is known (the IR needs it up front).
 
-When the message ends, `close_all` closes the open block and then emits every
-waiting block in order, each as start, one delta with its buffered content, stop.
-The output depends only on the sequence of deltas, never on how they were batched.
+When the message ends, `close_all` closes the open part and then emits every waiting
+part in order, each as start, one delta with its buffered content, stop. The output
+depends only on the sequence of deltas, never on how they were batched.
 """
 
-import msgspec
+from typing import Literal
+
 from msgspec import Struct, field
 
-from ingate_translate.base import SseEvent
-from ingate_translate.schemas import anthropic as an
-from ingate_translate.schemas.anthropic import ContentBlockDelta, ContentBlockStart
+from ingate_translate import ir
 
 TEXT = -1
 """`Waiting.tool` for a text segment."""
+THINKING = -2
+"""`Waiting.tool` for a reasoning segment."""
 
-_encode = msgspec.json.Encoder().encode
+Kind = Literal["", "text", "thinking", "tool"]
 
 
 class ToolSlot(Struct, array_like=True):
@@ -38,85 +39,100 @@ class ToolSlot(Struct, array_like=True):
 
 
 class Waiting(Struct, array_like=True):
-    tool: int  # OpenAI tool_calls index, or TEXT
+    tool: int  # the stream's tool_calls index, or TEXT / THINKING
     buffer: str
+    signature: str = ""
 
 
-class Blocks(Struct, kw_only=True):
-    next_index: int = 0  # Anthropic index of the next block to open
-    open_kind: str = ""  # "", "text" or "tool_use"
-    open_tool: int = -1  # OpenAI index of the tool call in the open tool_use block
+class Blocks(Struct, array_like=True):
+    next_index: int = 0  # IR index of the next part to open
+    open_kind: Kind = ""
+    open_tool: int = -1  # the tool_calls index of the open tool call
     tools: dict[int, ToolSlot] = field(default_factory=dict)
     waiting: list[Waiting] = field(default_factory=list)
 
 
-def event(value: Struct) -> SseEvent:
-    """A tagged Anthropic stream event struct → the named SSE event carrying it."""
-    return SseEvent(str(type(value).__struct_config__.tag), _encode(value).decode())
-
-
-def _close_open(blocks: Blocks, out: list[SseEvent]) -> None:
+def _close_open(blocks: Blocks, out: list[ir.Event]) -> None:
     if blocks.open_kind:
-        out.append(event(an.ContentBlockStop(blocks.next_index - 1)))
+        out.append(ir.PartStop(index=blocks.next_index - 1))
         blocks.open_kind, blocks.open_tool = "", -1
 
 
-def _text_delta(blocks: Blocks, text: str, out: list[SseEvent]) -> None:
-    if text:
-        delta = ContentBlockDelta[an.OutDelta](blocks.next_index - 1, an.TextDelta(text))
-        out.append(event(delta))
-
-
-def _json_delta(blocks: Blocks, fragment: str, out: list[SseEvent]) -> None:
-    if fragment:
-        delta = ContentBlockDelta[an.OutDelta](blocks.next_index - 1, an.InputJSONDelta(fragment))
-        out.append(event(delta))
-
-
-def _open(blocks: Blocks, item: Waiting, fallback_id: str, out: list[SseEvent]) -> None:
-    """Open the block for `item` (closing the open one) and emit what it has buffered."""
-    if item.tool == TEXT and blocks.open_kind == "text":
-        _text_delta(blocks, item.buffer, out)
+def _delta(blocks: Blocks, kind: Kind, content: str, out: list[ir.Event]) -> None:
+    if not content:
         return
-    _close_open(blocks, out)
-    block: an.OutBlock
-    if item.tool == TEXT:
-        block = an.TextBlock("")
+    index = blocks.next_index - 1
+    if kind == "text":
+        out.append(ir.PartDelta(index=index, text=content))
+    elif kind == "thinking":
+        out.append(ir.PartDelta(index=index, thinking=content))
     else:
-        slot = blocks.tools[item.tool]
-        block = an.ToolUseBlock(id=slot.id or f"{fallback_id}_{item.tool}", name=slot.name, input={})
-    out.append(event(ContentBlockStart[an.OutBlock](blocks.next_index, block)))
-    blocks.next_index += 1
-    if item.tool == TEXT:
-        blocks.open_kind = "text"
-        _text_delta(blocks, item.buffer, out)
-    else:
-        blocks.open_kind, blocks.open_tool = "tool_use", item.tool
-        _json_delta(blocks, item.buffer, out)
+        out.append(ir.PartDelta(index=index, arguments=content))
 
 
-def _advance(blocks: Blocks, fallback_id: str, out: list[SseEvent]) -> None:
-    """Open waiting blocks while nothing holds them back."""
-    while blocks.waiting and blocks.open_kind != "tool_use":
+def _kind(item: Waiting) -> Kind:
+    return "text" if item.tool == TEXT else "thinking" if item.tool == THINKING else "tool"
+
+
+def _open(blocks: Blocks, item: Waiting, fallback_id: str, out: list[ir.Event]) -> None:
+    """Open the part for `item` (closing the open one) and emit what it has buffered."""
+    kind = _kind(item)
+    if kind != "tool" and blocks.open_kind == kind:
+        _delta(blocks, kind, item.buffer, out)
+    else:
+        _close_open(blocks, out)
+        part: ir.Part
+        if kind == "text":
+            part = ir.Text(text="")
+        elif kind == "thinking":
+            part = ir.Thinking()
+        else:
+            slot = blocks.tools[item.tool]
+            part = ir.ToolCall(id=slot.id or f"{fallback_id}_{item.tool}", name=slot.name)
+        out.append(ir.PartStart(index=blocks.next_index, part=part))
+        blocks.next_index += 1
+        blocks.open_kind, blocks.open_tool = kind, item.tool if kind == "tool" else -1
+        _delta(blocks, kind, item.buffer, out)
+    if item.signature:
+        out.append(ir.PartDelta(index=blocks.next_index - 1, signature=item.signature))
+
+
+def _advance(blocks: Blocks, fallback_id: str, out: list[ir.Event]) -> None:
+    """Open waiting parts while nothing holds them back."""
+    while blocks.waiting and blocks.open_kind != "tool":
         head = blocks.waiting[0]
-        if head.tool != TEXT and not blocks.tools[head.tool].name:
+        if head.tool >= 0 and not blocks.tools[head.tool].name:
             return
         blocks.waiting.pop(0)
         _open(blocks, head, fallback_id, out)
 
 
-def add_text(blocks: Blocks, text: str, fallback_id: str, out: list[SseEvent]) -> None:
-    """A text delta: streamed into the open text block, or a new one, unless something waits first."""
-    if not text:
+def add_text(
+    blocks: Blocks,
+    text: str,
+    fallback_id: str,
+    out: list[ir.Event],
+    thinking: bool = False,
+    signature: str = "",
+) -> None:
+    """A text (or reasoning) delta: streamed into the open part of its kind, or a new one,
+    unless something waits first. `signature` closes the reasoning it follows."""
+    if not text and not signature:
         return
-    if blocks.waiting or blocks.open_kind == "tool_use":
+    kind: Kind = "thinking" if thinking else "text"
+    tag = THINKING if thinking else TEXT
+    if blocks.waiting or blocks.open_kind == "tool":
         last = blocks.waiting[-1] if blocks.waiting else None
-        if last is not None and last.tool == TEXT:
+        if last is not None and last.tool == tag and not last.signature:
             last.buffer += text
+            last.signature = signature
         else:
-            blocks.waiting.append(Waiting(TEXT, text))
+            blocks.waiting.append(Waiting(tag, text, signature))
         return
-    _open(blocks, Waiting(TEXT, text), fallback_id, out)
+    if blocks.open_kind == kind and not text:
+        out.append(ir.PartDelta(index=blocks.next_index - 1, signature=signature))
+        return
+    _open(blocks, Waiting(tag, text, signature), fallback_id, out)
 
 
 def add_tool_delta(
@@ -126,9 +142,9 @@ def add_tool_delta(
     name: str | None,
     arguments: str,
     fallback_id: str,
-    out: list[SseEvent],
+    out: list[ir.Event],
 ) -> None:
-    """A tool_calls delta for OpenAI tool `index`: a new call, its name/id, or an argument fragment."""
+    """A tool_calls delta for tool `index`: a new call, its name/id, or an argument fragment."""
     slot = blocks.tools.get(index)
     if slot is None:
         blocks.tools[index] = ToolSlot(call_id or "", name or "")
@@ -136,10 +152,10 @@ def add_tool_delta(
     else:
         slot.id = slot.id or call_id or ""
         slot.name = slot.name or name or ""
-        if blocks.open_kind == "tool_use" and blocks.open_tool == index:
-            _json_delta(blocks, arguments, out)
+        if blocks.open_kind == "tool" and blocks.open_tool == index:
+            _delta(blocks, "tool", arguments, out)
             return
-        # Not open, so waiting: a call leaves the queue only to become the open block, which
+        # Not open, so waiting: a call leaves the queue only to become the open part, which
         # stays open until close_all ends the message.
         for item in blocks.waiting:
             if item.tool == index:
@@ -148,8 +164,8 @@ def add_tool_delta(
     _advance(blocks, fallback_id, out)
 
 
-def close_all(blocks: Blocks, fallback_id: str, out: list[SseEvent]) -> None:
-    """The message is over: close the open block, then emit every waiting block in order."""
+def close_all(blocks: Blocks, fallback_id: str, out: list[ir.Event]) -> None:
+    """The message is over: close the open part, then emit every waiting part in order."""
     _close_open(blocks, out)
     for item in blocks.waiting:
         _open(blocks, item, fallback_id, out)

@@ -64,5 +64,10 @@ class BackendCodec(Protocol):
 
     def read_stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[ir.Event]]:
         """The provider's SSE events → (new state, IR events), in order: Start first, each part
-        between its PartStart and PartStop, Finish once at the end of a complete answer."""
+        between its PartStart and PartStop, Finish once at the end of a complete answer.
+
+        Parts never interleave: one is open at a time (a reader whose provider interleaves
+        them sequences them, see `blocks`), and Finish closes any still open. A stream that
+        breaks off yields no Finish: the client codec reports it broken when `final` comes.
+        Indices need not be contiguous; writers number parts their own way."""
         ...

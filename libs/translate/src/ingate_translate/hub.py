@@ -29,11 +29,14 @@ _decode_state = msgspec.msgpack.Decoder(_StreamState).decode
 class CodecPair:
     __slots__ = ("_backend", "_client", "backend", "client")
 
+    client: Shape
+    backend: Shape
+
     def __init__(self, client: ClientCodec, backend: BackendCodec) -> None:
         self._client = client
         self._backend = backend
-        self.client: Shape = client.shape
-        self.backend: Shape = backend.shape
+        self.client = client.shape
+        self.backend = backend.shape
 
     def request(self, body: bytes, hints: ir.Hints, created: int | None = None) -> TranslatedRequest:
         """The caller's request as the provider's. Raises TranslationError when inexpressible."""

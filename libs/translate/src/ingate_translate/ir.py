@@ -171,24 +171,30 @@ class Response(Struct, kw_only=True, omit_defaults=True):
     created: int = 0  # unix seconds
 
 
+ErrorKind = Literal[
+    "invalid_request",
+    "authentication",
+    "permission",
+    "not_found",
+    "too_large",
+    "rate_limit",
+    "overloaded",
+    "timeout",
+    "server",
+    "billing",
+]
+
+
 class Error(Struct, kw_only=True):
     """An error in no shape's words: the HTTP status and a kind every shape maps."""
 
     status: int
-    kind: Literal[
-        "invalid_request",
-        "authentication",
-        "permission",
-        "not_found",
-        "too_large",
-        "rate_limit",
-        "overloaded",
-        "timeout",
-        "server",
-        "billing",
-    ]
+    kind: ErrorKind
     message: str
     param: str | None = None
+    # The provider's own error type or code ("overloaded_error"), passed on where the caller's
+    # envelope has room for it (OpenAI's `code`).
+    code: str | None = None
 
 
 class Context(Struct, kw_only=True, omit_defaults=True):

@@ -1,19 +1,35 @@
-"""Every translation pair, keyed by (client shape, backend shape).
+"""Every shape's codecs, and every translation pair made of them.
 
-Adding a pair means adding its module and one line to PAIRS.
+A pair is any client shape with any other backend shape (`hub.CodecPair`). Adding a shape
+means adding its module under `shapes/` and its codec to CLIENT_CODECS and/or BACKEND_CODECS.
 """
 
 from ingate_providers import Shape
-from ingate_translate.anthropic_openai import AnthropicToOpenAI
-from ingate_translate.base import Pair
-from ingate_translate.openai_anthropic import OpenAIToAnthropic
+from ingate_translate.codec import BackendCodec, ClientCodec
+from ingate_translate.hub import CodecPair
+from ingate_translate.shapes.anthropic_messages import AnthropicMessagesBackend, AnthropicMessagesClient
+from ingate_translate.shapes.ollama import OllamaChat, OllamaGenerate
+from ingate_translate.shapes.openai_chat import OpenAIChatBackend, OpenAIChatClient
 
-PAIRS: dict[tuple[Shape, Shape], Pair] = {
-    ("openai-chat", "anthropic-messages"): OpenAIToAnthropic(),
-    ("anthropic-messages", "openai-chat"): AnthropicToOpenAI(),
+CLIENT_CODECS: dict[Shape, ClientCodec] = {
+    "openai-chat": OpenAIChatClient(),
+    "anthropic-messages": AnthropicMessagesClient(),
+    "ollama-chat": OllamaChat(),
+    "ollama-generate": OllamaGenerate(),
+}
+BACKEND_CODECS: dict[Shape, BackendCodec] = {
+    "openai-chat": OpenAIChatBackend(),
+    "anthropic-messages": AnthropicMessagesBackend(),
+}
+
+PAIRS: dict[tuple[Shape, Shape], CodecPair] = {
+    (client, backend): CodecPair(client_codec, backend_codec)
+    for client, client_codec in CLIENT_CODECS.items()
+    for backend, backend_codec in BACKEND_CODECS.items()
+    if client != backend
 }
 
 
-def get_pair(client: Shape, backend: Shape) -> Pair | None:
+def get_pair(client: Shape, backend: Shape) -> CodecPair | None:
     """The pair translating `client` requests for a `backend` provider, if there is one."""
     return PAIRS.get((client, backend))

@@ -42,7 +42,7 @@ async def send_answer(
     record = exchange.record
     translation = target.translation
     if status < 300:
-        exchange.meter.read_body(target.upstream.format if translation else exchange.dialect, data)
+        exchange.meter.read_body(translation.backend if translation else exchange.dialect, data)
     if translation is not None:
         status, data = await translation.response(status, data)
         headers = [h for h in headers if h[0] != b"content-type"]

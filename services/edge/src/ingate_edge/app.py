@@ -1,6 +1,7 @@
 """The edge application: Litestar for operations and lifecycle, the proxy for provider paths.
 
-Provider paths go straight to the raw ASGI proxy; everything else (health,
+Provider paths go straight to the raw ASGI proxy, Responses WebSockets to their own handler
+(which serves each response through the proxy); everything else (health,
 readiness, Prometheus metrics, start-up and shutdown) is an ordinary Litestar app.
 """
 
@@ -18,6 +19,7 @@ from ingate_config import Settings
 from ingate_edge.front_door import raise_open_files_limit
 from ingate_edge.proxy import Proxy
 from ingate_edge.runtime import EdgeRuntime
+from ingate_edge.websocket_responses import ResponsesSockets
 from ingate_telemetry import exposition
 
 _OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -103,11 +105,14 @@ class EdgeApp:
     def __init__(self, settings: Settings, worker: int = 0, wait_ready_s: float = 0.0) -> None:
         self.runtime = EdgeRuntime(settings, worker)
         self.proxy = Proxy(self.runtime)
+        self.sockets = ResponsesSockets(self.runtime, self.proxy)
         self.operations = _operations_app(self.runtime, wait_ready_s)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] not in _OPERATIONS_PATHS:
             await self.proxy(scope, receive, send)
+        elif scope["type"] == "websocket":  # the front door upgrades only the Responses paths
+            await self.sockets(scope, receive, send)
         else:
             await self.operations(scope, receive, send)  # type: ignore[arg-type]
 

@@ -71,6 +71,9 @@ async def relay(
             transform: StreamTransform
             if translation is not None:
                 transform = translation.stream(exchange.meter)
+                # The caller's stream is in its own framing (NDJSON for Ollama callers).
+                out_headers = [h for h in out_headers if h[0] != b"content-type"]
+                out_headers.append((b"content-type", translation.client.stream_content_type))
             else:
                 transform = stream_tap(exchange.dialect, exchange.meter, target.strip_usage_chunk)
             exchange.started = True

@@ -8,6 +8,8 @@
 - A request the HTTP parser refuses gets a JSON 400 in the caller's dialect instead of uvicorn's
   plain text.
 - Connections beyond `max_connections` get a JSON 503.
+- Only `GET /v1/responses` (and `/responses`) is upgraded to a WebSocket; an upgrade request
+  for any other path, or over the connection limit, stays an ordinary request.
 
 Every answer here carries a request id (header and body) and `connection: close`. The cost on
 the common path is nothing per request that arrives in one read: a timer is armed only when a
@@ -29,6 +31,7 @@ from ingate_config import EdgeConfig
 from ingate_edge import errors
 from ingate_edge.paths import guess_dialect
 from ingate_edge.proxy import new_request_id
+from ingate_edge.websocket_responses import WEBSOCKET_PATHS
 from ingate_providers import ErrorKind
 
 log = logging.getLogger("ingate.edge.front_door")
@@ -37,6 +40,7 @@ log = logging.getLogger("ingate.edge.front_door")
 _IDLE: Final = 0  # between requests, or the request is whole and the app has it
 _HEADERS: Final = 1  # the request's first byte came, its headers are not complete
 _BODY: Final = 2  # headers complete, body incomplete
+_UPGRADED_PATHS: Final = frozenset(path.encode() for path in WEBSOCKET_PATHS)
 
 
 class FrontDoor(HttpToolsProtocol):
@@ -86,6 +90,19 @@ class FrontDoor(HttpToolsProtocol):
                 self._unsupported_upgrade_warning()
         if self._phase != _IDLE:
             self._watch(len(data))
+
+    # Upgrades (asked only for requests with an Upgrade header: nothing on the common path).
+    def _should_upgrade(self) -> bool:
+        return (
+            self.scope.get("method") == "GET"
+            and self.url.partition(b"?")[0] in _UPGRADED_PATHS
+            and self.app != self._too_many_connections
+            and super()._should_upgrade()
+        )
+
+    def handle_websocket_upgrade(self) -> None:
+        super().handle_websocket_upgrade()
+        self._stop_watch()  # the connection is the WebSocket's now: no HTTP timeouts on it
 
     # Parser callbacks: where the current request is.
     def on_message_begin(self) -> None:

@@ -9,6 +9,7 @@ import uvicorn
 from ingate_config import Settings
 from ingate_edge.app import create_app
 from ingate_edge.front_door import front_door
+from ingate_edge.websocket_responses import FRAME_ENVELOPE_BYTES
 
 log = logging.getLogger("ingate.edge")
 
@@ -21,7 +22,11 @@ def build_server(settings: Settings, worker: int = 0, wait_ready_s: float = 0.0)
         port=settings.edge.port,
         loop="uvloop",
         http=front_door(settings.edge),  # uvicorn's httptools protocol with the edge's limits
-        ws="none",  # the edge serves no WebSockets: an upgrade request is an ordinary request
+        # The Responses WebSocket (the front door upgrades no other path): a frame carries at
+        # most a request body; uncompressed, so a frame's size is what arrives.
+        ws="wsproto",
+        ws_max_size=settings.edge.max_body_bytes + FRAME_ENVELOPE_BYTES,
+        ws_per_message_deflate=False,
         lifespan="on",
         access_log=False,
         proxy_headers=False,  # the edge uses no client address; skip X-Forwarded-* processing

@@ -58,14 +58,22 @@ async def translated_target(
     translation: Translation,
     upstream: Upstream,
     method: str,
-    query: bytes,
     headers: list[tuple[str, str]],
     body: bytes,
+    *,
+    model: str = "",
+    stream: bool | None = None,
 ) -> Target:
-    """The caller's body as the translator makes it into the provider's format."""
-    translated = await translation.request(body)
+    """The caller's body as the translator makes it into the provider's format.
+
+    `model` and `stream` are what the caller's path says (Gemini's does). The caller's query
+    string is never sent: it belongs to the caller's API, and the translator gives the one the
+    provider's needs. The translator's path is written as the backend shape's format writes
+    its paths, and mapped onto the provider's (Ollama serves OpenAI's API under /v1).
+    """
+    translated = await translation.request(body, model, stream)
     headers.extend(translated.headers.items())
     headers.extend(upstream.auth_headers)
-    return Target(
-        upstream, upstream.url(translated.path, query), method, headers, translated.body, translation
-    )
+    path = upstream.format.native_path(translation.backend, translated.path)
+    url = upstream.url(path, translated.query.encode("latin-1"))
+    return Target(upstream, url, method, headers, translated.body, translation)

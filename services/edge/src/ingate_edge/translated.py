@@ -2,7 +2,8 @@
 
 The translator service does the converting; this module decides when to ask it,
 carries the request's context between calls, and frames provider streams into
-events for it.
+events for it. The provider is sent its format's backend shape, whose own format
+(OpenAI's for "openai-chat", even to an Ollama provider) is what the answer comes in.
 """
 
 import os
@@ -16,11 +17,30 @@ from ingate_edge.taps import read_events_usage
 from ingate_edge.translator_client import TranslatorClient
 from ingate_edge.upstream import Upstream
 from ingate_edge.usage_meter import UsageMeter
-from ingate_providers import ProviderFormat, Shape
+from ingate_providers import FORMATS, ProviderFormat, Shape
+from ingate_translate import PAIRS
+
+
+def _shape_formats() -> dict[Shape, ProviderFormat]:
+    """The format whose API each shape belongs to (the first to have an endpoint of it): the
+    shape's paths, answers and usage are written as that format writes them."""
+    found: dict[Shape, ProviderFormat] = {}
+    for fmt in FORMATS.values():
+        for endpoint in fmt.endpoints:
+            if endpoint.shape is not None:
+                found.setdefault(endpoint.shape, fmt)
+    return found
+
+
+SHAPE_FORMATS: dict[Shape, ProviderFormat] = _shape_formats()
 
 
 class Translation:
-    """One translated exchange: which pair, and the context the translator handed back."""
+    """One translated exchange: which pair, and the context the translator handed back.
+
+    `client` is the caller's format; `backend` the format of the shape the provider is
+    sent (its paths, answers and usage), which need not be the provider's own format.
+    """
 
     __slots__ = ("backend", "backend_shape", "client", "client_shape", "context", "traceparent", "translator")
 
@@ -39,8 +59,12 @@ class Translation:
         self.traceparent = traceparent
         self.context = b""
 
-    async def request(self, body: bytes) -> wire.RequestReply:
-        reply = await self.translator.request(self.client_shape, self.backend_shape, body, self.traceparent)
+    async def request(self, body: bytes, model: str = "", stream: bool | None = None) -> wire.RequestReply:
+        """`model` and `stream`: what the caller's path says, when it does (Gemini's)."""
+        call = wire.RequestCall(
+            client=self.client_shape, backend=self.backend_shape, body=body, model=model, stream=stream
+        )
+        reply = await self.translator.request(call, self.traceparent)
         self.context = reply.context
         return reply
 
@@ -64,7 +88,7 @@ class Translation:
 
 
 class TranslatingStream:
-    """A StreamTransform: provider SSE bytes in, client-format SSE bytes out."""
+    """A StreamTransform: provider SSE bytes in, the caller's stream bytes (SSE or NDJSON) out."""
 
     def __init__(self, translation: Translation, meter: UsageMeter) -> None:
         self._translation = translation
@@ -81,7 +105,7 @@ class TranslatingStream:
 
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
-        read_events_usage(t.backend, events, self._meter)  # in the provider's own format
+        read_events_usage(t.backend, events, self._meter)  # in the backend shape's format
         call = wire.StreamCall(
             client=t.client_shape,
             backend=t.backend_shape,
@@ -111,14 +135,15 @@ def plan_translation(
             f"{route.format.name} path. Send 'X-Ingate-Translate: true' to have Ingate translate.",
         )
     client_shape, backend_shape = route.endpoint.shape, backend.backend_shape
-    if client_shape is None or backend_shape is None:
+    if client_shape is None or backend_shape is None or (client_shape, backend_shape) not in PAIRS:
         raise GatewayError(
             errors.INVALID_REQUEST,
             f"{route.endpoint.name!r} cannot be translated for the "
             f"{backend.name} provider {upstream.name!r}.",
         )
+    sent = SHAPE_FORMATS[backend_shape]
     return Translation(
-        translator, route.format, backend, (client_shape, backend_shape), _traceparent(traceparent)
+        translator, route.format, sent, (client_shape, backend_shape), _traceparent(traceparent)
     )
 
 

@@ -30,8 +30,7 @@ class TranslatorClient:
     def attach(self, client: Client) -> None:
         self._client = client
 
-    async def request(self, client: str, backend: str, body: bytes, traceparent: str) -> wire.RequestReply:
-        call = wire.RequestCall(client=client, backend=backend, body=body)
+    async def request(self, call: wire.RequestCall, traceparent: str) -> wire.RequestReply:
         return await self._call(wire.REQUEST_SUBJECT, call, self._decode_request, traceparent)
 
     async def response(self, call: wire.ResponseCall, traceparent: str) -> wire.ResponseReply:

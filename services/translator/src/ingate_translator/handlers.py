@@ -12,7 +12,7 @@ import msgspec
 from nats.micro.request import Request
 
 from ingate_contracts import translation as wire
-from ingate_translate import Pair, SseEvent, TranslationError, encode_sse, get_pair
+from ingate_translate import CodecPair, SseEvent, TranslationError, get_pair, ir
 from ingate_translator.telemetry import CallTelemetry, TranslatorTelemetry
 
 log = logging.getLogger("ingate.translator")
@@ -25,7 +25,7 @@ class UnknownPairError(Exception):
     pass
 
 
-def _pair(client: str, backend: str) -> Pair:
+def _pair(client: str, backend: str) -> CodecPair:
     pair = get_pair(client, backend)  # type: ignore[arg-type]  # validated by the lookup itself
     if pair is None:
         raise UnknownPairError(f"no translation from {client} to {backend}")
@@ -33,11 +33,13 @@ def _pair(client: str, backend: str) -> Pair:
 
 
 def _request(call: wire.RequestCall) -> bytes:
-    translated = _pair(call.client, call.backend).request(call.body)
+    hints = ir.Hints(model=call.model, stream=call.stream)
+    translated = _pair(call.client, call.backend).request(call.body, hints)
     return wire.encode(
         wire.RequestReply(
             body=translated.body,
             path=translated.path,
+            query=translated.query,
             headers=translated.headers,
             stream=translated.stream,
             model=translated.model,
@@ -57,11 +59,9 @@ def _error(call: wire.ResponseCall) -> bytes:
 
 
 def _stream(call: wire.StreamCall) -> bytes:
-    pair = _pair(call.client, call.backend)
-    state = call.state or pair.stream_start(call.context)
     events = [SseEvent(event, data) for event, data in call.events]
-    state, out = pair.stream(state, events, call.final)
-    return wire.encode(wire.StreamReply(state=state, body=encode_sse(out)))
+    state, body = _pair(call.client, call.backend).stream(call.state, call.context, events, call.final)
+    return wire.encode(wire.StreamReply(state=state, body=body))
 
 
 def _endpoint(
@@ -76,7 +76,12 @@ def _endpoint(
             call = decode(request.data)
             measured.pair(call.client, call.backend)
             reply = work(call)
-        except (TranslationError, UnknownPairError) as exc:
+        except TranslationError as exc:
+            # The parameter leads, as the caller's SDK shows only the message.
+            message = f"{exc.param}: {exc.message}" if exc.param else exc.message
+            await _refuse(request, measured, "400", message)
+            return
+        except UnknownPairError as exc:
             await _refuse(request, measured, "400", str(exc))
             return
         except msgspec.DecodeError as exc:

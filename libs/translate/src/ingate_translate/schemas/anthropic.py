@@ -16,8 +16,14 @@ from msgspec import UNSET, Struct, UnsetType, field
 # -- content blocks ----------------------------------------------------------
 
 
-class TextBlock(Struct, tag="text", tag_field="type"):
+class CacheControl(Struct, omit_defaults=True):
+    type: str  # "ephemeral", the only kind
+    ttl: str | None = None
+
+
+class TextBlock(Struct, tag="text", tag_field="type", omit_defaults=True):
     text: str
+    cache_control: CacheControl | None = None
 
 
 class Base64Source(Struct, tag="base64", tag_field="type"):
@@ -38,8 +44,9 @@ class FileSource(Struct, tag="file", tag_field="type"):
 ImageSource = Base64Source | URLSource | FileSource
 
 
-class ImageBlock(Struct, tag="image", tag_field="type"):
+class ImageBlock(Struct, tag="image", tag_field="type", omit_defaults=True):
     source: ImageSource
+    cache_control: CacheControl | None = None
 
 
 class ToolUseBlock(Struct, tag="tool_use", tag_field="type", kw_only=True):
@@ -67,6 +74,7 @@ class ToolResultBlock(Struct, tag="tool_result", tag_field="type", omit_defaults
     tool_use_id: str
     content: str | list[ToolResultPart] | None = None
     is_error: bool | None = None
+    cache_control: CacheControl | None = None
 
 
 class ThinkingBlock(Struct, tag="thinking", tag_field="type"):
@@ -88,17 +96,20 @@ ContentBlock = (
     | ThinkingBlock
     | RedactedThinkingBlock
 )
-OutBlock = TextBlock | ToolUseBlock
+OutBlock = TextBlock | ToolUseBlock | ThinkingBlock | RedactedThinkingBlock
 
 
 class AnyBlock(Struct, kw_only=True):
-    """A response block of any type, read loosely; only text and tool_use reach the client."""
+    """A response block of any type, read loosely; server tool blocks are not shown."""
 
     type: str
     text: str = ""
     id: str = ""
     name: str = ""
     input: object = None
+    thinking: str = ""
+    signature: str = ""
+    data: str = ""
 
 
 # -- request -----------------------------------------------------------------
@@ -115,6 +126,7 @@ class Tool(Struct, omit_defaults=True, kw_only=True):
     input_schema: dict[str, object] | None = None
     # Custom tools have no type (or "custom"); server tools (web search, bash...) do.
     type: str | None = None
+    cache_control: CacheControl | None = None
 
 
 class ToolChoiceAuto(Struct, tag="auto", tag_field="type", omit_defaults=True):
@@ -158,9 +170,9 @@ class MessagesRequest(Struct, omit_defaults=True, kw_only=True):
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
     metadata: Metadata | None = None
-    # Declared so that they can be rejected; never set when encoding.
     top_k: int | None = None
     thinking: ThinkingConfig | None = None
+    # Declared so that it can be rejected; never set when encoding.
     mcp_servers: object = None
 
 
@@ -199,15 +211,25 @@ class InputJSONDelta(Struct, tag="input_json_delta", tag_field="type"):
     partial_json: str
 
 
+class ThinkingDelta(Struct, tag="thinking_delta", tag_field="type"):
+    thinking: str
+
+
+class SignatureDelta(Struct, tag="signature_delta", tag_field="type"):
+    signature: str
+
+
 class AnyDelta(Struct, kw_only=True):
-    """A block delta of any type, read loosely (thinking and citation deltas are not shown)."""
+    """A block delta of any type, read loosely (citation deltas are not shown)."""
 
     type: str
     text: str = ""
     partial_json: str = ""
+    thinking: str = ""
+    signature: str = ""
 
 
-OutDelta = TextDelta | InputJSONDelta
+OutDelta = TextDelta | InputJSONDelta | ThinkingDelta | SignatureDelta
 DeltaT = TypeVar("DeltaT")
 
 

@@ -79,11 +79,28 @@ class UserMessage(Struct, tag="user", tag_field="role", omit_defaults=True):
     name: str | None = None
 
 
+class ThinkingBlock(Struct, tag="thinking", tag_field="type", kw_only=True):
+    """Reasoning with its provider's signature, as an extra field of assistant messages
+    (`thinking_blocks`): the caller sends it back unchanged to continue the turn."""
+
+    thinking: str = ""
+    signature: str = ""
+
+
+class RedactedThinkingBlock(Struct, tag="redacted_thinking", tag_field="type", kw_only=True):
+    data: str = ""
+
+
+ThinkingBlocks = list[ThinkingBlock | RedactedThinkingBlock]
+
+
 class AssistantMessage(Struct, tag="assistant", tag_field="role", omit_defaults=True, kw_only=True):
     content: str | list[AssistantPart] | None = None
     refusal: str | None = None
     tool_calls: list[ToolCall] | None = None
     name: str | None = None
+    reasoning_content: str | None = None
+    thinking_blocks: ThinkingBlocks | None = None
 
 
 class ToolMessage(Struct, tag="tool", tag_field="role", kw_only=True):
@@ -153,8 +170,16 @@ class StreamOptions(Struct, omit_defaults=True):
     include_usage: bool | None = None
 
 
-class ResponseFormat(Struct):
+class JsonSchemaFormat(Struct, omit_defaults=True, kw_only=True):
+    name: str = ""
+    description: str | None = None
+    schema: dict[str, object] | None = None
+    strict: bool | None = None
+
+
+class ResponseFormat(Struct, omit_defaults=True):
     type: str
+    json_schema: JsonSchemaFormat | None = None
 
 
 class ChatRequest(Struct, omit_defaults=True, kw_only=True):
@@ -171,17 +196,18 @@ class ChatRequest(Struct, omit_defaults=True, kw_only=True):
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     user: str | None = None
+    response_format: ResponseFormat | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    reasoning_effort: str | None = None
     # Declared so that they can be rejected; never set when encoding.
     n: int | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
     logit_bias: dict[str, float] | None = None
-    response_format: ResponseFormat | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
     audio: object = None
     modalities: list[str] | None = None
-    reasoning_effort: str | None = None
     prediction: object = None
     web_search_options: object = None
     functions: object = None
@@ -196,11 +222,16 @@ class PromptTokensDetails(Struct, kw_only=True):
     cache_write_tokens: int | UnsetType | None = UNSET
 
 
+class CompletionTokensDetails(Struct, kw_only=True):
+    reasoning_tokens: int = 0
+
+
 class Usage(Struct, kw_only=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
     prompt_tokens_details: PromptTokensDetails | UnsetType | None = UNSET
+    completion_tokens_details: CompletionTokensDetails | UnsetType | None = UNSET
 
 
 class ResponseMessage(Struct, kw_only=True):
@@ -208,6 +239,11 @@ class ResponseMessage(Struct, kw_only=True):
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ToolCall] | UnsetType | None = UNSET
+    # The thinking extension (see ThinkingBlock); OpenAI-compatible servers send `reasoning_content`
+    # or `reasoning` for the reasoning they show.
+    reasoning_content: str | UnsetType | None = UNSET
+    reasoning: str | UnsetType | None = UNSET
+    thinking_blocks: ThinkingBlocks | UnsetType | None = UNSET
 
 
 class Choice(Struct, kw_only=True):
@@ -246,6 +282,9 @@ class Delta(Struct, omit_defaults=True, kw_only=True):
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ToolCallDelta] | None = None
+    reasoning_content: str | None = None
+    reasoning: str | None = None  # read only: what some OpenAI-compatible servers call it
+    thinking_blocks: ThinkingBlocks | None = None
 
 
 class ChunkChoice(Struct, kw_only=True):

@@ -83,7 +83,7 @@ class Router:
                 record.translated = False
                 target = native_target(api, "", upstream, "POST", query, headers, routed_body, record.stream)
             else:
-                translated = await self._translated(exchange, deployment, api, headers, routed_body, query)
+                translated = await self._translated(exchange, deployment, api, headers, routed_body)
                 if translated is None:
                     attempts.skipped(deployment.id, "untranslatable")
                     continue
@@ -129,10 +129,9 @@ class Router:
         api: ApiPath,
         headers: list[tuple[str, str]],
         body: bytes,
-        query: bytes,
     ) -> Target | None:
-        """The attempt in the deployment's own format, made by the translator; None when this
-        endpoint cannot be translated into it."""
+        """The attempt in the deployment's own format, made by the translator; None when the
+        caller's shape has no pair with the shape the deployment's format is sent."""
         upstream = deployment.upstream
         try:
             translation = plan_translation(api, upstream, True, self.translator, exchange.traceparent)
@@ -140,7 +139,7 @@ class Router:
             return None
         exchange.traceparent = translation.traceparent
         exchange.record.translated = True
-        return await translated_target(translation, upstream, "POST", query, headers, body)
+        return await translated_target(translation, upstream, "POST", headers, body)
 
     def _unanswered(
         self, virtual: VirtualModel, deployment: Deployment, err: GatewayError, attempts: AttemptLog
