@@ -26,7 +26,10 @@ PNG = base64.b64decode(
 WEATHER = types.Tool(
     function_declarations=[
         types.FunctionDeclaration(
-            name="get_weather", parameters={"type": "object", "properties": {"city": {"type": "string"}}}
+            name="get_weather",
+            parameters=types.Schema(
+                type=types.Type.OBJECT, properties={"city": types.Schema(type=types.Type.STRING)}
+            ),
         )
     ]
 )

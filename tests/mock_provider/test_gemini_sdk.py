@@ -18,7 +18,9 @@ WEATHER = types.Tool(
     function_declarations=[
         types.FunctionDeclaration(
             name="get_weather",
-            parameters={"type": "object", "properties": {"city": {"type": "string"}}},
+            parameters=types.Schema(
+                type=types.Type.OBJECT, properties={"city": types.Schema(type=types.Type.STRING)}
+            ),
         )
     ]
 )
@@ -168,6 +170,7 @@ def test_a_signed_call_sent_back_unchanged_continues_and_an_altered_one_is_refus
     asked = gemini.models.generate_content(model=MODEL, contents="weather?", config=config)
     assert asked.candidates and asked.candidates[0].content and asked.candidates[0].content.parts
     turn = asked.candidates[0].content
+    assert turn.parts is not None
     call_part = turn.parts[-1]  # the thought first, the signed call after it
     assert call_part.function_call is not None and call_part.thought_signature
     result = types.Content(
