@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -187,7 +188,7 @@ def test_a_signed_call_sent_back_unchanged_continues_and_an_altered_one_is_refus
 
 
 def test_a_repeated_long_prompt_is_read_from_the_implicit_cache(gemini: genai.Client) -> None:
-    prompt = " ".join(["cached", *(["lorem"] * 1199)]) + " " + str(id(gemini))
+    prompt = " ".join([uuid.uuid4().hex, *(["lorem"] * 1199)])  # new to the instance's cache
     first = gemini.models.generate_content(model=MODEL, contents=prompt)
     second = gemini.models.generate_content(model=MODEL, contents=prompt)
     assert first.usage_metadata is not None and second.usage_metadata is not None
