@@ -312,3 +312,18 @@ def test_tool_choice(choice: ir.ToolChoice, mode: str) -> None:
     body = write(ir.Request(model="m", messages=[say("hi")], tools=[ir.Tool(name="f")], tool_choice=choice))
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": mode}}
     assert "toolConfig" not in write(ir.Request(model="m", messages=[say("hi")], tool_choice=choice))
+
+
+def test_turns_of_one_role_are_one_turn() -> None:
+    """A chat caller's tool messages come one per result; Gemini wants them in one turn."""
+    calls = answer(ir.ToolCall(id="a", name="f"), ir.ToolCall(id="b", name="f"))
+    results = [
+        ir.Message(role="user", parts=[ir.ToolResult(call_id=i, name="f", content=[ir.Text(text=i)])])
+        for i in "ab"
+    ]
+    body = write(ir.Request(model="m", messages=[say("go"), calls, *results, say("and?")]))
+    assert [(turn["role"], len(turn["parts"])) for turn in body["contents"]] == [
+        ("user", 1),
+        ("model", 2),
+        ("user", 3),
+    ]

@@ -139,7 +139,7 @@ def assemble(events: list[ir.Event]) -> ir.Response:
 def test_tool_calls_with_thinking() -> None:
     events = read_every_split(TOOLS)
     assert events == [
-        ir.Start(id="resp-7", model="gemini-2.5-flash"),
+        ir.Start(id="resp-7", model="gemini-2.5-flash", usage=ir.Usage(input_tokens=50)),
         ir.PartStart(index=0, part=ir.Thinking()),
         ir.PartDelta(index=0, thinking="**Planning** the"),
         ir.PartDelta(index=0, thinking=" answer"),
@@ -190,7 +190,7 @@ def test_a_blocked_prompt() -> None:
         "responseId": "r",
     }
     assert read_every_split(sse(blocked)) == [
-        ir.Start(id="r", model=""),
+        ir.Start(id="r", model="", usage=ir.Usage(input_tokens=8)),
         ir.Finish(stop="content_filter", usage=ir.Usage(input_tokens=8)),
     ]
 

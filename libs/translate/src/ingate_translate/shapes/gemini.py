@@ -33,7 +33,8 @@ and schemas: `gemini_maps`; streams: `gemini_stream`.
 Gemini's own `parameters` / `responseSchema` (an OpenAPI subset with upper-case types)
 are read as JSON Schema. A tool result's text goes to Gemini as its `response` object
 when it is one, else as `{"output": text}` (`{"error": text}` for errors), and reads back
-the same way.
+the same way. Consecutive turns of one role go to Gemini as one turn, which is where it
+wants all the function responses of a step.
 """
 
 from typing import Final
@@ -272,11 +273,18 @@ def _generation(request: ir.Request) -> gm.GenerationConfig | None:
 
 
 def write_request(request: ir.Request) -> TranslatedRequest:
-    contents = []
+    contents: list[gm.Content] = []
     for number, message in enumerate(request.messages):
         parts = write_parts(message.parts, f"messages[{number}]")
-        if parts:  # Gemini refuses a turn without parts
-            contents.append(gm.Content(role="model" if message.role == "assistant" else "user", parts=parts))
+        role = "model" if message.role == "assistant" else "user"
+        if not parts:  # Gemini refuses a turn without parts
+            continue
+        if contents and contents[-1].role == role and contents[-1].parts is not None:
+            # One turn per role: Gemini wants all of a step's function responses in one turn
+            # (a chat caller sends one tool message each).
+            contents[-1].parts.extend(parts)
+        else:
+            contents.append(gm.Content(role=role, parts=parts))
     system = [gm.Part(text=item.text) for item in request.system if item.text]
     declarations = [
         gm.FunctionDeclaration(

@@ -122,7 +122,15 @@ class _Reader:
             return
         if not state.started:
             state.started = True
-            self.out.append(ir.Start(id=chunk.response_id or "", model=chunk.model_version or ""))
+            known = None
+            if chunk.usage_metadata is not None:  # Gemini counts the prompt from the first chunk on
+                counted = usage_from_gemini(chunk.usage_metadata)
+                known = ir.Usage(
+                    input_tokens=counted.input_tokens, cache_read_tokens=counted.cache_read_tokens
+                )
+            self.out.append(
+                ir.Start(id=chunk.response_id or "", model=chunk.model_version or "", usage=known)
+            )
         if chunk.error is not None:
             body = _encode_json(gm.ErrorBody(error=chunk.error))
             self.fail(error_from_gemini(chunk.error.code or 500, body))
