@@ -8,6 +8,7 @@ import pytest
 
 from ingate_translate import BackendFormatError, ir
 from ingate_translate.shapes.gemini import GeminiCodec
+from ingate_translate.shapes.gemini_parts import seal, unseal
 
 CODEC = GeminiCodec()
 Json = dict[str, Any]
@@ -191,7 +192,7 @@ WRITE_CASES: list[tuple[str, ir.Response, Json]] = [
                     "content": {
                         "role": "model",
                         "parts": [
-                            {"text": "Think.", "thought": True, "thoughtSignature": "anthropic-sig"},
+                            {"text": "Think.", "thought": True, "thoughtSignature": seal("anthropic-sig")},
                             {"functionCall": {"id": "call_abc", "name": "f", "args": {"a": [1]}}},
                         ],
                     },
@@ -235,6 +236,9 @@ def test_gemini_answer_round_trips(body: Json) -> None:
     """Read as IR and written back, an answer is the one Gemini sent (its own model name aside)."""
     answer = CODEC.read_response(json.dumps(body).encode())
     again = json.loads(CODEC.write_response(answer, ir.Context(model=body["modelVersion"])))
+    for part in again["candidates"][0]["content"]["parts"]:  # sealed for a Gemini caller's SDK
+        if "thoughtSignature" in part:
+            part["thoughtSignature"] = unseal(part["thoughtSignature"])
     expected = json.loads(json.dumps(body))
     if "usageMetadata" in expected:  # the IR keeps what is billed, not Gemini's breakdown
         usage = msgspec.to_builtins(answer.usage)

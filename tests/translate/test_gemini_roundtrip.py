@@ -2,6 +2,7 @@
 written back is the caller's request, thought signatures on the same parts, byte for byte;
 an IR request written for Gemini and read back is the same IR."""
 
+import base64
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from ingate_translate import ir
 from ingate_translate.shapes.gemini import GeminiCodec
+from ingate_translate.shapes.gemini_parts import seal, unseal
 
 CODEC = GeminiCodec()
 Json = dict[str, Any]
@@ -149,3 +151,41 @@ def test_ir_to_gemini_to_ir_gives_the_request_back(request_: ir.Request) -> None
     written = CODEC.write_request(request_)
     again = CODEC.read_request(written.body, ir.Hints(model=written.model, stream=written.stream))
     assert msgspec.to_builtins(again) == msgspec.to_builtins(request_)
+
+
+def sdk_round_trip(signature: str) -> str:
+    """What the google-genai SDK does to a thoughtSignature: decodes it as base64 (either
+    alphabet) into bytes, and sends it back encoded URL-safe."""
+    raw = base64.b64decode(signature.replace("-", "+").replace("_", "/"), validate=True)
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+FOREIGN_SIGNATURES = [
+    "EqQBCkgIARABGAIiQL+/Jb0n1x9u0=",  # Anthropic's: standard base64, which the SDK would alter
+    "gAAAAABo-encrypted_content_from_responses==",  # not valid base64 at all
+    "anthropic-sig",
+    "",
+]
+
+
+@pytest.mark.parametrize("signature", [s for s in FOREIGN_SIGNATURES if s])
+def test_another_providers_signature_survives_a_gemini_callers_sdk(signature: str) -> None:
+    answer_ = ir.Response(
+        id="r", model="m", parts=[ir.Thinking(signature=signature), ir.ToolCall(id="toolu_1", name="f")]
+    )
+    sent = json.loads(CODEC.write_response(answer_, ir.Context(model="m")))["candidates"][0]["content"]
+    for part in sent["parts"]:
+        if "thoughtSignature" in part:
+            part["thoughtSignature"] = sdk_round_trip(part["thoughtSignature"])
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}, sent]}
+    request = CODEC.read_request(json.dumps(body).encode(), ir.Hints(model="m"))
+    assert request.messages[1].parts[:2] == [
+        ir.Thinking(signature=signature),
+        ir.ToolCall(id="toolu_1", name="f"),
+    ]
+
+
+@pytest.mark.parametrize("signature", [SIGNATURE, "not base64!", "AAEC", "8J+Mjw==", *FOREIGN_SIGNATURES])
+def test_only_sealed_signatures_are_opened(signature: str) -> None:
+    assert unseal(signature) == signature
+    assert unseal(seal(signature)) == signature

@@ -12,6 +12,7 @@ import pytest
 from ingate_edge.sse import SseFramer
 from ingate_translate import SseEvent, ir
 from ingate_translate.shapes.gemini import GeminiCodec
+from ingate_translate.shapes.gemini_parts import seal, unseal
 from tests.translate.support import batchings
 
 CODEC = GeminiCodec()
@@ -254,7 +255,7 @@ def test_write_stream_for_a_gemini_caller() -> None:
     assert parts == [
         [{"text": "Let me", "thought": True}],
         [{"text": " see.", "thought": True}],
-        [{"text": "", "thought": True, "thoughtSignature": "anthropic-sig"}],
+        [{"text": "", "thought": True, "thoughtSignature": seal("anthropic-sig")}],
         [{"text": "Checking."}],
         [{"functionCall": {"id": "toolu_01", "name": "get_weather", "args": {"city": "Paris"}}}],
         None,
@@ -276,6 +277,9 @@ def test_write_stream_for_a_gemini_caller() -> None:
 def test_what_the_writer_sends_reads_back_as_the_same_answer() -> None:
     written = write_batches(FROM_ANTHROPIC, [len(FROM_ANTHROPIC)], False)
     again = assemble(read_every_split(written))
+    for part in again.parts:  # the caller sends sealed signatures back, and they are opened
+        if isinstance(part, ir.Thinking):
+            part.signature = unseal(part.signature)
     expected = assemble(FROM_ANTHROPIC)
     expected.parts = [part for part in expected.parts if not isinstance(part, ir.RedactedThinking)]
     expected.id, expected.model = "msg_01", "gemini-2.5-flash"
@@ -288,6 +292,10 @@ def test_a_gemini_stream_written_back_has_gemini_parts(raw: bytes) -> None:
     events = read_batches(frame(raw, []))
     sent = [json.loads(data) for batch in frame(raw, []) for _, data in ((e.event, e.data) for e in batch)]
     got = write_every_batching(events)
+    for item in got:
+        for part in item["candidates"][0].get("content", {}).get("parts", []):
+            if "thoughtSignature" in part:
+                part["thoughtSignature"] = unseal(part["thoughtSignature"])
     parts = [
         part for item in sent for part in item["candidates"][0]["content"]["parts"] if part != {"text": ""}
     ]
@@ -306,7 +314,7 @@ def test_a_signature_with_nothing_after_it_rides_on_the_last_chunk() -> None:
         ir.Finish(),
     ]
     assert write_every_batching(events)[-1]["candidates"][0] == {
-        "content": {"role": "model", "parts": [{"text": "", "thoughtSignature": "S"}]},
+        "content": {"role": "model", "parts": [{"text": "", "thoughtSignature": seal("S")}]},
         "finishReason": "STOP",
         "index": 0,
     }

@@ -113,7 +113,7 @@ def _messages(contents: list[gm.Content]) -> list[ir.Message]:
     for number, content in enumerate(contents):
         if content.role not in (None, "user", "model", "function"):
             raise TranslationError(f"Unknown role {content.role!r}.", param=f"contents[{number}].role")
-        parts = read_parts(content.parts or [], f"contents[{number}]", ids)
+        parts = read_parts(content.parts or [], f"contents[{number}]", ids, caller=True)
         out.append(ir.Message(role="assistant" if content.role == "model" else "user", parts=parts))
     return out
 
@@ -337,7 +337,7 @@ def read_response(body: bytes) -> ir.Response:
 
 
 def write_response(response: ir.Response, context: ir.Context) -> bytes:
-    content = gm.Content(role="model", parts=write_parts(response.parts, "response"))
+    content = gm.Content(role="model", parts=write_parts(response.parts, "response", caller=True))
     candidate = gm.Candidate(content=content, finish_reason=finish_reason(response.stop), index=0)
     wire = gm.GenerateContentResponse(
         candidates=[candidate],

@@ -14,6 +14,13 @@ block, a chat caller in thinking_blocks) and return it:
 
 `ToolCall.signature` is not read from Gemini, but honoured when another reader set it.
 
+Signatures for a Gemini caller. The google-genai SDK holds `thoughtSignature` as bytes: it
+decodes the base64 it is sent (failing on what is not base64) and sends it back encoded
+URL-safe, which alters another provider's standard-base64 signature. So a signature sent
+to a Gemini caller is sealed (the URL-safe base64 of a marker and the signature, which
+survives that trip unchanged) and opened again when the caller sends it back; one without
+the marker is Gemini's own and passes as it came.
+
 Call ids. Gemini's function calls and responses carry an `id` only sometimes; where
 they do not, calls get `call_<name>_<n>` (characters other than [A-Za-z0-9_-] in the
 name as "_", which every caller's id rules accept), numbered through the conversation
@@ -21,7 +28,10 @@ name as "_", which every caller's id rules accept), numbered through the convers
 its name. Ids of that form are not sent to Gemini, which never saw them.
 """
 
+import base64
+import binascii
 import re
+from collections.abc import Callable
 
 import msgspec
 
@@ -33,6 +43,28 @@ from ingate_translate.schemas import gemini as gm
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _GEMINI_FILES = "https://generativelanguage.googleapis.com/"
 _decode_object = msgspec.json.Decoder(dict[str, object]).decode
+
+
+_SEALED = b"ingate-signature:"
+
+
+def seal(signature: str) -> str:
+    """Another provider's signature as a Gemini caller's SDK can hold and return unchanged."""
+    return base64.urlsafe_b64encode(_SEALED + signature.encode()).decode()
+
+
+def unseal(signature: str) -> str:
+    """What `seal` made, opened (in either base64 alphabet); any other signature as it is."""
+    try:
+        padded = signature + "=" * (-len(signature) % 4)
+        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        return raw.removeprefix(_SEALED).decode() if raw.startswith(_SEALED) else signature
+    except (binascii.Error, ValueError):  # not base64, or not text: not sealed
+        return signature
+
+
+def _same(signature: str) -> str:
+    return signature
 
 
 def _safe(name: str) -> str:
@@ -107,13 +139,15 @@ def _result(response: gm.FunctionResponse, call_id: str, where: str) -> ir.ToolR
     return ir.ToolResult(call_id=call_id, name=response.name, content=content)
 
 
-def read_parts(parts: list[gm.Part], where: str, ids: CallIds) -> list[ir.Part]:
-    """A turn's (or an answer's) parts; `where` is its path, for errors ("contents[2]")."""
+def read_parts(parts: list[gm.Part], where: str, ids: CallIds, *, caller: bool = False) -> list[ir.Part]:
+    """A turn's (or an answer's) parts; `where` is its path, for errors ("contents[2]");
+    `caller`: sent by a Gemini caller, whose signatures may be sealed."""
+    opened = unseal if caller else _same
     out: list[ir.Part] = []
     thinking: ir.Thinking | None = None  # the Thinking consecutive thought parts still extend
     for number, part in enumerate(parts):
         at = f"{where}.parts[{number}]"
-        signature = part.thought_signature or ""
+        signature = opened(part.thought_signature or "")
         if part.thought:
             if thinking is None:
                 thinking = ir.Thinking()
@@ -183,7 +217,7 @@ def _response(result: ir.ToolResult, where: str) -> gm.FunctionResponse:
     return gm.FunctionResponse(id=call_id, name=result.name, response=value, parts=media or None)
 
 
-def _part(part: ir.Part, where: str) -> gm.Part | None:
+def _part(part: ir.Part, where: str, sealed: Callable[[str], str]) -> gm.Part | None:
     if isinstance(part, ir.Text):
         return gm.Part(text=part.text) if part.text else None
     if isinstance(part, ir.Image):
@@ -191,25 +225,30 @@ def _part(part: ir.Part, where: str) -> gm.Part | None:
     if isinstance(part, ir.ToolCall):
         call_id = None if is_synthesized(part.id, part.name) else part.id
         call = gm.FunctionCall(id=call_id, name=part.name, args=part.arguments)
-        return gm.Part(function_call=call, thought_signature=part.signature or None)
+        return gm.Part(
+            function_call=call, thought_signature=sealed(part.signature) if part.signature else None
+        )
     if isinstance(part, ir.ToolResult):
         return gm.Part(function_response=_response(part, where))
     return None  # RedactedThinking: another provider's encrypted reasoning, unreadable to Gemini
 
 
-def write_parts(parts: list[ir.Part], where: str) -> list[gm.Part]:
-    """IR parts as a turn's (or an answer's) parts; `where` names the turn for errors."""
+def write_parts(parts: list[ir.Part], where: str, *, caller: bool = False) -> list[gm.Part]:
+    """IR parts as a turn's (or an answer's) parts; `where` names the turn for errors;
+    `caller`: for a Gemini caller, whose signatures are sealed."""
+    sealed = seal if caller else _same
     out: list[gm.Part] = []
     signature = ""  # a Thinking's signature waiting for the part it goes on
     for number, part in enumerate(parts):
         if isinstance(part, ir.Thinking):
             if signature:
                 out.append(gm.Part(text="", thought_signature=signature))
-            signature = "" if part.text else part.signature
+            own = sealed(part.signature) if part.signature else ""
+            signature = "" if part.text else own
             if part.text:
-                out.append(gm.Part(text=part.text, thought=True, thought_signature=part.signature or None))
+                out.append(gm.Part(text=part.text, thought=True, thought_signature=own or None))
             continue
-        written = _part(part, f"{where}.content[{number}]")
+        written = _part(part, f"{where}.content[{number}]", sealed)
         if written is None and signature and isinstance(part, ir.Text):
             written = gm.Part(text="")
         if written is None:

@@ -9,10 +9,10 @@ signature closes the Thinking it is on, and on any other part is a Thinking of i
 just before it. The finishReason and the last usageMetadata make the Finish, sent when
 the stream ends; a stream that ends without a finishReason broke off, and gets none.
 
-Writing, each piece of a part is one chunk; a function call is sent when its arguments
-are complete (Gemini never splits one), and a signature with no thinking text of its own
-rides on the next part, as Gemini sends it. A broken stream ends with an error chunk,
-which the SDK raises.
+Writing, each piece of a part is one chunk (signatures sealed, see `gemini_parts`); a
+function call is sent when its arguments are complete (Gemini never splits one), and a
+signature with no thinking text of its own rides on the next part, as Gemini sends it.
+A broken stream ends with an error chunk, which the SDK raises.
 """
 
 import msgspec
@@ -30,7 +30,7 @@ from ingate_translate.shapes.gemini_maps import (
     usage_from_gemini,
     usage_to_gemini,
 )
-from ingate_translate.shapes.gemini_parts import is_synthesized, synthesized_id
+from ingate_translate.shapes.gemini_parts import is_synthesized, seal, synthesized_id
 
 _encode = msgspec.msgpack.Encoder().encode
 _encode_json = msgspec.json.Encoder().encode
@@ -237,10 +237,11 @@ class _Writer:
                 self.part(gm.Part(text=part.text))
         elif isinstance(part, ir.Thinking):
             kinds[event.index] = "thinking"
-            self.thinking(event.index, part.text, part.signature)
+            self.thinking(event.index, part.text, seal(part.signature) if part.signature else "")
         elif isinstance(part, ir.ToolCall):
             kinds[event.index] = "call"
-            self.state.calls[event.index] = _Call(part.id, part.name, signature=part.signature)
+            sealed = seal(part.signature) if part.signature else ""
+            self.state.calls[event.index] = _Call(part.id, part.name, signature=sealed)
         elif isinstance(part, ir.Image):
             kinds[event.index] = "image"
             inline = gm.Blob(mime_type=part.media_type, data=part.data) if part.data else None
@@ -266,11 +267,11 @@ class _Writer:
         if kind == "text" and event.text:
             self.part(gm.Part(text=event.text))
         elif kind == "thinking":
-            self.thinking(event.index, event.thinking, event.signature)
+            self.thinking(event.index, event.thinking, seal(event.signature) if event.signature else "")
         elif kind == "call":
             call = self.state.calls[event.index]
             call.arguments += event.arguments
-            call.signature = event.signature or call.signature
+            call.signature = seal(event.signature) if event.signature else call.signature
 
     def stop(self, event: ir.PartStop) -> None:
         call = self.state.calls.pop(event.index, None)
