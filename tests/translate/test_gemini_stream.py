@@ -359,3 +359,42 @@ def test_a_broken_stream_ends_with_an_error_chunk(events: list[ir.Event], code: 
     assert last.startswith('{"error":')
     error = json.loads(last)["error"]
     assert (error["code"], error["status"]) == (code, status)
+
+
+def events_of(response: ir.Response) -> list[ir.Event]:
+    """An answer as the stream events a backend codec reads it as."""
+    events: list[ir.Event] = [ir.Start(id=response.id, model=response.model)]
+    for index, part in enumerate(response.parts):
+        if isinstance(part, ir.Text):
+            events += [
+                ir.PartStart(index=index, part=ir.Text(text="")),
+                ir.PartDelta(index=index, text=part.text),
+            ]
+        elif isinstance(part, ir.Thinking):
+            deltas = [
+                ir.PartDelta(index=index, thinking=part.text),
+                ir.PartDelta(index=index, signature=part.signature),
+            ]
+            events += [ir.PartStart(index=index, part=ir.Thinking()), *deltas]
+        elif isinstance(part, ir.ToolCall):
+            arguments = ir.PartDelta(index=index, arguments=json.dumps(part.arguments))
+            events += [ir.PartStart(index=index, part=ir.ToolCall(id=part.id, name=part.name)), arguments]
+        else:
+            events.append(ir.PartStart(index=index, part=part))
+        events.append(ir.PartStop(index=index))
+    return [*events, ir.Finish(stop=response.stop, usage=response.usage)]
+
+
+def test_an_answer_streamed_reads_as_the_answer() -> None:
+    answer = ir.Response(
+        id="r",
+        model="m",
+        parts=[
+            ir.Thinking(text="T", signature="S"),
+            ir.Text(text="Hi"),
+            ir.ToolCall(id="c", name="f", arguments={"a": 1}),
+        ],
+        stop="tool_calls",
+        usage=ir.Usage(input_tokens=1, output_tokens=2),
+    )
+    assert assemble(events_of(answer)) == answer
