@@ -74,6 +74,11 @@ READ_REFUSED: list[tuple[Json, str]] = [
     ),
     ({"contents": [model({"executableCode": {"language": "PYTHON", "code": "1"}})]}, "contents[0].parts[0]"),
     ({"contents": [{"role": "system", "parts": [{"text": "x"}]}]}, "contents[0].role"),
+    ({"contents": [user({"functionCall": {"name": "f"}})]}, "contents[0].parts"),
+    (
+        {"contents": [user({"text": "a"}), model({"functionResponse": {"name": "f", "response": {}}})]},
+        "contents[1].parts",
+    ),
     (
         {"systemInstruction": {"parts": [{"inlineData": {"mimeType": "image/png", "data": "AA=="}}]}},
         "systemInstruction.parts[0]",

@@ -19,6 +19,7 @@ CODEC = GeminiCodec()
 CONTEXT = ir.Context(model="gemini-2.5-flash", stream=True)
 SIGNATURE = "CiQB0e2Kb7xJc2lnbmF0dXJlK29mL3RoZS90aG91Z2h0Lw=="
 Json = dict[str, Any]
+BAD_CHUNK = "Gemini sent a stream event that is not a GenerateContentResponse."
 USAGE: Json = {
     "promptTokenCount": 50,
     "candidatesTokenCount": 20,
@@ -177,6 +178,13 @@ def test_a_chunk_not_in_gemini_format() -> None:
     events = read_every_split(sse(chunk({"text": "Hi"}), "{not json", chunk({"text": "!"}, finish="STOP")))
     assert isinstance(events[-1], ir.Failure) and events[-1].error.status == 502
     assert not any(isinstance(event, ir.Finish) for event in events)
+
+
+def test_a_chunk_nested_past_any_answer() -> None:
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    hostile = json.dumps(chunk({"functionCall": {"name": "f", "args": {}}})).replace("{}", deep)
+    _, events = CODEC.read_stream(b"", [SseEvent("", hostile)], True)
+    assert events == [ir.Failure(error=ir.Error(status=502, kind="server", message=BAD_CHUNK))]
 
 
 def test_a_stream_that_breaks_off_gets_no_finish() -> None:

@@ -114,7 +114,14 @@ def _messages(contents: list[gm.Content]) -> list[ir.Message]:
         if content.role not in (None, "user", "model", "function"):
             raise TranslationError(f"Unknown role {content.role!r}.", param=f"contents[{number}].role")
         parts = read_parts(content.parts or [], f"contents[{number}]", ids, caller=True)
-        out.append(ir.Message(role="assistant" if content.role == "model" else "user", parts=parts))
+        role: ir.Role = "assistant" if content.role == "model" else "user"
+        misplaced = ir.ToolResult if role == "assistant" else ir.ToolCall
+        if any(isinstance(part, misplaced) for part in parts):
+            where = f"contents[{number}].parts"
+            raise TranslationError(
+                "Function calls come in model turns and their responses in user turns.", where
+            )
+        out.append(ir.Message(role=role, parts=parts))
     return out
 
 
@@ -316,7 +323,7 @@ def write_request(request: ir.Request) -> TranslatedRequest:
 def read_response(body: bytes) -> ir.Response:
     try:
         wire = _decode_response(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
         raise BackendFormatError(f"Gemini's answer is not a GenerateContentResponse: {exc}") from exc
     if wire.candidates is None and wire.prompt_feedback is None:
         raise BackendFormatError("Gemini's answer has no candidates and no prompt feedback.")

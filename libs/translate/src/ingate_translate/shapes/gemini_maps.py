@@ -140,7 +140,7 @@ def error_from_gemini(status: int, body: bytes) -> ir.Error:
     stream endpoints), or whatever text came instead."""
     try:
         decoded = _decode_error(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         text = body.decode(errors="replace").strip()[:2000] or f"HTTP {status}"
         return ir.Error(status=status, kind=_kind(status, None), message=text)
     if isinstance(decoded, list):

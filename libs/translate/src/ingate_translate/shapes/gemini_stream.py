@@ -116,7 +116,7 @@ class _Reader:
         state = self.state
         try:
             chunk = _decode_chunk(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
             message = "Gemini sent a stream event that is not a GenerateContentResponse."
             self.fail(ir.Error(status=502, kind="server", message=message))
             return
