@@ -275,6 +275,11 @@ REASONING: list[tuple[str, ir.Reasoning | None, Json | None]] = [
     ("gemini-3-pro-preview", ir.Reasoning(effort="low"), {"includeThoughts": True, "thinkingLevel": "LOW"}),
     ("gemini-3-flash", ir.Reasoning(effort="high", include_thoughts=False), {"thinkingLevel": "HIGH"}),
     ("gemini-3-flash", ir.Reasoning(), {"includeThoughts": True}),
+    (
+        "gemini-flash-latest",
+        ir.Reasoning(effort="minimal"),
+        {"includeThoughts": True, "thinkingBudget": 1024},
+    ),
 ]
 
 
@@ -312,6 +317,13 @@ def test_tool_choice(choice: ir.ToolChoice, mode: str) -> None:
     body = write(ir.Request(model="m", messages=[say("hi")], tools=[ir.Tool(name="f")], tool_choice=choice))
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": mode}}
     assert "toolConfig" not in write(ir.Request(model="m", messages=[say("hi")], tool_choice=choice))
+
+
+def test_a_tool_result_nested_past_any_object_goes_as_text() -> None:
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    result = ir.ToolResult(call_id="c", name="f", content=[ir.Text(text=deep)])
+    body = write(ir.Request(model="m", messages=[ir.Message(role="user", parts=[result])]))
+    assert body["contents"][0]["parts"][0]["functionResponse"]["response"] == {"output": deep}
 
 
 def test_turns_of_one_role_are_one_turn() -> None:

@@ -27,8 +27,8 @@ and schemas: `gemini_maps`; streams: `gemini_stream`.
 | redacted thinking                                     | left out: another provider's secret    |
 | tool parameters, JSON response schemas                | `parametersJsonSchema`,                |
 |                                                       | `responseJsonSchema` (JSON Schema)     |
-| an effort without a budget                            | `thinkingLevel`; `thinkingBudget` for  |
-|                                                       | gemini-2 models, which have no levels  |
+| an effort without a budget                            | `thinkingLevel` for gemini-3 models;   |
+|                                                       | else the effort's `thinkingBudget`     |
 
 Gemini's own `parameters` / `responseSchema` (an OpenAPI subset with upper-case types)
 are read as JSON Schema. A tool result's text goes to Gemini as its `response` object
@@ -75,6 +75,7 @@ _EFFORTS: Final[dict[str, ir.Effort]] = {
     "HIGH": "high",
 }
 _TEXT_MODALITIES: Final = frozenset({"TEXT"})
+_LEVELLED: Final = ("gemini-3",)  # models that take a thinkingLevel
 
 
 def _camel(name: str) -> str:
@@ -243,10 +244,10 @@ def _thinking_config(reasoning: ir.Reasoning | None, model: str) -> gm.ThinkingC
     config = gm.ThinkingConfig(include_thoughts=reasoning.include_thoughts or None)
     if reasoning.budget_tokens is not None:
         config.thinking_budget = reasoning.budget_tokens
-    elif reasoning.effort is not None and model.startswith("gemini-2"):
-        config.thinking_budget = ir.budget_for_effort(reasoning.effort)
-    elif reasoning.effort is not None:
+    elif reasoning.effort is not None and model.startswith(_LEVELLED):
         config.thinking_level = reasoning.effort.upper()
+    elif reasoning.effort is not None:  # a budget is what every thinking model takes
+        config.thinking_budget = ir.budget_for_effort(reasoning.effort)
     return config
 
 

@@ -145,7 +145,10 @@ def error_from_gemini(status: int, body: bytes) -> ir.Error:
         return ir.Error(status=status, kind=_kind(status, None), message=text)
     if isinstance(decoded, list):
         decoded = decoded[0] if decoded else gm.ErrorBody(error=gm.ErrorDetail())
-    detail = decoded.error
+    return error_from_detail(status, decoded.error)
+
+
+def error_from_detail(status: int, detail: gm.ErrorDetail) -> ir.Error:
     return ir.Error(
         status=status,
         kind=_kind(status, detail.status),

@@ -43,8 +43,6 @@ from ingate_translate.schemas import gemini as gm
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _GEMINI_FILES = "https://generativelanguage.googleapis.com/"
 _decode_object = msgspec.json.Decoder(dict[str, object]).decode
-
-
 _SEALED = b"ingate-signature:"
 
 
@@ -127,11 +125,8 @@ def _result(response: gm.FunctionResponse, call_id: str, where: str) -> ir.ToolR
     value = response.response
     if value is not None:
         output = value.get("output")
-        content.append(
-            ir.Text(
-                text=output if set(value) == {"output"} and isinstance(output, str) else compact_json(value)
-            )
-        )
+        plain = isinstance(output, str) and len(value) == 1  # {"output": text}, as it was written
+        content.append(ir.Text(text=output if isinstance(output, str) and plain else compact_json(value)))
     for number, item in enumerate(response.parts or []):
         image = _media(item, f"{where}.functionResponse.parts[{number}]")
         if image is not None:
@@ -204,7 +199,7 @@ def _response(result: ir.ToolResult, where: str) -> gm.FunctionResponse:
     if text.lstrip().startswith("{"):
         try:
             value = _decode_object(text)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # text, then
             value = None
     if value is None:
         value = {"error" if result.is_error else "output": text}

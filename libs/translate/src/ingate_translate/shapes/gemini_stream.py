@@ -24,7 +24,7 @@ from ingate_translate.convert import compact_json, parse_arguments
 from ingate_translate.schemas import gemini as gm
 from ingate_translate.shapes.gemini_maps import (
     error_body,
-    error_from_gemini,
+    error_from_detail,
     finish_reason,
     stop_reason,
     usage_from_gemini,
@@ -132,8 +132,7 @@ class _Reader:
                 ir.Start(id=chunk.response_id or "", model=chunk.model_version or "", usage=known)
             )
         if chunk.error is not None:
-            body = _encode_json(gm.ErrorBody(error=chunk.error))
-            self.fail(error_from_gemini(chunk.error.code or 500, body))
+            self.fail(error_from_detail(chunk.error.code or 500, chunk.error))
             return
         if chunk.usage_metadata is not None:
             state.usage = usage_from_gemini(chunk.usage_metadata)
