@@ -84,9 +84,11 @@ def _camel(name: str) -> str:
 
 def _decode_request(body: bytes) -> gm.GenerateContentRequest:
     try:
-        raw = msgspec.json.decode(body)
-        renamed = gm.snake_to_camel(gm.GenerateContentRequest, raw)
-        return decode_client_body(_encode(renamed), gm.GenerateContentRequest)
+        renamed = gm.snake_to_camel(gm.GenerateContentRequest, msgspec.json.decode(body))
+        try:
+            return msgspec.convert(renamed, gm.GenerateContentRequest)
+        except msgspec.ValidationError:  # decoded again only to name the field at fault
+            return decode_client_body(_encode(renamed), gm.GenerateContentRequest)
     except msgspec.DecodeError as exc:
         raise TranslationError(f"The request body is not valid JSON: {exc}") from exc
     except (RecursionError, ValueError) as exc:
