@@ -11,7 +11,7 @@ import msgspec
 
 from ingate_translate import ir
 from ingate_translate.base import TranslationError
-from ingate_translate.convert import compact_json
+from ingate_translate.convert import compact_json, error_kind
 from ingate_translate.schemas import gemini as gm
 
 # -- finish reasons ------------------------------------------------------------
@@ -75,7 +75,7 @@ def usage_to_gemini(usage: ir.Usage) -> gm.UsageMetadata:
 
 # -- errors --------------------------------------------------------------------
 
-_STATUS_NAMES: Final[dict[str, str]] = {
+_STATUS_NAMES: Final[dict[ir.ErrorKind, str]] = {
     "invalid_request": "INVALID_ARGUMENT",
     "too_large": "INVALID_ARGUMENT",
     "authentication": "UNAUTHENTICATED",
@@ -87,7 +87,7 @@ _STATUS_NAMES: Final[dict[str, str]] = {
     "timeout": "DEADLINE_EXCEEDED",
     "server": "INTERNAL",
 }
-_KINDS_BY_NAME: Final[dict[str, str]] = {
+_KINDS_BY_NAME: Final[dict[str, ir.ErrorKind]] = {
     "INVALID_ARGUMENT": "invalid_request",
     "FAILED_PRECONDITION": "invalid_request",
     "OUT_OF_RANGE": "invalid_request",
@@ -100,29 +100,16 @@ _KINDS_BY_NAME: Final[dict[str, str]] = {
     "INTERNAL": "server",
     "UNKNOWN": "server",
 }
-_KINDS_BY_STATUS: Final[dict[int, str]] = {
-    400: "invalid_request",
-    401: "authentication",
-    402: "billing",
-    403: "permission",
-    404: "not_found",
-    413: "too_large",
-    429: "rate_limit",
-    503: "overloaded",
-    504: "timeout",
-    529: "overloaded",
-}
 _decode_error = msgspec.json.Decoder(gm.ErrorBody | list[gm.ErrorBody]).decode
 _encode = msgspec.json.Encoder().encode
 
 
-def _kind(status: int, name: str | None) -> Any:
-    """The IR kind for a Gemini status name (what it says best), else for the HTTP status."""
+def _kind(status: int, name: str | None) -> ir.ErrorKind:
+    """The IR kind for a Gemini status name (what it says best, but for the statuses it
+    has no name of its own for), else for the HTTP status."""
     if name in _KINDS_BY_NAME and status not in (402, 413):
         return _KINDS_BY_NAME[name]
-    if status in _KINDS_BY_STATUS:
-        return _KINDS_BY_STATUS[status]
-    return "server" if status >= 500 or status < 400 else "invalid_request"
+    return error_kind(status)
 
 
 def _violated_field(details: list[Any] | None) -> str | None:
