@@ -8,15 +8,18 @@ from ingate_providers import Shape
 from ingate_translate.codec import BackendCodec, ClientCodec
 from ingate_translate.hub import CodecPair
 from ingate_translate.shapes.anthropic_messages import AnthropicMessagesBackend, AnthropicMessagesClient
+from ingate_translate.shapes.gemini import GeminiCodec
 from ingate_translate.shapes.openai_chat import OpenAIChatBackend, OpenAIChatClient
 
 CLIENT_CODECS: dict[Shape, ClientCodec] = {
     "openai-chat": OpenAIChatClient(),
     "anthropic-messages": AnthropicMessagesClient(),
+    "gemini-generate": GeminiCodec(),
 }
 BACKEND_CODECS: dict[Shape, BackendCodec] = {
     "openai-chat": OpenAIChatBackend(),
     "anthropic-messages": AnthropicMessagesBackend(),
+    "gemini-generate": GeminiCodec(),
 }
 
 PAIRS: dict[tuple[Shape, Shape], CodecPair] = {
