@@ -135,7 +135,9 @@ class Proxy:
         if translation is None:
             target = native_target(api, id_tail, upstream, method, query, forward, body, record.stream)
         else:
-            target = await translated_target(translation, upstream, method, forward, body)
+            target = await translated_target(
+                translation, upstream, method, forward, body, model=record.model, stream=record.stream
+            )
             record.translated = True
         record.attempts = 1
         await relay(exchange, target, await open_upstream(exchange, target), send, receive)

@@ -142,8 +142,11 @@ class Router:
         except GatewayError:
             return None
         exchange.traceparent = translation.traceparent
-        exchange.record.translated = True
-        return await translated_target(translation, upstream, "POST", headers, body)
+        record = exchange.record
+        record.translated = True
+        return await translated_target(
+            translation, upstream, "POST", headers, body, model=deployment.model, stream=record.stream
+        )
 
     def _unanswered(
         self, virtual: VirtualModel, deployment: Deployment, err: GatewayError, attempts: AttemptLog
