@@ -26,7 +26,7 @@ MODELS = {
     "gemini": "gemini-2.5-flash",
 }
 PROVIDERS = tuple(MODELS)
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "name": "get_weather",
     "description": "Weather for a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
@@ -70,7 +70,7 @@ class OpenAIChat:
         answer = self.client.chat.completions.create(
             model=model,
             messages=[{"role": "user", "content": PROMPT}],
-            tools=[{"type": "function", "function": WEATHER}],  # type: ignore[list-item]
+            tools=[{"type": "function", "function": WEATHER}],  # type: ignore[typeddict-item]
         )
         call: Any = (answer.choices[0].message.tool_calls or [])[0]
         return call.function.name, json.loads(call.function.arguments)
@@ -178,7 +178,7 @@ class GeminiGenerate:
 
     def tool_call(self, model: str) -> tuple[str, dict[str, Any]]:
         config = gtypes.GenerateContentConfig(
-            tools=[gtypes.Tool(function_declarations=[gtypes.FunctionDeclaration(**WEATHER)])],  # type: ignore[arg-type]
+            tools=[gtypes.Tool(function_declarations=[gtypes.FunctionDeclaration(**WEATHER)])],
             automatic_function_calling=gtypes.AutomaticFunctionCallingConfig(disable=True),
         )
         answer = self.client.models.generate_content(model=model, contents=PROMPT, config=config)
