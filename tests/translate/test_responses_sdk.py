@@ -16,7 +16,7 @@ from ingate_translate.hub import CodecPair
 from ingate_translate.shapes.openai_responses import OpenAIResponses
 from tests.translate.support import CREATED, Json, dumps
 from tests.translate.test_responses_response import ERRORS, OPENAI_RESPONSE
-from tests.translate.test_responses_stream import OPENAI_STREAM, provider
+from tests.translate.test_responses_stream_read import OPENAI_STREAM, provider
 
 PAIR = CodecPair(OpenAIResponses(), OpenAIResponses())
 WEATHER: Any = {

@@ -18,6 +18,9 @@ streams through `openai_responses_stream` (written) and `openai_responses_stream
 | reasoning with no summary and encrypted_content    | RedactedThinking: how an Anthropic              |
 | starting with REDACTED_MARKER                      | redacted_thinking block reaches the caller and  |
 |                                                    | comes back byte for byte                        |
+| reasoning with no summary and encrypted_content    | the signature of that call (Gemini signs the    |
+| CALL_SIGNATURE_MARKER + call id + ":" + signature, | calls that follow its thinking and needs the    |
+| after the function_call it signs                   | signature back with the call)                   |
 | `tools` of type function (`strict` is a hint)      | Tool                                            |
 | `tool_choice`, `parallel_tool_calls`               | ToolChoice                                      |
 | `max_output_tokens`, `temperature`, `top_p`        | `max_tokens`, `temperature`, `top_p`            |
@@ -37,7 +40,8 @@ streams through `openai_responses_stream` (written) and `openai_responses_stream
 
 Answers: one output item per part (see `openai_responses_output`), ids made from the
 provider's answer id, `created_at` from the context, usage with cached input as
-`cached_tokens` and reasoning as `reasoning_tokens`. A cut-off answer is "incomplete"
+`cached_tokens` and reasoning as `reasoning_tokens`. A function call's signature
+follows it as its own reasoning item (CALL_SIGNATURE_MARKER). A cut-off answer is "incomplete"
 (max_output_tokens or content_filter). Errors use OpenAI's `{"error": {...}}` envelope.
 
 Written for a Responses provider, the request is sent with `store: false` (the gateway keeps
@@ -53,7 +57,7 @@ from ingate_providers import Shape
 from ingate_translate import ir
 from ingate_translate.base import SseEvent, TranslatedRequest
 from ingate_translate.shapes import openai_responses_output as output
-from ingate_translate.shapes.openai_responses_output import REDACTED_MARKER
+from ingate_translate.shapes.openai_responses_output import CALL_SIGNATURE_MARKER, REDACTED_MARKER
 from ingate_translate.shapes.openai_responses_read import read_request
 from ingate_translate.shapes.openai_responses_stream import write_stream
 from ingate_translate.shapes.openai_responses_stream_read import read_stream
@@ -97,4 +101,4 @@ class OpenAIResponses:
         return read_stream(state, events, final)
 
 
-__all__ = ["REDACTED_MARKER", "OpenAIResponses"]
+__all__ = ["CALL_SIGNATURE_MARKER", "REDACTED_MARKER", "OpenAIResponses"]

@@ -6,7 +6,8 @@ items event by event, so a streamed answer ends with the very object a non-strea
 Each IR part is one output item, in order: Text → a message with one output_text part,
 ToolCall → function_call, Thinking → reasoning (text as one summary_text part, signature as
 `encrypted_content`), RedactedThinking → reasoning with no summary and `encrypted_content`
-= REDACTED_MARKER + data (see `reasoning_part`). Ids are made from the backend's answer id:
+= REDACTED_MARKER + data (see `reasoning_part`); a ToolCall's signature adds a reasoning
+item after the call (see CALL_SIGNATURE_MARKER). Ids are made from the backend's answer id:
 `resp_<stem>`, and `msg_` / `fc_` / `rs_` + `<stem>_<output index>` for the items, where the
 stem is the backend id less its `msg_` / `chatcmpl-` / `resp_` prefix.
 """
@@ -20,6 +21,11 @@ from ingate_translate.base import BackendFormatError
 from ingate_translate.convert import compact_json, error_details, openai_error_body, parse_arguments
 from ingate_translate.schemas import responses as rs
 
+CALL_SIGNATURE_MARKER = "ingate.call_signature:"
+"""Gemini signs the function calls that follow its thinking and needs the signature back with
+the call; a Responses function_call has no place for it, so it travels as a reasoning item
+after the call, with no summary and encrypted_content = this marker, the call id, ":" and
+the signature (base64, so the last ":" separates them)."""
 REDACTED_MARKER = "ingate.redacted_thinking:"
 """Anthropic's redacted_thinking has no Responses form: it travels as a reasoning item with no
 summary whose encrypted_content is this marker and the block's data, so a Responses caller
@@ -44,8 +50,9 @@ def response_id(backend_id: str) -> str:
     return f"resp_{stem(backend_id)}"
 
 
-def item_id(backend_id: str, part: ir.Part, output_index: int) -> str:
-    prefix = {ir.Text: "msg", ir.ToolCall: "fc"}.get(type(part), "rs")
+def item_id(backend_id: str, part: ir.Part | None, output_index: int) -> str:
+    """An output item's id; `part` None: a call signature's reasoning item."""
+    prefix = "msg" if isinstance(part, ir.Text) else "fc" if isinstance(part, ir.ToolCall) else "rs"
     return f"{prefix}_{stem(backend_id)}_{output_index}"
 
 
@@ -80,6 +87,24 @@ def output_item(part: ir.Part, item_id: str, status: str = "completed", argument
             type="reasoning", id=item_id, summary=[], encrypted_content=REDACTED_MARKER + part.data
         )
     raise TypeError(f"{type(part).__name__} is not an answer part")
+
+
+def call_signature_item(call: ir.ToolCall, item_id: str) -> rs.Item:
+    encrypted = f"{CALL_SIGNATURE_MARKER}{call.id}:{call.signature}"
+    return rs.Item(type="reasoning", id=item_id, summary=[], encrypted_content=encrypted)
+
+
+def attach_call_signature(parts: list[ir.Part], encrypted: str) -> bool:
+    """If `encrypted` carries a call's signature, give it to that call in `parts` (if there):
+    True when it was a call signature, and so no reasoning of its own."""
+    if not encrypted.startswith(CALL_SIGNATURE_MARKER):
+        return False
+    call_id, _, signature = encrypted.removeprefix(CALL_SIGNATURE_MARKER).rpartition(":")
+    for part in reversed(parts):
+        if isinstance(part, ir.ToolCall) and part.id == call_id:
+            part.signature = signature
+            break
+    return True
 
 
 def reasoning_part(
@@ -176,9 +201,11 @@ def mark_incomplete(output: list[rs.Item], stop: ir.StopReason) -> list[rs.Item]
 
 
 def write_response(response: ir.Response, context: ir.Context) -> bytes:
-    output = [
-        output_item(part, item_id(response.id, part, index)) for index, part in enumerate(response.parts)
-    ]
+    output: list[rs.Item] = []
+    for part in response.parts:
+        output.append(output_item(part, item_id(response.id, part, len(output))))
+        if isinstance(part, ir.ToolCall) and part.signature:
+            output.append(call_signature_item(part, item_id(response.id, None, len(output))))
     mark_incomplete(output, response.stop)
     return _encode(response_object(response.id, context, output, response.stop, response.usage))
 
@@ -224,9 +251,11 @@ def read_response(body: bytes) -> ir.Response:
     if answer.status == "failed":
         message = answer.error.message if isinstance(answer.error, rs.ResponseError) else "failed"
         raise BackendFormatError(f"the response failed: {message}")
-    parts = [
-        part for index, item in enumerate(answer.output) for part in item_parts(item, f"output[{index}]")
-    ]
+    parts: list[ir.Part] = []
+    for index, item in enumerate(answer.output):
+        encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
+        if item.type != "reasoning" or not attach_call_signature(parts, encrypted):
+            parts.extend(item_parts(item, f"output[{index}]"))
     refused = any(
         isinstance(item.content, list) and any(part.type == "refusal" for part in item.content)
         for item in answer.output

@@ -12,7 +12,7 @@ from ingate_translate.base import TranslationError
 from ingate_translate.convert import decode_client_body, image_to_anthropic, parse_arguments
 from ingate_translate.schemas import anthropic as an
 from ingate_translate.schemas import responses as rs
-from ingate_translate.shapes.openai_responses_output import reasoning_part
+from ingate_translate.shapes.openai_responses_output import attach_call_signature, reasoning_part
 
 BUILT_IN_TOOLS = frozenset(
     {
@@ -118,7 +118,9 @@ class _Conversation:
             shown = item.content if isinstance(item.content, list) else []
             texts = [part.text for part in shown if isinstance(part.text, str)]
             encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
-            self.add("assistant", [reasoning_part(summary, encrypted, texts)])
+            last = self.messages[-1] if self.messages else None
+            if not attach_call_signature(last.parts if last and last.role == "assistant" else [], encrypted):
+                self.add("assistant", [reasoning_part(summary, encrypted, texts)])
         elif item.type == "item_reference":
             raise TranslationError(
                 "Item references point at items stored by OpenAI; send the item itself.", param=param

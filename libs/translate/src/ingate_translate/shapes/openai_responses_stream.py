@@ -23,6 +23,7 @@ from ingate_translate.base import SseEvent, encode_sse
 from ingate_translate.convert import compact_json
 from ingate_translate.schemas import responses as rs
 from ingate_translate.shapes.openai_responses_output import (
+    call_signature_item,
     item_id,
     mark_incomplete,
     output_item,
@@ -85,7 +86,7 @@ class _Writer:
         output_index = self.state.next_output
         self.state.next_output += 1
         # The slot's copy takes the deltas; what the part started with is sent as its first delta.
-        opened: ir.Part = part
+        opened: ir.Part = replace(part)
         if isinstance(part, ir.Text):
             opened = replace(part, text="")
         elif isinstance(part, ir.Thinking):
@@ -136,9 +137,11 @@ class _Writer:
             self.emit(
                 self._at(slot, "response.output_text.delta", content_index=0, delta=delta.text, logprobs=[])
             )
-        elif isinstance(part, ir.ToolCall) and delta.arguments:
-            slot.arguments += delta.arguments
-            self.emit(self._at(slot, "response.function_call_arguments.delta", delta=delta.arguments))
+        elif isinstance(part, ir.ToolCall):
+            part.signature += delta.signature
+            if delta.arguments:
+                slot.arguments += delta.arguments
+                self.emit(self._at(slot, "response.function_call_arguments.delta", delta=delta.arguments))
         elif isinstance(part, ir.Thinking):
             part.signature += delta.signature
             if delta.thinking:
@@ -175,9 +178,20 @@ class _Writer:
             self.emit(self._at(slot, "response.reasoning_summary_text.done", summary_index=0, text=part.text))
             done = summary_text(part.text)
             self.emit(self._at(slot, "response.reasoning_summary_part.done", summary_index=0, part=done))
-        item = output_item(part, slot.item_id, arguments=slot.arguments)
-        self.state.done[slot.output_index] = item
-        self.emit(rs.StreamEvent(type="response.output_item.done", output_index=slot.output_index, item=item))
+        self.item_done(slot.output_index, output_item(part, slot.item_id, arguments=slot.arguments))
+        if isinstance(part, ir.ToolCall) and part.signature:
+            output_index = self.state.next_output
+            self.state.next_output += 1
+            signed = call_signature_item(part, item_id(self.state.backend_id, None, output_index))
+            added = rs.Item(type="reasoning", id=signed.id, summary=[])
+            self.emit(
+                rs.StreamEvent(type="response.output_item.added", output_index=output_index, item=added)
+            )
+            self.item_done(output_index, signed)
+
+    def item_done(self, output_index: int, item: rs.Item) -> None:
+        self.state.done[output_index] = item
+        self.emit(rs.StreamEvent(type="response.output_item.done", output_index=output_index, item=item))
 
     def finish(self, finish: ir.Finish) -> None:
         for index in sorted(self.state.open):

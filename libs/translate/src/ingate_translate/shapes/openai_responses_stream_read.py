@@ -5,6 +5,8 @@ Each output_text or refusal content part is a Text part; each function_call item
 Thinking part, opened with its first summary text — or, for reasoning that shows none, when
 the item is done, which is also when its encrypted_content (the signature) arrives. Summary
 parts after the first are joined with a blank line, as `openai_responses_output` reads them.
+A call signature's reasoning item (CALL_SIGNATURE_MARKER) comes after its call has ended, so
+a stream drops it; only a gateway writes those, and OpenAI's own calls are unsigned.
 response.completed / response.incomplete end it with Finish; response.failed and `error`
 events with Failure. Event types a translation never asks for are read past.
 """
@@ -16,6 +18,7 @@ from ingate_translate import ir
 from ingate_translate.base import SseEvent
 from ingate_translate.schemas import responses as rs
 from ingate_translate.shapes.openai_responses_output import (
+    CALL_SIGNATURE_MARKER,
     reasoning_part,
     stop_reason,
     stream_error_kind,
@@ -57,12 +60,17 @@ class _Reader:
         self.out: list[ir.Event] = []
 
     def open(self, key: str, kind: str, part: ir.Part | None) -> _Open:
-        slot = _Open(index=self.state.next_index, kind=kind, started=part is not None)
-        self.state.next_index += 1
+        """A slot for an output item or content part; its IR part starts now, or (None) later."""
+        slot = _Open(index=-1, kind=kind, started=False)
         self.state.open[key] = slot
         if part is not None:
-            self.out.append(ir.PartStart(index=slot.index, part=part))
+            self.begin(slot, part)
         return slot
+
+    def begin(self, slot: _Open, part: ir.Part) -> None:
+        slot.index, slot.started = self.state.next_index, True
+        self.state.next_index += 1
+        self.out.append(ir.PartStart(index=slot.index, part=part))
 
     def close(self, key: str) -> None:
         slot = self.state.open.pop(key, None)
@@ -91,8 +99,7 @@ class _Reader:
         if slot is None or slot.kind != "reasoning" or not delta:
             return
         if not slot.started:
-            slot.started = True
-            self.out.append(ir.PartStart(index=slot.index, part=ir.Thinking()))
+            self.begin(slot, ir.Thinking())
         number = event.summary_index if isinstance(event.summary_index, int) else 0
         if number + 1 > slot.summaries:
             if slot.summaries:
@@ -123,12 +130,13 @@ class _Reader:
             return
         summary = [part.text for part in item.summary or [] if isinstance(part.text, str)]
         content = item.content if isinstance(item.content, list) else []
+        if encrypted.startswith(CALL_SIGNATURE_MARKER):
+            return  # the call it signs has ended: a stream cannot give it back (see the module)
         part = reasoning_part(summary, encrypted, [p.text for p in content if isinstance(p.text, str)])
-        slot.started = True
         if isinstance(part, ir.RedactedThinking):
-            self.out.append(ir.PartStart(index=slot.index, part=part))
+            self.begin(slot, part)
             return
-        self.out.append(ir.PartStart(index=slot.index, part=ir.Thinking()))
+        self.begin(slot, ir.Thinking())
         if part.text or part.signature:
             self.out.append(ir.PartDelta(index=slot.index, thinking=part.text, signature=part.signature))
 

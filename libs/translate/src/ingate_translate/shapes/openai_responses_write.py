@@ -142,19 +142,21 @@ def write_request(request: ir.Request) -> TranslatedRequest:
         rs.Tool(
             type="function",
             name=tool.name,
-            description=tool.description,
+            description=tool.description or UNSET,
             parameters=tool.parameters,
             strict=False,
         )
         for tool in request.tools
     ]
-    parallel = request.tool_choice.parallel if request.tool_choice else None
+    # A choice among no tools means nothing (and "required" would be refused).
+    choice = request.tool_choice if tools else None
+    parallel = choice.parallel if choice else None
     body = rs.Request(
         model=request.model,
         input=items.items,
         instructions="\n\n".join(part.text for part in request.system) if request.system else UNSET,
         tools=tools or UNSET,
-        tool_choice=_tool_choice(request.tool_choice),
+        tool_choice=_tool_choice(choice),
         parallel_tool_calls=parallel if parallel is not None else UNSET,
         max_output_tokens=request.max_tokens if request.max_tokens is not None else UNSET,
         temperature=request.temperature if request.temperature is not None else UNSET,
