@@ -6,7 +6,7 @@ items event by event, so a streamed answer ends with the very object a non-strea
 Each IR part is one output item, in order: Text → a message with one output_text part,
 ToolCall → function_call, Thinking → reasoning (text as one summary_text part, signature as
 `encrypted_content`), RedactedThinking → reasoning with no summary and `encrypted_content`
-= REDACTED_MARKER + data (see `reasoning_part`); a ToolCall's signature adds a reasoning
+= REDACTED_MARKER + data (see `reasoning_of`); a ToolCall's signature adds a reasoning
 item after the call (see CALL_SIGNATURE_MARKER). Ids are made from the backend's answer id:
 `resp_<stem>`, and `msg_` / `fc_` / `rs_` + `<stem>_<output index>` for the items, where the
 stem is the backend id less its `msg_` / `chatcmpl-` / `resp_` prefix.
@@ -94,9 +94,14 @@ def call_signature_item(call: ir.ToolCall, item_id: str) -> rs.Item:
     return rs.Item(type="reasoning", id=item_id, summary=[], encrypted_content=encrypted)
 
 
-def attach_call_signature(parts: list[ir.Part], encrypted: str) -> bool:
-    """If `encrypted` carries a call's signature, give it to that call in `parts` (if there):
-    True when it was a call signature, and so no reasoning of its own."""
+def encrypted_content(item: rs.Item) -> str:
+    return item.encrypted_content if isinstance(item.encrypted_content, str) else ""
+
+
+def attach_call_signature(parts: list[ir.Part], item: rs.Item) -> bool:
+    """If reasoning `item` carries a call's signature, give it to that call in `parts` (if
+    there): True when it was a call signature, and so no reasoning of its own."""
+    encrypted = encrypted_content(item)
     if not encrypted.startswith(CALL_SIGNATURE_MARKER):
         return False
     call_id, _, signature = encrypted.removeprefix(CALL_SIGNATURE_MARKER).rpartition(":")
@@ -107,10 +112,9 @@ def attach_call_signature(parts: list[ir.Part], encrypted: str) -> bool:
     return True
 
 
-def reasoning_part(
-    summary: list[str], encrypted: str, content: list[str]
-) -> ir.Thinking | ir.RedactedThinking:
+def reasoning_of(item: rs.Item) -> ir.Thinking | ir.RedactedThinking:
     """A reasoning item's part: its summary (or, with none, its reasoning text) and signature."""
+    summary, content, encrypted = _texts(item.summary), _texts(item.content), encrypted_content(item)
     if not summary and not content and encrypted.startswith(REDACTED_MARKER):
         return ir.RedactedThinking(data=encrypted.removeprefix(REDACTED_MARKER))
     return ir.Thinking(text="\n\n".join(summary or content), signature=encrypted)
@@ -232,8 +236,7 @@ def item_parts(item: rs.Item, where: str) -> list[ir.Part]:
             )
         return [ir.ToolCall(id=item.call_id, name=item.name, arguments=arguments)]
     if item.type == "reasoning":
-        encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
-        return [reasoning_part(_texts(item.summary), encrypted, _texts(item.content))]
+        return [reasoning_of(item)]
     return []
 
 
@@ -253,8 +256,7 @@ def read_response(body: bytes) -> ir.Response:
         raise BackendFormatError(f"the response failed: {message}")
     parts: list[ir.Part] = []
     for index, item in enumerate(answer.output):
-        encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
-        if item.type != "reasoning" or not attach_call_signature(parts, encrypted):
+        if item.type != "reasoning" or not attach_call_signature(parts, item):
             parts.extend(item_parts(item, f"output[{index}]"))
     refused = any(
         isinstance(item.content, list) and any(part.type == "refusal" for part in item.content)

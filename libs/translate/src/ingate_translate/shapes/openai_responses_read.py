@@ -12,7 +12,7 @@ from ingate_translate.base import TranslationError
 from ingate_translate.convert import decode_client_body, image_to_anthropic, parse_arguments
 from ingate_translate.schemas import anthropic as an
 from ingate_translate.schemas import responses as rs
-from ingate_translate.shapes.openai_responses_output import attach_call_signature, reasoning_part
+from ingate_translate.shapes.openai_responses_output import attach_call_signature, reasoning_of
 
 BUILT_IN_TOOLS = frozenset(
     {
@@ -114,13 +114,9 @@ class _Conversation:
             )
             self.add("user", [ir.ToolResult(call_id=call_id, content=content)])
         elif item.type == "reasoning":
-            summary = [part.text for part in item.summary or [] if isinstance(part.text, str)]
-            shown = item.content if isinstance(item.content, list) else []
-            texts = [part.text for part in shown if isinstance(part.text, str)]
-            encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
             last = self.messages[-1] if self.messages else None
-            if not attach_call_signature(last.parts if last and last.role == "assistant" else [], encrypted):
-                self.add("assistant", [reasoning_part(summary, encrypted, texts)])
+            if not attach_call_signature(last.parts if last and last.role == "assistant" else [], item):
+                self.add("assistant", [reasoning_of(item)])
         elif item.type == "item_reference":
             raise TranslationError(
                 "Item references point at items stored by OpenAI; send the item itself.", param=param

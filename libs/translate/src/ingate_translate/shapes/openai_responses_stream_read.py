@@ -19,7 +19,8 @@ from ingate_translate.base import SseEvent
 from ingate_translate.schemas import responses as rs
 from ingate_translate.shapes.openai_responses_output import (
     CALL_SIGNATURE_MARKER,
-    reasoning_part,
+    encrypted_content,
+    reasoning_of,
     stop_reason,
     stream_error_kind,
     usage_in,
@@ -123,16 +124,14 @@ class _Reader:
             self.close(key)
 
     def reasoning_done(self, slot: _Open, item: rs.Item) -> None:
-        encrypted = item.encrypted_content if isinstance(item.encrypted_content, str) else ""
+        encrypted = encrypted_content(item)
         if slot.started:
             if encrypted:
                 self.out.append(ir.PartDelta(index=slot.index, signature=encrypted))
             return
-        summary = [part.text for part in item.summary or [] if isinstance(part.text, str)]
-        content = item.content if isinstance(item.content, list) else []
         if encrypted.startswith(CALL_SIGNATURE_MARKER):
             return  # the call it signs has ended: a stream cannot give it back (see the module)
-        part = reasoning_part(summary, encrypted, [p.text for p in content if isinstance(p.text, str)])
+        part = reasoning_of(item)
         if isinstance(part, ir.RedactedThinking):
             self.begin(slot, part)
             return
