@@ -267,6 +267,7 @@ REFUSALS: list[tuple[Json, str]] = [
         "input[0].content[0]",
     ),
     ({"input": [{"role": "tool", "content": "x"}]}, "input[0].role"),
+    ({"input": [{"type": "message", "content": "x"}]}, "input[0].role"),
     (
         {"input": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "[1]"}]},
         "input[0].arguments",

@@ -125,7 +125,7 @@ class _Conversation:
             raise TranslationError(f"Input item type {item.type!r} cannot be translated.", param=param)
 
     def message(self, item: rs.Item, param: str) -> None:
-        role = item.role
+        role = _required(item.role, f"{param}.role")
         parts = _content(item.content, f"{param}.content")
         if role in ("system", "developer"):
             if any(isinstance(part, ir.Image) for part in parts):
