@@ -261,3 +261,37 @@ def test_rate_limit_failure_code() -> None:
     assert (
         events[-2].code == "rate_limit_exceeded" and events[-1].response.error.code == "rate_limit_exceeded"
     )
+
+
+def test_interleaved_parts_and_parts_given_whole() -> None:
+    """Parts may overlap (a chat provider streams calls side by side) or start complete."""
+    events: list[ir.Event] = [
+        start(),
+        ir.PartStart(index=0, part=ir.Thinking(text="whole thought", signature="sig")),
+        ir.PartStop(index=0),
+        ir.PartStart(index=1, part=ir.ToolCall(id="a", name="f")),
+        ir.PartStart(index=2, part=ir.ToolCall(id="b", name="g", arguments={"x": 1})),
+        ir.PartDelta(index=1, arguments='{"y":'),
+        ir.PartStart(index=3, part=ir.Text(text="said ")),
+        ir.PartDelta(index=3, text="at once"),
+        ir.PartDelta(index=1, arguments="2}"),
+        ir.PartStop(index=2),
+        ir.PartDelta(index=9, text="a part never started is ignored"),
+        ir.PartStop(index=9),
+        ir.Finish(stop="tool_calls"),  # closes what is still open, in index order
+    ]
+    parsed = sdk_events(frame_at_every_offset(write_every_batching(events)))
+    final = accumulate(parsed)
+    assert final is not None
+    reasoning, first, second, message = final.output
+    assert reasoning.type == "reasoning" and reasoning.encrypted_content == "sig"
+    assert [part.text for part in reasoning.summary] == ["whole thought"]
+    assert first.type == "function_call" and (first.call_id, first.arguments) == ("a", '{"y":2}')
+    assert second.type == "function_call" and (second.call_id, second.arguments) == ("b", '{"x":1}')
+    assert message.type == "message" and final.output_text == "said at once"
+    assert [event.output_index for event in parsed if event.type == "response.output_item.done"] == [
+        0,
+        2,
+        1,
+        3,
+    ]
