@@ -36,8 +36,9 @@ _EFFORTS: dict[str, ir.Effort] = {
 _STATE_PARAMS = ("previous_response_id", "conversation", "prompt")
 
 
-def _refuse_stateful(request: rs.Request) -> None:
-    """The gateway keeps no conversation state when it translates: what refers to it is refused."""
+def _refuse_untranslatable(request: rs.Request) -> None:
+    """What a translated provider cannot do; above all what refers to state stored by OpenAI,
+    since the gateway keeps none when it translates."""
     for name in _STATE_PARAMS:
         if getattr(request, name) not in (None, UNSET):
             raise TranslationError(
@@ -207,7 +208,7 @@ def _optional(value: Any) -> Any:
 
 def read_request(body: bytes) -> ir.Request:
     request = decode_client_body(body, rs.Request)
-    _refuse_stateful(request)
+    _refuse_untranslatable(request)
     conversation = _Conversation()
     if isinstance(request.instructions, str) and request.instructions:
         conversation.system.append(ir.Text(text=request.instructions))
