@@ -331,12 +331,20 @@ def test_read_openai_stream_from_bytes_split_anywhere() -> None:
             ],
             [
                 ir.Start(id="resp_9", model="gpt-5"),
-                ir.Failure(error=ir.Error(status=429, kind="rate_limit", message="slow")),
+                ir.Failure(
+                    error=ir.Error(status=429, kind="rate_limit", message="slow", code="rate_limit_exceeded")
+                ),
             ],
         ),
         (
             [{"type": "error", "code": "invalid_prompt", "message": "bad prompt"}],
-            [ir.Failure(error=ir.Error(status=400, kind="invalid_request", message="bad prompt"))],
+            [
+                ir.Failure(
+                    error=ir.Error(
+                        status=400, kind="invalid_request", message="bad prompt", code="invalid_prompt"
+                    )
+                )
+            ],
         ),
         (
             [{"type": "response.created", "response": RESPONSE}],

@@ -42,7 +42,8 @@ Answers: one output item per part (see `openai_responses_output`), ids made from
 provider's answer id, `created_at` from the context, usage with cached input as
 `cached_tokens` and reasoning as `reasoning_tokens`. A function call's signature
 follows it as its own reasoning item (CALL_SIGNATURE_MARKER). A cut-off answer is "incomplete"
-(max_output_tokens or content_filter). Errors use OpenAI's `{"error": {...}}` envelope.
+(max_output_tokens or content_filter). Errors use OpenAI's `{"error": {...}}` envelope, read
+and written as for chat (`openai_chat`).
 
 Written for a Responses provider, the request is sent with `store: false` (the gateway keeps
 no state upstream either) and, when reasoning is asked for, `include:
@@ -56,6 +57,7 @@ text says so). `top_k`, `stop` and the penalties are refused: the API has none o
 from ingate_providers import Shape
 from ingate_translate import ir
 from ingate_translate.base import SseEvent, TranslatedRequest
+from ingate_translate.shapes import openai_chat
 from ingate_translate.shapes import openai_responses_output as output
 from ingate_translate.shapes.openai_responses_output import CALL_SIGNATURE_MARKER, REDACTED_MARKER
 from ingate_translate.shapes.openai_responses_read import read_request
@@ -79,7 +81,7 @@ class OpenAIResponses:
         return output.write_response(response, context)
 
     def write_error(self, error: ir.Error) -> tuple[int, bytes]:
-        return output.write_error(error)
+        return openai_chat.write_error(error)
 
     def write_stream(
         self, state: bytes, context: ir.Context, events: list[ir.Event], final: bool
@@ -95,7 +97,7 @@ class OpenAIResponses:
         return output.read_response(body)
 
     def read_error(self, status: int, body: bytes) -> ir.Error:
-        return output.read_error(status, body)
+        return openai_chat.read_error(status, body)
 
     def read_stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[ir.Event]]:
         return read_stream(state, events, final)

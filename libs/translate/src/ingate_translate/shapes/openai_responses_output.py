@@ -12,13 +12,11 @@ item after the call (see CALL_SIGNATURE_MARKER). Ids are made from the backend's
 stem is the backend id less its `msg_` / `chatcmpl-` / `resp_` prefix.
 """
 
-from typing import Any
-
 import msgspec
 
 from ingate_translate import ir
 from ingate_translate.base import BackendFormatError
-from ingate_translate.convert import compact_json, error_details, openai_error_body, parse_arguments
+from ingate_translate.convert import compact_json, parse_arguments
 from ingate_translate.schemas import responses as rs
 
 CALL_SIGNATURE_MARKER = "ingate.call_signature:"
@@ -278,47 +276,10 @@ def read_response(body: bytes) -> ir.Response:
 
 
 # -- errors ------------------------------------------------------------------
-
-_KINDS: dict[int, str] = {
-    400: "invalid_request",
-    401: "authentication",
-    402: "billing",
-    403: "permission",
-    404: "not_found",
-    408: "timeout",
-    413: "too_large",
-    429: "rate_limit",
-    503: "overloaded",
-    504: "timeout",
-    529: "overloaded",
-}
-_OPENAI_TYPES: dict[str, str] = {
-    "authentication": "authentication_error",
-    "permission": "permission_error",
-    "not_found": "not_found_error",
-    "rate_limit": "rate_limit_exceeded",
-    "billing": "insufficient_quota",
-    "server": "server_error",
-    "overloaded": "server_error",
-    "timeout": "server_error",
-}
+# Error bodies are OpenAI's envelope, as for chat: `openai_chat.read_error` / `write_error`.
 
 
-def error_kind(status: int) -> Any:  # one of ir.Error's kinds
-    return _KINDS.get(status, "server" if status >= 500 else "invalid_request")
-
-
-def read_error(status: int, body: bytes) -> ir.Error:
-    _, message = error_details(body)
-    return ir.Error(status=status, kind=error_kind(status), message=message)
-
-
-def write_error(error: ir.Error) -> tuple[int, bytes]:
-    kind = _OPENAI_TYPES.get(error.kind, "invalid_request_error")
-    return error.status, openai_error_body(error.message, kind, param=error.param)
-
-
-def stream_error_kind(code: str | None) -> Any:  # one of ir.Error's kinds
+def stream_error_kind(code: str | None) -> ir.ErrorKind:
     """An error inside a stream has a code, not a status."""
     if code in ("rate_limit_exceeded", "insufficient_quota"):
         return "rate_limit"
@@ -329,9 +290,7 @@ __all__ = [
     "REDACTED_MARKER",
     "item_id",
     "output_item",
-    "read_error",
     "read_response",
     "response_object",
-    "write_error",
     "write_response",
 ]

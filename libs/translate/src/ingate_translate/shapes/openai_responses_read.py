@@ -9,8 +9,7 @@ from msgspec import UNSET, UnsetType
 
 from ingate_translate import ir
 from ingate_translate.base import TranslationError
-from ingate_translate.convert import decode_client_body, image_to_anthropic, parse_arguments
-from ingate_translate.schemas import anthropic as an
+from ingate_translate.convert import decode_client_body, image_from_url, parse_arguments
 from ingate_translate.schemas import responses as rs
 from ingate_translate.shapes.openai_responses_output import attach_call_signature, reasoning_of
 
@@ -57,10 +56,7 @@ def _refuse_untranslatable(request: rs.Request) -> None:
 def _image(part: rs.ContentPart, param: str) -> ir.Image:
     if not isinstance(part.image_url, str):
         raise TranslationError("Images given by file id cannot be translated; send an image_url.", param)
-    block = image_to_anthropic(part.image_url, param)
-    if isinstance(block.source, an.Base64Source):
-        return ir.Image(media_type=block.source.media_type, data=block.source.data)
-    return ir.Image(url=part.image_url)
+    return image_from_url(part.image_url, param)
 
 
 def _content(content: str | list[rs.ContentPart] | UnsetType | None, param: str) -> list[ir.Text | ir.Image]:

@@ -154,7 +154,7 @@ class _Reader:
     def fail(self, code: str | None, message: str) -> None:
         kind = stream_error_kind(code)
         status = 429 if kind == "rate_limit" else 400 if kind == "invalid_request" else 502
-        self.out.append(ir.Failure(error=ir.Error(status=status, kind=kind, message=message)))
+        self.out.append(ir.Failure(error=ir.Error(status=status, kind=kind, message=message, code=code)))
         self.state.finished = True
 
     def event(self, event: rs.StreamEvent) -> None:

@@ -12,6 +12,7 @@ from ingate_translate import ir
 from ingate_translate.base import TranslatedRequest, TranslationError
 from ingate_translate.convert import compact_json
 from ingate_translate.schemas import responses as rs
+from ingate_translate.shapes.openai_chat_request import image_url
 from ingate_translate.shapes.openai_responses_output import summary_text
 
 PATH = "/responses"
@@ -35,8 +36,7 @@ def _content(parts: list[ir.Text | ir.Image]) -> list[rs.ContentPart]:
         if isinstance(part, ir.Text):
             out.append(rs.ContentPart(type="input_text", text=part.text))
         else:
-            url = part.url or f"data:{part.media_type};base64,{part.data}"
-            out.append(rs.ContentPart(type="input_image", image_url=url, detail="auto"))
+            out.append(rs.ContentPart(type="input_image", image_url=image_url(part), detail="auto"))
     return out
 
 
