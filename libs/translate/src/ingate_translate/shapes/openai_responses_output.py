@@ -1,4 +1,4 @@
-"""Responses API answers: IR parts ⇄ output items, usage, ids, statuses and errors.
+"""Responses API answers: IR parts ⇄ output items, usage, ids, statuses and stream error codes.
 
 Used by the codec's non-streamed side and by its stream writer, which builds the same
 items event by event, so a streamed answer ends with the very object a non-streamed one is.
