@@ -10,16 +10,19 @@ from ingate_translate.hub import CodecPair
 from ingate_translate.shapes.anthropic_messages import AnthropicMessagesBackend, AnthropicMessagesClient
 from ingate_translate.shapes.gemini import GeminiCodec
 from ingate_translate.shapes.openai_chat import OpenAIChatBackend, OpenAIChatClient
+from ingate_translate.shapes.openai_responses import OpenAIResponses
 
 CLIENT_CODECS: dict[Shape, ClientCodec] = {
     "openai-chat": OpenAIChatClient(),
     "anthropic-messages": AnthropicMessagesClient(),
     "gemini-generate": GeminiCodec(),
+    "openai-responses": OpenAIResponses(),
 }
 BACKEND_CODECS: dict[Shape, BackendCodec] = {
     "openai-chat": OpenAIChatBackend(),
     "anthropic-messages": AnthropicMessagesBackend(),
     "gemini-generate": GeminiCodec(),
+    "openai-responses": OpenAIResponses(),
 }
 
 PAIRS: dict[tuple[Shape, Shape], CodecPair] = {
