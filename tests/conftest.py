@@ -14,6 +14,7 @@ from tests.support.processes import INGATE, Service, clean_env, free_port, run_c
 
 MOCK_OPENAI_KEY = "sk-mock-openai-credential"
 MOCK_ANTHROPIC_KEY = "sk-mock-anthropic-credential"
+MOCK_GEMINI_KEY = "AIza-mock-gemini-credential"
 
 
 @dataclass
@@ -61,7 +62,7 @@ def mock_url(logs_dir: Path) -> Iterator[str]:
     service = Service(
         "mock-provider",
         [*INGATE, "mock-provider", "--port", str(port), "--openai-key", MOCK_OPENAI_KEY,
-         "--anthropic-key", MOCK_ANTHROPIC_KEY],
+         "--anthropic-key", MOCK_ANTHROPIC_KEY, "--gemini-key", MOCK_GEMINI_KEY],
         clean_env(),
         logs_dir,
     )  # fmt: skip
@@ -85,6 +86,8 @@ def edge_env(nats_url: str, mock_url: str, port: int, **extra: str) -> dict[str,
         INGATE_ANTHROPIC_BASE_URL=mock_url,
         INGATE_ANTHROPIC_API_KEY=MOCK_ANTHROPIC_KEY,
         INGATE_OLLAMA_BASE_URL=mock_url,
+        INGATE_GEMINI_BASE_URL=mock_url,
+        INGATE_GEMINI_API_KEY=MOCK_GEMINI_KEY,
         # An operator's alias for an OpenAI-compatible upstream.
         INGATE_CUSTOM_LLM_FORMAT="openai",
         INGATE_CUSTOM_LLM_BASE_URL=f"{mock_url}/v1",

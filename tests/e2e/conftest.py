@@ -6,7 +6,22 @@ from pathlib import Path
 import pytest
 
 from ingate_nats import NatsServer
+from tests.conftest import MOCK_OPENAI_KEY, Edge, start_edge
 from tests.support.processes import INGATE, Service, clean_env
+
+
+@pytest.fixture(scope="session")
+def keyed_ollama_edge(nats_server: NatsServer, mock_url: str, logs_dir: Path, edge: Edge) -> Iterator[Edge]:
+    """An edge whose Ollama provider has a key, as one behind a proxy does: the mock's OpenAI
+    API (which Ollama serves under /v1) wants one."""
+    del edge  # started first: it owns the key store this edge shares
+    running = start_edge(
+        nats_server.url, mock_url, logs_dir, "edge-keyed-ollama", INGATE_OLLAMA_API_KEY=MOCK_OPENAI_KEY
+    )
+    try:
+        yield running
+    finally:
+        running.service.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,6 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -19,8 +17,8 @@ import msgspec
 import openai
 import pytest
 
-from ingate_nats import NatsServer, connect
-from tests.conftest import MOCK_OPENAI_KEY, Edge, Translators, start_edge
+from ingate_nats import connect
+from tests.conftest import Edge, Translators
 
 CLAUDE = "claude-sonnet-4-20250514"
 WEATHER_TOOL: Any = {
@@ -294,20 +292,6 @@ def test_anthropic_tool_use_streamed_from_gpt(to_gpt: anthropic.Anthropic) -> No
         ("get_time", {"zone": "UTC"}),
     ]
     assert all(u.id.startswith("call_") for u in uses)
-
-
-@pytest.fixture(scope="module")
-def keyed_ollama_edge(nats_server: NatsServer, mock_url: str, logs_dir: Path, edge: Edge) -> Iterator[Edge]:
-    """An edge whose Ollama provider has a key, as one behind a proxy does: the mock's OpenAI
-    API (which Ollama serves under /v1) wants one."""
-    del edge  # started first: it owns the key store this edge shares
-    running = start_edge(
-        nats_server.url, mock_url, logs_dir, "edge-keyed-ollama", INGATE_OLLAMA_API_KEY=MOCK_OPENAI_KEY
-    )
-    try:
-        yield running
-    finally:
-        running.service.stop()
 
 
 @pytest.fixture

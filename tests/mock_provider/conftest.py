@@ -19,6 +19,7 @@ import pytest
 
 OPENAI_KEY = "sk-mock-openai"
 ANTHROPIC_KEY = "sk-mock-anthropic"
+GEMINI_KEY = "AIza-mock-gemini"
 READY_PREFIX = "mock-provider listening on "
 CONTROL_PREFIX = "mock-provider control on "
 STARTUP_TIMEOUT_S = 60.0
@@ -81,6 +82,8 @@ def start_mock(log: Path, *args: str) -> RunningMock:
         OPENAI_KEY,
         "--anthropic-key",
         ANTHROPIC_KEY,
+        "--gemini-key",
+        GEMINI_KEY,
         *args,
     ]
     with log.open("w") as stderr:

@@ -12,7 +12,15 @@ import httpx
 INGATE = [sys.executable, "-m", "ingate_cli"]
 
 # Variables from the developer's shell that would change what the processes under test do.
-_SCRUBBED_PREFIXES = ("INGATE_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "CLICKHOUSE_")
+_SCRUBBED_PREFIXES = (
+    "INGATE_",
+    "OPENAI_",
+    "ANTHROPIC_",
+    "OLLAMA_",
+    "GEMINI_",
+    "GOOGLE_API_KEY",
+    "CLICKHOUSE_",
+)
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

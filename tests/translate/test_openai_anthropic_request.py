@@ -86,6 +86,29 @@ CASES: dict[str, tuple[Json, Json]] = {
             system=[text("Be brief."), text("Use metric.")],
         ),
     ),
+    "cache_control_on_parts_is_a_cache_breakpoint": (
+        {
+            "messages": [
+                {
+                    "role": "system",
+                    "content": [
+                        {"type": "text", "text": "Long rules.", "cache_control": {"type": "ephemeral"}},
+                        {"type": "text", "text": "Short."},
+                    ],
+                },
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral", "ttl": "1h"}}
+                    ],
+                },
+            ]
+        },
+        base(
+            user({**text("Hi"), "cache_control": {"type": "ephemeral", "ttl": "1h"}}),
+            system=[{**text("Long rules."), "cache_control": {"type": "ephemeral"}}, text("Short.")],
+        ),
+    ),
     "one_system_message_is_a_string": (
         {"messages": [{"role": "system", "content": "Be brief."}, HI]},
         base(user(text("Hi")), system="Be brief."),

@@ -7,7 +7,7 @@ import pytest
 from ingate_config import ConfigError, load_settings
 
 
-def test_defaults_have_the_three_builtin_providers_at_public_urls() -> None:
+def test_defaults_have_the_four_builtin_providers_at_public_urls() -> None:
     settings = load_settings(environ={})
     assert settings.nats_url == "nats://127.0.0.1:4222"
     assert settings.edge.port == 8080
@@ -18,6 +18,7 @@ def test_defaults_have_the_three_builtin_providers_at_public_urls() -> None:
         "openai": "https://api.openai.com/v1",
         "anthropic": "https://api.anthropic.com",
         "ollama": "http://localhost:11434",
+        "gemini": "https://generativelanguage.googleapis.com",
     }
     assert all(p.api_key is None for p in settings.providers.values())
 
@@ -30,6 +31,8 @@ def test_documented_environment_variables_override_builtins() -> None:
             "INGATE_ANTHROPIC_BASE_URL": "http://up:2",
             "INGATE_ANTHROPIC_API_KEY": "sk-a",
             "INGATE_OLLAMA_BASE_URL": "http://up:3",
+            "INGATE_GEMINI_BASE_URL": "http://up:4",
+            "INGATE_GEMINI_API_KEY": "AIza-g",
             "INGATE_NATS_URL": "nats://n:4333",
             "INGATE_EDGE_PORT": "9090",
             "INGATE_DATA_DIR": "/tmp/ingate-data",
@@ -45,6 +48,10 @@ def test_documented_environment_variables_override_builtins() -> None:
     assert settings.providers["openai"].api_key == "sk-o"
     assert settings.providers["anthropic"].api_key == "sk-a"
     assert settings.providers["ollama"].base_url == "http://up:3"
+    assert (settings.providers["gemini"].base_url, settings.providers["gemini"].api_key) == (
+        "http://up:4",
+        "AIza-g",
+    )
     assert settings.providers["openai"].base_url_configured
     assert not load_settings(environ={}).providers["openai"].base_url_configured
     assert settings.nats_url == "nats://n:4333"
@@ -76,6 +83,21 @@ def test_usual_sdk_key_variables_are_honoured_but_ingate_ones_win() -> None:
     assert settings.providers["anthropic"].api_key == "sk-ant"
     both = load_settings(environ={"OPENAI_API_KEY": "sk-plain", "INGATE_OPENAI_API_KEY": "sk-ingate-wins"})
     assert both.providers["openai"].api_key == "sk-ingate-wins"
+
+
+@pytest.mark.parametrize(
+    ("environ", "key"),
+    [
+        ({"GOOGLE_API_KEY": "AIza-google"}, "AIza-google"),
+        ({"GOOGLE_API_KEY": "AIza-google", "GEMINI_API_KEY": "AIza-gemini"}, "AIza-gemini"),
+        ({"GEMINI_API_KEY": "AIza-gemini", "INGATE_GEMINI_API_KEY": "AIza-ingate"}, "AIza-ingate"),
+        ({}, None),
+    ],
+)
+def test_gemini_takes_its_key_from_either_of_googles_variables(
+    environ: dict[str, str], key: str | None
+) -> None:
+    assert load_settings(environ=environ).providers["gemini"].api_key == key
 
 
 def test_yaml_file_defines_aliases_and_env_wins_over_it(tmp_path: Path) -> None:

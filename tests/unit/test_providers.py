@@ -28,6 +28,7 @@ from ingate_translate import CodecPair
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAI, ANTHROPIC, OLLAMA = FORMATS["openai"], FORMATS["anthropic"], FORMATS["ollama"]
+GEMINI = FORMATS["gemini"]
 EDGE_KINDS = [kind for kind in vars(errors).values() if isinstance(kind, ErrorKind)]
 
 
@@ -43,7 +44,9 @@ def test_every_format_describes_everything_the_interface_names(name: Format) -> 
         assert hasattr(fmt, attribute), f"{name} does not set {attribute}"
     assert name in fmt.serves
     assert fmt.framing in typing.get_args(Framing)
-    assert fmt.endpoints and len({e.name for e in fmt.endpoints}) == len(fmt.endpoints)
+    # A name may recur at another path only (Gemini's API under /v1beta and /v1).
+    assert fmt.endpoints and len({(e.name, e.path) for e in fmt.endpoints}) == len(fmt.endpoints)
+    assert all(e.takes_id for e in fmt.endpoints if e.custom_method)
     assert fmt.default_base_url.startswith(("http://", "https://"))
     assert fmt.default_base_url.endswith(fmt.base_path)
 
@@ -123,6 +126,7 @@ def test_every_served_endpoint_lands_where_its_own_sdk_would_send_it(fmt: Provid
         (OPENAI, (("authorization", "Bearer sk-1"),)),
         (ANTHROPIC, (("x-api-key", "sk-1"),)),
         (OLLAMA, (("authorization", "Bearer sk-1"),)),
+        (GEMINI, (("x-goog-api-key", "sk-1"),)),
     ],
 )
 def test_credential_headers(fmt: ProviderFormat, expected: tuple[tuple[str, str], ...]) -> None:
@@ -138,13 +142,18 @@ def test_stream_framing() -> None:
         "openai": ("sse", b"text/event-stream"),
         "anthropic": ("sse", b"text/event-stream"),
         "ollama": ("ndjson", b"application/x-ndjson"),
+        "gemini": ("sse", b"text/event-stream"),
     }
     assert set(STREAM_CONTENT_TYPES) == {b"text/event-stream", b"application/x-ndjson"}
 
 
-def test_only_ollama_chat_and_generate_stream_by_default() -> None:
+def test_only_ollama_chat_and_generate_and_geminis_stream_method_stream_by_default() -> None:
     by_default = {(f.name, e.name) for f in FORMATS.values() for e in f.endpoints if e.streams_by_default}
-    assert by_default == {("ollama", "chat"), ("ollama", "generate")}
+    assert by_default == {
+        ("ollama", "chat"),
+        ("ollama", "generate"),
+        ("gemini", "models.streamGenerateContent"),
+    }
 
 
 def test_what_the_translator_covers() -> None:
@@ -155,6 +164,8 @@ def test_what_the_translator_covers() -> None:
         ("anthropic", "messages"),
         ("ollama", "chat"),
         ("ollama", "generate"),
+        ("gemini", "models.generateContent"),
+        ("gemini", "models.streamGenerateContent"),
     }
 
 
@@ -191,6 +202,13 @@ def test_what_the_translator_covers() -> None:
         (ANTHROPIC, {"type": "message_delta", "usage": {"output_tokens": 33}}, (0, 33, 0)),
         (OLLAMA, {"prompt_eval_count": 9, "eval_count": 12, "done": True}, (9, 12, 0)),
         (OLLAMA, {"message": {"content": "a"}, "done": False}, (0, 0, 0)),
+        # Gemini's prompt count includes the cached part; tool-use prompts are input too.
+        (GEMINI, {"usageMetadata": {"promptTokenCount": 20, "candidatesTokenCount": 5,
+                                    "cachedContentTokenCount": 8, "toolUsePromptTokenCount": 3}}, (23, 5, 8)),
+        (GEMINI, {"candidates": [], "usageMetadata": {"promptTokenCount": 4}}, (4, 0, 0)),
+        # A stream asked for without alt=sse: one array, the last response's counts final.
+        (GEMINI, [{"usageMetadata": {"promptTokenCount": 4}},
+                  {"usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 9}}], (4, 9, 0)),
     ],
 )  # fmt: skip
 def test_usage_from_bodies(fmt: ProviderFormat, body: object, expected: tuple[int, int, int]) -> None:
@@ -213,6 +231,7 @@ def test_garbage_bodies_count_nothing(fmt: ProviderFormat, body: bytes) -> None:
         (OPENAI, '{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}'),
         (ANTHROPIC, '{"type":"message_delta","usage":{"output_tokens":33}}'),
         (OLLAMA, '{"done":true,"prompt_eval_count":6,"eval_count":9}'),
+        (GEMINI, '{"candidates":[],"usageMetadata":{"promptTokenCount":5}}'),
     ],
 )
 def test_stream_events_with_usage_carry_the_marker(fmt: ProviderFormat, event: str) -> None:
@@ -239,6 +258,13 @@ def test_error_envelopes_match_each_sdks_dialect(kind: ErrorKind) -> None:
         "request_id": "req_1",
     }
     assert json.loads(OLLAMA.error_body(kind, "boom", "req_1")) == {"error": "boom", "request_id": "req_1"}
+    gemini = json.loads(GEMINI.error_body(kind, "boom", "req_1"))["error"]
+    assert (gemini["code"], gemini["message"], gemini["status"]) == (
+        kind.status,
+        "boom",
+        kind.types["gemini"],
+    )
+    assert {"@type": "type.googleapis.com/google.rpc.RequestInfo", "requestId": "req_1"} in gemini["details"]
 
 
 def test_error_envelopes_as_the_sdks_see_them() -> None:
@@ -246,3 +272,12 @@ def test_error_envelopes_as_the_sdks_see_them() -> None:
     assert (body["error"]["type"], body["error"]["code"]) == ("invalid_request_error", "invalid_api_key")
     body = json.loads(ANTHROPIC.error_body(errors.TOO_MANY_CONNECTIONS, "busy", "req_3"))
     assert body["error"]["type"] == "overloaded_error"
+    statuses = {
+        kind.status: json.loads(GEMINI.error_body(kind, "x", "req_4"))["error"]["status"]
+        for kind in (errors.INVALID_REQUEST, errors.AUTHENTICATION, errors.PERMISSION, errors.NOT_FOUND,
+                     errors.RATE_LIMITED_TOKENS, errors.INTERNAL, errors.UNAVAILABLE, errors.UPSTREAM_TIMEOUT)
+    }  # fmt: skip
+    assert statuses == {
+        400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+        429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+    }  # fmt: skip

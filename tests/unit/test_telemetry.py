@@ -197,7 +197,7 @@ def test_telemetry_settings_from_the_environment() -> None:
     assert settings.telemetry.log_format == "text"
     assert settings.telemetry.log_level == "debug"
     # INGATE_TELEMETRY_LOG_FORMAT ends in _FORMAT but defines no provider.
-    assert sorted(settings.providers) == ["anthropic", "ollama", "openai"]
+    assert sorted(settings.providers) == ["anthropic", "gemini", "ollama", "openai"]
     assert load_settings(environ={}).telemetry.log_format == "json"
     both = {"INGATE_LOG_LEVEL": "DEBUG", "INGATE_TELEMETRY_LOG_LEVEL": "ERROR"}
     assert load_settings(environ=both).telemetry.log_level == "ERROR"

@@ -28,7 +28,7 @@ from ingate_config.model import (
     TelemetryConfig,
 )
 from ingate_config.routes import ROUTES_FILE_ENV, load_routes
-from ingate_providers import FORMATS
+from ingate_providers import FORMATS, ProviderFormat
 
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
@@ -135,7 +135,7 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
         name: {"name": name, "format": name, "base_url": fmt.default_base_url}
         for name, fmt in FORMATS.items()
     }
-    fallback_key_env: dict[str, str | None] = {name: fmt.fallback_key_env for name, fmt in FORMATS.items()}
+    fallback_key_envs: dict[str, tuple[str, ...]] = {name: _key_envs(fmt) for name, fmt in FORMATS.items()}
     for index, entry in enumerate(_provider_entries(section)):
         where = f"providers[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -143,7 +143,7 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
         name = entry["name"]
         _check_name(f"{where}.name", name)
         base = providers.get(name, {})
-        if name in providers and name not in fallback_key_env:
+        if name in providers and name not in fallback_key_envs:
             raise ConfigError(f"{where}.name", f"provider {name!r} is defined twice")
         providers[name] = {**base, **entry}
         if "base_url" in entry:
@@ -162,7 +162,7 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
                 provider[field] = value
                 if field == "base_url":
                     provider["base_url_configured"] = True
-        _resolve_credential(name, provider, env, fallback_key_env.get(name))
+        _resolve_credential(name, provider, env, fallback_key_envs.get(name, ()))
         for required in ("format", "base_url"):
             if required not in provider:
                 raise ConfigError(f"providers.{name}.{required}", "is required")
@@ -191,8 +191,14 @@ def _providers_named_in_env(env: Mapping[str, str]) -> list[str]:
     return names
 
 
+def _key_envs(fmt: ProviderFormat) -> tuple[str, ...]:
+    """The variables a built-in provider's key is read from when INGATE_<NAME>_API_KEY is unset."""
+    first = (fmt.fallback_key_env,) if fmt.fallback_key_env else ()
+    return (*first, *fmt.more_key_envs)
+
+
 def _resolve_credential(
-    name: str, provider: dict[str, Any], env: Mapping[str, str], fallback_env: str | None
+    name: str, provider: dict[str, Any], env: Mapping[str, str], fallback_envs: tuple[str, ...]
 ) -> None:
     if provider.get("api_key"):
         return
@@ -201,8 +207,11 @@ def _resolve_credential(
         if not isinstance(key_env, str) or not env.get(key_env):
             raise ConfigError(f"providers.{name}.api_key_env", f"environment variable {key_env} is not set")
         provider["api_key"] = env[key_env]
-    elif fallback_env and env.get(fallback_env):
-        provider["api_key"] = env[fallback_env]
+    else:
+        for var in fallback_envs:
+            if env.get(var):
+                provider["api_key"] = env[var]
+                return
 
 
 def _typed_env(var: str, value: str, field_type: Any) -> Any:

@@ -19,7 +19,7 @@ from ingate_pricing.sources import CATALOG_SOURCE
 
 # The catalog's provider for each API format. Ollama serves local models, which have no price
 # in a catalog of hosted APIs: they are priced only by an operator's override.
-_CATALOG_PROVIDER: Final = {"openai": "openai", "anthropic": "anthropic"}
+_CATALOG_PROVIDER: Final = {"openai": "openai", "anthropic": "anthropic", "gemini": "google"}
 _LOCAL_FORMATS: Final = frozenset({"ollama"})
 
 # The catalog's price key of each kind Ingate counts.

@@ -9,6 +9,7 @@ the error envelope.
 from ingate_providers.endpoint import Endpoint, Shape
 from ingate_providers.errors import ErrorKind
 from ingate_providers.format import Format, Framing, ProviderFormat
+from ingate_providers.gemini import google_status
 from ingate_providers.registry import FALLBACK_FORMAT, FORMATS, STREAM_CONTENT_TYPES
 from ingate_providers.usage import Reported, Usage
 
@@ -24,4 +25,5 @@ __all__ = [
     "Reported",
     "Shape",
     "Usage",
+    "google_status",
 ]

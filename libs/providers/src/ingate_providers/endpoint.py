@@ -24,6 +24,9 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     path: str  # appended to the format's base URL: "/chat/completions" (OpenAI's includes /v1)
     methods: frozenset[str]
     takes_id: bool = False  # one more path segment follows, e.g. GET /models/{model}
+    # Google's custom method after that segment and a colon (POST /v1beta/models/{model}:generateContent):
+    # the segment is then the model the request is for, which its body does not name.
+    custom_method: str = ""
     streams_by_default: bool = False  # streams unless the body says `"stream": false` (Ollama)
     shape: Shape | None = None  # what the translator reads and writes it as; None: not translated
     # The provider reports a stream's usage only when asked (`stream_options.include_usage`).

@@ -15,7 +15,7 @@ from ingate_providers.endpoint import Endpoint, Shape
 from ingate_providers.errors import ErrorKind
 from ingate_providers.usage import Reported, Usage
 
-Format = Literal["openai", "anthropic", "ollama"]
+Format = Literal["openai", "anthropic", "ollama", "gemini"]
 _encode = msgspec.json.Encoder().encode
 Framing = Literal["sse", "ndjson"]
 
@@ -30,6 +30,8 @@ class ProviderFormat(abc.ABC):
     # INGATE_<NAME>_API_KEY is unset (None: it needs no key).
     default_base_url: ClassVar[str]
     fallback_key_env: ClassVar[str | None]
+    # Further variables tried after it, in order (Gemini's GOOGLE_API_KEY after GEMINI_API_KEY).
+    more_key_envs: ClassVar[tuple[str, ...]] = ()
     # What a base URL in this format's convention already includes ("/v1" for OpenAI):
     # endpoint paths are written relative to it, as the format's own SDK appends them.
     base_path: ClassVar[str]
@@ -91,8 +93,10 @@ class ProviderFormat(abc.ABC):
         models = listing.get(self.model_list_member) if isinstance(listing, dict) else None
         if not isinstance(models, list):
             return body
-        present = {model.get(self.model_id_member) for model in models if isinstance(model, dict)}
-        models.extend(self.model_entry(name) for name in names if name not in present)
+        member = self.model_id_member
+        present = {model.get(member) for model in models if isinstance(model, dict)}
+        entries = (self.model_entry(name) for name in names)
+        models.extend(entry for entry in entries if entry[member] not in present)  # ids as listed
         return _encode(listing)
 
     def local_answer(self, endpoint: Endpoint, model: str) -> bytes | None:

@@ -4,6 +4,7 @@ from typing import Final
 
 from ingate_providers.anthropic import ANTHROPIC
 from ingate_providers.format import Format, ProviderFormat
+from ingate_providers.gemini import GEMINI
 from ingate_providers.ollama import OLLAMA
 from ingate_providers.openai import OPENAI
 
@@ -11,6 +12,7 @@ FORMATS: Final[dict[Format, ProviderFormat]] = {
     "openai": OPENAI,
     "anthropic": ANTHROPIC,
     "ollama": OLLAMA,
+    "gemini": GEMINI,
 }
 
 # The format an unknown path is answered in when no format claims its prefix: the API most

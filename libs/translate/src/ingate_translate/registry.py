@@ -8,18 +8,24 @@ from ingate_providers import Shape
 from ingate_translate.codec import BackendCodec, ClientCodec
 from ingate_translate.hub import CodecPair
 from ingate_translate.shapes.anthropic_messages import AnthropicMessagesBackend, AnthropicMessagesClient
+from ingate_translate.shapes.gemini import GeminiCodec
 from ingate_translate.shapes.ollama import OllamaChat, OllamaGenerate
 from ingate_translate.shapes.openai_chat import OpenAIChatBackend, OpenAIChatClient
+from ingate_translate.shapes.openai_responses import OpenAIResponses
 
 CLIENT_CODECS: dict[Shape, ClientCodec] = {
     "openai-chat": OpenAIChatClient(),
     "anthropic-messages": AnthropicMessagesClient(),
     "ollama-chat": OllamaChat(),
     "ollama-generate": OllamaGenerate(),
+    "gemini-generate": GeminiCodec(),
+    "openai-responses": OpenAIResponses(),
 }
 BACKEND_CODECS: dict[Shape, BackendCodec] = {
     "openai-chat": OpenAIChatBackend(),
     "anthropic-messages": AnthropicMessagesBackend(),
+    "gemini-generate": GeminiCodec(),
+    "openai-responses": OpenAIResponses(),
 }
 
 PAIRS: dict[tuple[Shape, Shape], CodecPair] = {

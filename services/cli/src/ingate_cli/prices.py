@@ -38,7 +38,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "--provider",
         metavar="NAME_OR_FORMAT",
         default="",
-        help="a configured provider, or an API format (openai | anthropic | ollama); default: any",
+        help="a configured provider, or an API format (openai | anthropic | ollama | gemini); default: any",
     )
     show.add_argument("--json", action="store_true", help="print the price as JSON")
 

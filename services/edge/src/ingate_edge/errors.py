@@ -1,17 +1,19 @@
 """The errors Ingate answers itself, rendered in the caller's dialect so each SDK raises its own.
 
 Each kind has an HTTP status, a stable code (OpenAI's `code`, and the record's
-`error_type`) and the error type OpenAI's and Anthropic's envelopes name it by; the
-envelopes themselves are the formats' (`ProviderFormat.error_body`).
+`error_type`) and the error type OpenAI's and Anthropic's envelopes name it by (and
+Gemini's `status`); the envelopes themselves are the formats' (`ProviderFormat.error_body`).
 """
 
 from typing import Final
 
-from ingate_providers import ErrorKind
+from ingate_providers import ErrorKind, google_status
 
 
 def _kind(status: int, code: str, openai_type: str, anthropic_type: str) -> ErrorKind:
-    return ErrorKind(status, code, {"openai": openai_type, "anthropic": anthropic_type})
+    # Gemini's `status` is the google.rpc.Code Google answers the HTTP status with.
+    types = {"openai": openai_type, "anthropic": anthropic_type, "gemini": google_status(status)}
+    return ErrorKind(status, code, types)
 
 
 INVALID_REQUEST: Final = _kind(400, "invalid_request", "invalid_request_error", "invalid_request_error")

@@ -45,11 +45,13 @@ class InboundHeaders:
         "translate",
         "user_id",
         "x_api_key",
+        "x_goog_api_key",
     )
 
     def __init__(self) -> None:
         self.authorization: bytes | None = None
         self.x_api_key: bytes | None = None
+        self.x_goog_api_key: bytes | None = None  # Google's SDKs send the key in it
         self.provider: bytes | None = None
         self.translate: bytes | None = None
         self.user_id: bytes | None = None
@@ -77,6 +79,8 @@ def split_headers(raw: list[tuple[bytes, bytes]]) -> InboundHeaders:
             parsed.authorization = value
         elif name == b"x-api-key":
             parsed.x_api_key = value
+        elif name == b"x-goog-api-key":
+            parsed.x_goog_api_key = value
         elif name in _NOT_FORWARDED:
             if name == b"content-length":
                 parsed.content_length = value

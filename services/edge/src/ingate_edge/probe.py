@@ -1,12 +1,14 @@
 """The few fields the edge reads from a request body; everything else passes through unparsed.
 
 The output caps are kept raw (no copy, no check) and read only for keys with token limits.
+Where the path names the model (Gemini's), the probe's model is the path's.
 """
 
 import msgspec
 
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
+from ingate_edge.paths import ApiPath
 
 
 class RequestProbe(msgspec.Struct):
@@ -16,9 +18,25 @@ class RequestProbe(msgspec.Struct):
     max_completion_tokens: msgspec.Raw = msgspec.Raw()  # OpenAI chat
     max_output_tokens: msgspec.Raw = msgspec.Raw()  # OpenAI Responses
     options: msgspec.Raw = msgspec.Raw()  # Ollama: options.num_predict
+    # Gemini: generationConfig.maxOutputTokens
+    generation_config: msgspec.Raw = msgspec.field(default=msgspec.Raw(), name="generationConfig")
 
 
 _decode_probe = msgspec.json.Decoder(RequestProbe).decode
+
+
+def probe_request(
+    route: ApiPath, id_tail: str, method: str, body: bytes, content_type: bytes | None
+) -> RequestProbe | None:
+    """What the edge reads of a POST's body (None for other methods), with the model the path
+    names in place of the body's where the path names one (Gemini's)."""
+    if method != "POST":
+        return None
+    probe = probe_body(body, content_type)
+    path_model = route.path_model(id_tail)
+    if path_model is not None:
+        probe.model = path_model
+    return probe
 
 
 def probe_body(body: bytes, content_type: bytes | None) -> RequestProbe:

@@ -15,7 +15,7 @@ import msgspec
 from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
 from ingate_edge.answer import send_local
-from ingate_edge.auth import authenticate, extract_key
+from ingate_edge.auth import authenticate, extract_key, take_key_param
 from ingate_edge.detect import caller_path, select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
@@ -23,8 +23,8 @@ from ingate_edge.forward import open_upstream, relay
 from ingate_edge.headers import InboundHeaders, is_true, split_headers
 from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
 from ingate_edge.limits.estimate import BUDGET_OUTPUT_TOKENS, request_size, reserve_tokens
-from ingate_edge.paths import KNOWN_PATHS, ApiPath, find_path, guess_dialect
-from ingate_edge.probe import RequestProbe, probe_body
+from ingate_edge.paths import KNOWN_PATHS, PATH_PATTERNS, ApiPath, find_path, guess_dialect
+from ingate_edge.probe import RequestProbe, probe_request
 from ingate_edge.request_body import read_body
 from ingate_edge.routing.router import Router
 from ingate_edge.routing.table import VirtualModel
@@ -102,10 +102,11 @@ class Proxy:
         record.endpoint = api.endpoint.name
         inbound = split_headers(scope["headers"])
         self._check_request_line(api, method, inbound, len(scope["headers"]))
-        key = self._authenticate(record, inbound)
+        key_param, query = take_key_param(scope["query_string"])  # the rest goes upstream
+        key = self._authenticate(record, inbound, key_param)
         body = await read_body(method, inbound.content_length, receive, self.max_body)
         record.request_bytes = len(body)
-        probe = probe_body(body, inbound.content_type) if method == "POST" else None
+        probe = probe_request(api, id_tail, method, body, inbound.content_type)
         virtual = self.runtime.routes.get(probe.model) if probe is not None else None
         if virtual is not None and probe is not None:
             self._prepare_route(exchange, api, virtual, key, inbound, probe)
@@ -113,9 +114,7 @@ class Proxy:
                 return
             if key.limited:
                 exchange.admission = await self._admit(key, record, api, body, probe, virtual)
-            await self.router.serve(
-                exchange, virtual, api, key, inbound, body, scope["query_string"], send, receive
-            )
+            await self.router.serve(exchange, virtual, api, key, inbound, body, query, send, receive)
             return
         upstream = select_upstream(api, inbound.provider, self.runtime.upstreams, inbound.sdk)
         record.provider = upstream.name
@@ -137,11 +136,13 @@ class Proxy:
             _check_body(record, api, upstream, key, probe)
         if key.limited:
             exchange.admission = await self._admit(key, record, api, body, probe)
-        query, forward = scope["query_string"], inbound.forward
+        forward = inbound.forward
         if translation is None:
             target = native_target(api, id_tail, upstream, method, query, forward, body, record.stream)
         else:
-            target = await translated_target(translation, upstream, method, forward, body)
+            target = await translated_target(
+                translation, upstream, method, forward, body, model=record.model, stream=record.stream
+            )
             record.translated = True
         record.attempts = 1
         await relay(exchange, target, await open_upstream(exchange, target), send, receive)
@@ -192,7 +193,7 @@ class Proxy:
             raise GatewayError(
                 errors.NOT_FOUND,
                 f"Unknown path {path[:200]!r}. Ingate serves: {', '.join(KNOWN_PATHS)} "
-                "(and /v1/models/{model}).",
+                f"(and {', '.join(PATH_PATTERNS)}).",
             )
         return found
 
@@ -216,8 +217,11 @@ class Proxy:
                 f"Request has {count} header lines; the limit is {self.max_headers}.",
             )
 
-    def _authenticate(self, record: RequestRecord, inbound: InboundHeaders) -> KeyRecord:
-        key = authenticate(self.runtime.keys, extract_key(inbound.authorization, inbound.x_api_key))
+    def _authenticate(
+        self, record: RequestRecord, inbound: InboundHeaders, key_param: bytes | None
+    ) -> KeyRecord:
+        given = extract_key(inbound.authorization, inbound.x_api_key, inbound.x_goog_api_key, key_param)
+        key = authenticate(self.runtime.keys, given)
         record.key_id = key.key_id
         check_expiry(key, record.ts)
         record.user_id = _attribution("X-Ingate-User-Id", inbound.user_id) or key.user_id

@@ -1,9 +1,11 @@
 """The ASGI application: routing, credentials, control headers and faults.
 
-One port serves three dialects, told apart by path: ``/api/*`` is Ollama,
-``/v1/messages*`` is Anthropic, and other ``/v1/*`` paths are OpenAI, except
-that ``/v1/models`` answers in Anthropic's shape when the request carries an
-``anthropic-version`` header (both providers serve that path).
+One port serves four dialects, told apart by path: ``/api/*`` is Ollama,
+``/v1/messages*`` is Anthropic, ``/v1beta/*`` and ``/v1/models/{model}:method``
+are Gemini, and other ``/v1/*`` paths are OpenAI, except that ``/v1/models``
+answers in Anthropic's shape when the request carries an ``anthropic-version``
+header, and in Gemini's when it carries ``x-goog-api-key`` or
+``x-goog-api-client`` (all three providers serve that path).
 
 ``/_mock/*`` is the control API (``admin.py``) of the instance's fault schedule
 (``schedule.py``). The schedule is consulted after routing and the control
@@ -22,6 +24,7 @@ from ingate_mock import (
     admin,
     anthropic_messages,
     catalog,
+    gemini_api,
     ollama_api,
     ollama_models,
     openai_chat,
@@ -62,6 +65,7 @@ Route = tuple[Dialect, Mapping[str, Handler]]
 _OPENAI = Dialect.OPENAI
 _ANTHROPIC = Dialect.ANTHROPIC
 _OLLAMA = Dialect.OLLAMA
+_GEMINI = Dialect.GEMINI
 _OLLAMA_ROOT = b"Ollama is running"
 
 ROUTES: dict[str, Route] = {
@@ -88,6 +92,9 @@ _ANTHROPIC_MODEL: Route = (_ANTHROPIC, {"GET": catalog.anthropic_model})
 def resolve(path: str, headers: Mapping[str, str]) -> tuple[Dialect, Route | None]:
     """The dialect a path belongs to and its route (``None`` if unknown)."""
     anthropic_client = "anthropic-version" in headers
+    if gemini_api.claims(path, headers):
+        gemini = gemini_api.handlers(path)
+        return _GEMINI, (None if gemini is None else (_GEMINI, gemini))
     if path == "/v1/models" and anthropic_client:
         return _ANTHROPIC, _ANTHROPIC_MODELS
     route = ROUTES.get(path)
@@ -123,7 +130,7 @@ def create_app(
     faults: Faults | None = None,
     door: admin.Door | None = None,
 ) -> ASGIApp:
-    """An ASGI application imitating OpenAI, Anthropic and Ollama at once.
+    """An ASGI application imitating OpenAI, Anthropic, Ollama and Gemini at once.
 
     ``faults`` is the instance's schedule (by default one made from
     ``options.faults``); ``door`` is the server that can refuse connections
@@ -181,6 +188,7 @@ def create_app(
             response_headers=response_headers,
             prompt_cache=prompt_cache,
         )
+        req.query = scope.get("query_string", b"").decode("latin-1")
         if method == "POST":
             req.body = await read_body(receive)
         if route is None:
@@ -204,7 +212,7 @@ def create_app(
             req.response_headers = _failure_headers(dialect, request_id, injected)
             await req.json(error_body(dialect, injected.status, request_id=request_id), injected.status)
             return
-        failure = check(dialect, headers, options, request_id)
+        failure = check(dialect, headers, options, request_id, req.query)
         if failure is not None:
             await req.json(failure[1], failure[0])
             return

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
-from ingate_mock.faults import Dialect, anthropic_error, ollama_error, openai_error
+from ingate_mock.faults import Dialect, anthropic_error, gemini_error, ollama_error, openai_error
 from ingate_mock.options import MockOptions
 
 Failure = tuple[int, dict[str, Any]]
@@ -17,6 +18,13 @@ _OPENAI_MISSING = (
     "a username and password. You can obtain an API key from "
     "https://platform.openai.com/account/api-keys."
 )
+
+
+_GEMINI_MISSING = (
+    "Method doesn't allow unregistered callers (callers without established identity). "
+    "Please use API Key or other form of API consumer identity to call this API."
+)
+_GEMINI_INVALID = "API key not valid. Please pass a valid API key."
 
 
 def mask_key(key: str) -> str:
@@ -38,13 +46,15 @@ def bearer(headers: Mapping[str, str]) -> str | None:
 
 
 def check(
-    dialect: Dialect, headers: Mapping[str, str], options: MockOptions, request_id: str
+    dialect: Dialect, headers: Mapping[str, str], options: MockOptions, request_id: str, query: str = ""
 ) -> Failure | None:
     """``None`` when the request may proceed, else ``(status, body)`` to send."""
     if dialect is Dialect.OPENAI:
         return _openai(headers, options.openai_key)
     if dialect is Dialect.ANTHROPIC:
         return _anthropic(headers, options.anthropic_key, request_id)
+    if dialect is Dialect.GEMINI:
+        return _gemini(headers, query, options.gemini_key)
     return _ollama(headers, options.ollama_key)
 
 
@@ -81,4 +91,18 @@ def _ollama(headers: Mapping[str, str], expected: str | None) -> Failure | None:
         return None
     if bearer(headers) != expected:
         return 401, ollama_error("unauthorized")
+    return None
+
+
+def _gemini(headers: Mapping[str, str], query: str, expected: str | None) -> Failure | None:
+    # Google takes the key from ``x-goog-api-key`` or the ``key`` parameter; every one sent
+    # must be valid, so a key that should not have come along (a gateway's own) is refused.
+    given = [headers.get("x-goog-api-key", ""), *parse_qs(query).get("key", [])]
+    keys = [key.strip() for key in given if key.strip()]
+    if not keys:
+        return 403, gemini_error(403, _GEMINI_MISSING)
+    if expected is not None and any(key != expected for key in keys):
+        reason = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+                  "domain": "googleapis.com"}  # fmt: skip
+        return 400, gemini_error(400, _GEMINI_INVALID, [reason])
     return None

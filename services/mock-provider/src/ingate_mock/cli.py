@@ -33,7 +33,7 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     env = os.environ if environ is None else environ
     parser = argparse.ArgumentParser(
         prog="ingate_mock",
-        description="Fake OpenAI, Anthropic and Ollama upstream on one port.",
+        description="Fake OpenAI, Anthropic, Ollama and Gemini upstream on one port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
     parser.add_argument(
@@ -42,7 +42,7 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         default=_env_port(env),
         help="port to bind; 0 picks a free one (env INGATE_MOCK_PORT, default 8081)",
     )
-    for dialect in ("openai", "anthropic", "ollama"):
+    for dialect in ("openai", "anthropic", "ollama", "gemini"):
         parser.add_argument(
             f"--{dialect}-key",
             default=env.get(f"INGATE_MOCK_{dialect.upper()}_KEY") or None,
@@ -95,6 +95,7 @@ def parse_options(argv: list[str] | None = None, environ: Mapping[str, str] | No
         openai_key=args.openai_key,
         anthropic_key=args.anthropic_key,
         ollama_key=args.ollama_key,
+        gemini_key=args.gemini_key,
         latency_ms=args.latency_ms,
         tokens_per_second=args.tokens_per_second,
         reply_tokens=args.reply_tokens,

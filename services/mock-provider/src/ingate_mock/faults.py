@@ -15,6 +15,7 @@ class Dialect(enum.Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
     OLLAMA = "ollama"
+    GEMINI = "gemini"
 
 
 _OPENAI_TYPES = {429: "requests", 500: "server_error", 502: "server_error", 503: "server_error"}
@@ -62,6 +63,31 @@ _OLLAMA_MESSAGES = {
     500: "llama runner process has terminated: exit status 2",
     503: "server busy, please try again.  maximum pending requests exceeded",
 }
+# google.rpc.Code names by HTTP status, and the messages Google's API answers with.
+_GEMINI_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_GEMINI_MESSAGES = {
+    403: "The caller does not have permission",
+    404: "Requested entity was not found.",
+    429: (
+        "You exceeded your current quota, please check your plan and billing details. For more "
+        "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+    ),
+    500: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+    503: "The model is overloaded. Please try again later.",
+    504: "The request timed out. Please try again.",
+}
 _MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
 _AT = re.compile(r"^(?P<detail>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.DOTALL)
 _OPENAI_BAD_JSON = (
@@ -90,6 +116,15 @@ def ollama_error(message: str) -> dict[str, Any]:
     return {"error": message}
 
 
+def gemini_error(status: int, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Google's error body: the HTTP status again, and its google.rpc.Code name."""
+    name = _GEMINI_STATUSES.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
+    error: dict[str, Any] = {"code": status, "message": message, "status": name}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
 def error_body(
     dialect: Dialect, status: int, message: str | None = None, *, request_id: str = ""
 ) -> dict[str, Any]:
@@ -108,6 +143,10 @@ def error_body(
             message or _ANTHROPIC_MESSAGES.get(status, f"Mock provider error (HTTP {status})"),
             request_id,
         )
+    if dialect is Dialect.GEMINI:
+        return gemini_error(
+            status, message or _GEMINI_MESSAGES.get(status, f"Mock provider error (HTTP {status}).")
+        )
     return ollama_error(message or _OLLAMA_MESSAGES.get(status, f"mock provider error (HTTP {status})"))
 
 
@@ -117,6 +156,8 @@ def not_found(dialect: Dialect, method: str, path: str, request_id: str) -> dict
         return openai_error(f"Invalid URL ({method} {path})", "invalid_request_error")
     if dialect is Dialect.ANTHROPIC:
         return anthropic_error("not_found_error", "Not Found", request_id)
+    if dialect is Dialect.GEMINI:
+        return gemini_error(404, f"Method not found: {method} {path}")
     return ollama_error("404 page not found")
 
 
@@ -126,6 +167,8 @@ def method_not_allowed(dialect: Dialect, method: str, path: str, request_id: str
         return openai_error(f"Invalid method for URL ({method} {path})", "invalid_request_error")
     if dialect is Dialect.ANTHROPIC:
         return anthropic_error("invalid_request_error", "Method Not Allowed", request_id)
+    if dialect is Dialect.GEMINI:
+        return gemini_error(404, f"Method not found: {method} {path}")  # Google has no 405
     return ollama_error("405 method not allowed")
 
 
@@ -141,6 +184,8 @@ def invalid_body(
             return anthropic_error(
                 "invalid_request_error", f"There was an error parsing the body: {text}", request_id
             )
+        if dialect is Dialect.GEMINI:
+            return gemini_error(400, f"Invalid JSON payload received. {text}")
         return ollama_error(f"invalid character in request body: {text}")
     match = _AT.match(text)
     detail = match.group("detail") if match else text
@@ -158,6 +203,8 @@ def invalid_body(
             )
         if dialect is Dialect.ANTHROPIC:
             return anthropic_error("invalid_request_error", f"{param}: Field required", request_id)
+        if dialect is Dialect.GEMINI:
+            return gemini_error(400, f"* GenerateContentRequest.{param}: {field} is not specified")
         return ollama_error(f"{param} is required")
     if dialect is Dialect.OPENAI:
         where = path or "body"
@@ -169,4 +216,6 @@ def invalid_body(
         )
     if dialect is Dialect.ANTHROPIC:
         return anthropic_error("invalid_request_error", f"{path or 'body'}: {detail}", request_id)
+    if dialect is Dialect.GEMINI:
+        return gemini_error(400, f"Invalid value at '{path or 'body'}': {detail}")
     return ollama_error(f"{path or 'body'}: {detail}")

@@ -10,8 +10,8 @@ from ingate_mock.schedule import FaultSchedule
 class MockOptions(msgspec.Struct, frozen=True, kw_only=True):
     """How the mock behaves when a request carries no ``X-Mock-*`` override.
 
-    A key left as ``None`` means "accept any non-empty credential" for OpenAI
-    and Anthropic, and "no credential needed" for Ollama. ``faults`` is the
+    A key left as ``None`` means "accept any non-empty credential" for OpenAI,
+    Anthropic and Gemini, and "no credential needed" for Ollama. ``faults`` is the
     schedule the instance starts with; ``control_port`` is where the server
     (not a bare ``create_app``) serves the control API alone, 0 for a free port.
     """
@@ -21,6 +21,7 @@ class MockOptions(msgspec.Struct, frozen=True, kw_only=True):
     openai_key: str | None = None
     anthropic_key: str | None = None
     ollama_key: str | None = None
+    gemini_key: str | None = None
     latency_ms: float = 0.0
     tokens_per_second: float = 0.0
     reply_tokens: int = 12

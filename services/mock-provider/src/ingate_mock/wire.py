@@ -67,6 +67,7 @@ class Request:
         "method",
         "path",
         "prompt_cache",
+        "query",
         "receive",
         "request_id",
         "response_headers",
@@ -99,6 +100,7 @@ class Request:
         self.response_headers = response_headers
         self.prompt_cache = prompt_cache  # the instance's, shared by its requests
         self.body = b""
+        self.query = ""  # the query string, undecoded
         self._stream: EventStream | None = None
 
     async def raw(self, status: int, body: bytes, content_type: bytes = JSON) -> None:

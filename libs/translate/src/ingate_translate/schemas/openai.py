@@ -18,8 +18,17 @@ AnyJSON = object
 # -- request: content parts --------------------------------------------------
 
 
+class CacheControl(Struct, omit_defaults=True):
+    """Not OpenAI's own: Anthropic's cache breakpoint, which OpenAI-format callers of Claude
+    models put on content parts (as OpenRouter and LiteLLM accept it)."""
+
+    type: str = "ephemeral"
+    ttl: str | None = None
+
+
 class TextPart(Struct, tag="text", tag_field="type"):
     text: str
+    cache_control: CacheControl | UnsetType = UNSET
 
 
 class ImageURL(Struct, omit_defaults=True):
@@ -29,6 +38,7 @@ class ImageURL(Struct, omit_defaults=True):
 
 class ImagePart(Struct, tag="image_url", tag_field="type"):
     image_url: ImageURL
+    cache_control: CacheControl | UnsetType = UNSET
 
 
 class InputAudioPart(Struct, tag="input_audio", tag_field="type"):

@@ -38,6 +38,20 @@ def _refuse_inexpressible(req: oa.ChatRequest) -> None:
             raise TranslationError(message, param=param)
 
 
+def _cache(part: oa.TextPart | oa.ImagePart) -> ir.CacheMark:
+    """A part's cache breakpoint (Anthropic's, as OpenAI-format callers of Claude send it)."""
+    control = part.cache_control
+    if isinstance(control, oa.CacheControl):
+        return "1h" if control.ttl == "1h" else "5m"
+    return ""
+
+
+def _texts(content: str | list[oa.TextPart]) -> list[ir.Text]:
+    if isinstance(content, str):
+        return [ir.Text(text=content)] if content else []
+    return [ir.Text(text=part.text, cache=_cache(part)) for part in content if part.text]
+
+
 def _user_parts(content: str | list[oa.UserPart], where: str) -> list[ir.Part]:
     if isinstance(content, str):
         return [ir.Text(text=content)] if content else []
@@ -46,9 +60,11 @@ def _user_parts(content: str | list[oa.UserPart], where: str) -> list[ir.Part]:
         param = f"{where}.content[{j}]"
         if isinstance(part, oa.TextPart):
             if part.text:
-                parts.append(ir.Text(text=part.text))
+                parts.append(ir.Text(text=part.text, cache=_cache(part)))
         elif isinstance(part, oa.ImagePart):
-            parts.append(image_from_url(part.image_url.url, f"{param}.image_url"))
+            image = image_from_url(part.image_url.url, f"{param}.image_url")
+            image.cache = _cache(part)
+            parts.append(image)
         elif isinstance(part, oa.InputAudioPart):
             raise TranslationError("Audio input cannot be translated.", param=param)
         else:
@@ -85,9 +101,7 @@ def _assistant_parts(message: oa.AssistantMessage, where: str) -> list[ir.Part]:
 
 
 def _tool_result(message: oa.ToolMessage) -> ir.ToolResult:
-    content = message.content
-    texts = [content] if isinstance(content, str) else [part.text for part in content]
-    return ir.ToolResult(call_id=message.tool_call_id, content=[ir.Text(text=text) for text in texts if text])
+    return ir.ToolResult(call_id=message.tool_call_id, content=list(_texts(message.content)))
 
 
 def _messages(messages: list[oa.Message]) -> tuple[list[ir.Text], list[ir.Message]]:
@@ -96,9 +110,7 @@ def _messages(messages: list[oa.Message]) -> tuple[list[ir.Text], list[ir.Messag
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if isinstance(message, oa.SystemMessage | oa.DeveloperMessage):
-            content = message.content
-            texts = [content] if isinstance(content, str) else [part.text for part in content]
-            system.extend(ir.Text(text=text) for text in texts if text)
+            system.extend(_texts(message.content))
         elif isinstance(message, oa.UserMessage):
             out.append(ir.Message(role="user", parts=_user_parts(message.content, where)))
         elif isinstance(message, oa.AssistantMessage):

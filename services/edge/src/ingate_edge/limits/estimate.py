@@ -16,6 +16,7 @@ BUDGET_OUTPUT_TOKENS: Final = 4096
 BYTES_PER_TOKEN: Final = 4
 _NO_OUTPUT: Final = frozenset(
     {"embeddings", "embed", "messages.count_tokens", "models", "models.retrieve", "tags"}
+    | {"models.countTokens", "models.list", "models.get"}  # Gemini's
 )
 
 
@@ -23,8 +24,13 @@ class _OllamaOptions(msgspec.Struct):
     num_predict: int | None = None
 
 
+class _GenerationConfig(msgspec.Struct, rename="camel"):
+    max_output_tokens: msgspec.Raw = msgspec.Raw()
+
+
 _decode_cap = msgspec.json.Decoder(int | None).decode
 _decode_options = msgspec.json.Decoder(_OllamaOptions).decode
+_decode_generation = msgspec.json.Decoder(_GenerationConfig).decode
 
 
 def _cap(raw: msgspec.Raw) -> int | None:
@@ -42,6 +48,11 @@ def output_cap(probe: RequestProbe) -> int | None:
         cap = _cap(raw)
         if cap is not None:
             return cap
+    if probe.generation_config:
+        try:
+            return _cap(_decode_generation(probe.generation_config).max_output_tokens)
+        except msgspec.MsgspecError:
+            return None
     if probe.options:
         try:
             predict = _decode_options(probe.options).num_predict

@@ -1,15 +1,19 @@
-"""Putting a target's model name into a request body that named a route.
+"""Putting a target's model name where the request named a route: its body, or its path.
 
-The body is otherwise passed on byte for byte: the `"model":"<route>"` member is replaced
-in place, and the result is checked by decoding just its `model` field again. When that
-check fails (the pair also appears nested before the top-level one, the name is written
-with escapes, keys are repeated) the body is decoded and encoded whole instead.
+Gemini's paths name the model (/v1beta/models/smart:generateContent): there the path's
+model is replaced and the body passed on untouched. Elsewhere the body is passed on byte
+for byte but for its `"model":"<route>"` member, replaced in place; the result is checked
+by decoding just its `model` field again. When that check fails (the pair also appears
+nested before the top-level one, the name is written with escapes, keys are repeated) the
+body is decoded and encoded whole instead.
 """
 
 import re
 from typing import Final
 
 import msgspec
+
+from ingate_edge.paths import ApiPath
 
 
 class _Model(msgspec.Struct):
@@ -39,3 +43,13 @@ def with_model(body: bytes, route_json: bytes, model: str, model_json: bytes) ->
     document = msgspec.json.decode(body)
     document["model"] = model
     return _encode(document)
+
+
+def retarget(
+    api: ApiPath, body: bytes, route_json: bytes, model: str, model_json: bytes
+) -> tuple[bytes, str]:
+    """The body, and what follows the path's prefix, of a request for route `route_json` (a
+    JSON string) asking for `model` (`model_json`) instead."""
+    if api.method_suffix:
+        return body, api.tail_for(model)
+    return with_model(body, route_json, model, model_json), ""

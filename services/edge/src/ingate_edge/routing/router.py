@@ -23,7 +23,7 @@ from ingate_edge.headers import InboundHeaders
 from ingate_edge.paths import ApiPath
 from ingate_edge.routing.attempts import AttemptLog, failure_class
 from ingate_edge.routing.hints import wait_hint_s
-from ingate_edge.routing.rewrite import with_model
+from ingate_edge.routing.rewrite import retarget
 from ingate_edge.routing.table import Deployment, VirtualModel
 from ingate_edge.target import Target, native_target, translated_target
 from ingate_edge.translated import plan_translation
@@ -77,11 +77,15 @@ class Router:
             # Coroutines are few on purpose: this loop runs for every routed request.
             record.provider = upstream.name
             record.model = deployment.model
-            routed_body = with_model(body, virtual.name_json, deployment.model, deployment.model_json)
+            routed_body, tail = retarget(
+                api, body, virtual.name_json, deployment.model, deployment.model_json
+            )
             headers = forward if record.attempts == 0 else forward[:caller_headers]
             if upstream.accepts(api.format):
                 record.translated = False
-                target = native_target(api, "", upstream, "POST", query, headers, routed_body, record.stream)
+                target = native_target(
+                    api, tail, upstream, "POST", query, headers, routed_body, record.stream
+                )
             else:
                 translated = await self._translated(exchange, deployment, api, headers, routed_body)
                 if translated is None:
@@ -138,8 +142,11 @@ class Router:
         except GatewayError:
             return None
         exchange.traceparent = translation.traceparent
-        exchange.record.translated = True
-        return await translated_target(translation, upstream, "POST", headers, body)
+        record = exchange.record
+        record.translated = True
+        return await translated_target(
+            translation, upstream, "POST", headers, body, model=deployment.model, stream=record.stream
+        )
 
     def _unanswered(
         self, virtual: VirtualModel, deployment: Deployment, err: GatewayError, attempts: AttemptLog
