@@ -1,4 +1,4 @@
-"""An Ollama client talking to OpenAI and Anthropic providers through the translator.
+"""An Ollama client talking to OpenAI, Anthropic and Gemini providers through the translator.
 
 The client sends `X-Ingate-Provider` and `X-Ingate-Translate: true`; it must see only
 Ollama's shapes: answers, NDJSON streams with the counts on the last line, tool calls with
@@ -12,15 +12,10 @@ import httpx
 import ollama
 import pytest
 
-from ingate_translate import get_pair
 from tests.conftest import Edge, Translators
 
-pytestmark = pytest.mark.skipif(
-    get_pair("ollama-chat", "openai-chat") is None,
-    reason="the translator has no Ollama client codec registered (registry of the codec architecture)",
-)
-
 CLAUDE = "claude-sonnet-4-20250514"
+PROVIDERS = [("openai", "gpt-4o"), ("anthropic", CLAUDE), ("gemini", "gemini-2.5-flash")]
 WEATHER_TOOL: Any = {
     "type": "function",
     "function": {
@@ -51,7 +46,7 @@ def to_claude(edge: Edge, ingate_key: str, translators: Translators) -> ollama.C
     return translating(edge, ingate_key, "anthropic")
 
 
-@pytest.mark.parametrize(("provider", "model"), [("openai", "gpt-4o"), ("anthropic", CLAUDE)])
+@pytest.mark.parametrize(("provider", "model"), PROVIDERS)
 def test_chat(edge: Edge, ingate_key: str, translators: Translators, provider: str, model: str) -> None:
     client = translating(edge, ingate_key, provider)
     response = client.chat(
@@ -66,7 +61,7 @@ def test_chat(edge: Edge, ingate_key: str, translators: Translators, provider: s
     assert response.prompt_eval_count and response.eval_count
 
 
-@pytest.mark.parametrize(("provider", "model"), [("openai", "gpt-4o"), ("anthropic", CLAUDE)])
+@pytest.mark.parametrize(("provider", "model"), PROVIDERS)
 def test_chat_stream(
     edge: Edge, ingate_key: str, translators: Translators, provider: str, model: str
 ) -> None:
@@ -103,7 +98,7 @@ def test_generate(to_gpt: ollama.Client) -> None:
     assert "".join(part.response or "" for part in streamed).startswith("Mock reply from gpt-4o:")
 
 
-@pytest.mark.parametrize(("provider", "model"), [("openai", "gpt-4o"), ("anthropic", CLAUDE)])
+@pytest.mark.parametrize(("provider", "model"), PROVIDERS)
 def test_a_tool_loop(
     edge: Edge, ingate_key: str, translators: Translators, provider: str, model: str
 ) -> None:

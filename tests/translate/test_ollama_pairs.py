@@ -1,4 +1,4 @@
-"""Ollama callers through the registry's pairs: to OpenAI chat and Anthropic messages providers.
+"""Ollama callers through the registry's pairs: to OpenAI chat, Anthropic messages and Gemini providers.
 
 The provider's SSE bytes are cut at offsets all through them and framed as the edge frames
 what it reads; the Ollama caller's NDJSON must be the same bytes however they were cut.
@@ -57,6 +57,17 @@ def test_a_chat_sent_to_anthropic() -> None:
     result = body["messages"][2]["content"][0]
     assert (use["type"], use["id"], use["input"]) == ("tool_use", "call_1", {"c": "P"})
     assert (result["type"], result["tool_use_id"]) == ("tool_result", "call_1")
+
+
+def test_a_chat_sent_to_gemini() -> None:
+    translated = pair("gemini-generate").request(dumps(CHAT), ir.Hints(), CREATED)
+    body = json.loads(translated.body)
+    assert (translated.path, translated.query) == ("/v1beta/models/smart:streamGenerateContent", "alt=sse")
+    assert body["generationConfig"] == {"temperature": 0.5, "maxOutputTokens": 300}
+    call = body["contents"][1]["parts"][0]["functionCall"]
+    answer = body["contents"][2]["parts"][0]["functionResponse"]
+    assert (call["name"], call["args"]) == ("w", {"c": "P"})
+    assert answer["name"] == "w"  # the name Gemini needs, from the call the tool message answers
 
 
 def test_a_generate_sent_to_anthropic_unstreamed() -> None:

@@ -4,7 +4,6 @@ whatever format their targets speak."""
 import ollama
 import pytest
 
-from ingate_translate import get_pair
 from tests.conftest import Edge, Translators
 
 
@@ -35,10 +34,6 @@ def test_listed_routes_can_all_be_shown(front_end: ollama.Client) -> None:
         assert front_end.show(name).capabilities
 
 
-@pytest.mark.skipif(
-    get_pair("ollama-chat", "openai-chat") is None,
-    reason="the translator has no Ollama client codec registered (registry of the codec architecture)",
-)
 def test_chat_with_a_route_to_openai_is_translated(
     front_end: ollama.Client, translators: Translators
 ) -> None:
