@@ -10,6 +10,8 @@ Stream state is bytes the codec itself encodes (a msgspec Struct of its own), so
 translator replica can continue any stream: `b""` is the state before the first call.
 """
 
+import dataclasses
+from collections.abc import Callable
 from typing import Protocol
 
 from ingate_providers import Shape
@@ -20,7 +22,8 @@ from ingate_translate.base import SseEvent, TranslatedRequest
 class ClientCodec(Protocol):
     """A shape as the caller speaks it."""
 
-    shape: Shape
+    @property
+    def shape(self) -> Shape: ...
 
     def read_request(self, body: bytes, hints: ir.Hints) -> ir.Request:
         """The caller's request JSON. Raises TranslationError naming what the IR cannot hold."""
@@ -47,7 +50,8 @@ class ClientCodec(Protocol):
 class BackendCodec(Protocol):
     """A shape as a provider is sent it."""
 
-    shape: Shape
+    @property
+    def shape(self) -> Shape: ...
 
     def write_request(self, request: ir.Request) -> TranslatedRequest:
         """The provider's request. Raises TranslationError naming the parameter the provider
@@ -71,3 +75,30 @@ class BackendCodec(Protocol):
         breaks off yields no Finish: the client codec reports it broken when `final` comes.
         Indices need not be contiguous; writers number parts their own way."""
         ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleClient:
+    """A ClientCodec made of a shape module's functions, for a shape whose request body says
+    everything (model and streaming), so the path's hints are not needed."""
+
+    shape: Shape
+    read_body: Callable[[bytes], ir.Request]
+    write_response: Callable[[ir.Response, ir.Context], bytes]
+    write_error: Callable[[ir.Error], tuple[int, bytes]]
+    write_stream: Callable[[bytes, ir.Context, list[ir.Event], bool], tuple[bytes, bytes]]
+
+    def read_request(self, body: bytes, hints: ir.Hints) -> ir.Request:
+        del hints  # the body names the model and streaming
+        return self.read_body(body)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleBackend:
+    """A BackendCodec made of a shape module's functions."""
+
+    shape: Shape
+    write_request: Callable[[ir.Request], TranslatedRequest]
+    read_response: Callable[[bytes], ir.Response]
+    read_error: Callable[[int, bytes], ir.Error]
+    read_stream: Callable[[bytes, list[SseEvent], bool], tuple[bytes, list[ir.Event]]]

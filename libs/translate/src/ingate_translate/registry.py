@@ -7,23 +7,22 @@ means adding its module under `shapes/` and its codec to CLIENT_CODECS and/or BA
 from ingate_providers import Shape
 from ingate_translate.codec import BackendCodec, ClientCodec
 from ingate_translate.hub import CodecPair
-from ingate_translate.shapes.anthropic_messages import AnthropicMessagesBackend, AnthropicMessagesClient
+from ingate_translate.shapes import anthropic_messages, openai_chat
 from ingate_translate.shapes.gemini import GeminiCodec
 from ingate_translate.shapes.ollama import OllamaChat, OllamaGenerate
-from ingate_translate.shapes.openai_chat import OpenAIChatBackend, OpenAIChatClient
 from ingate_translate.shapes.openai_responses import OpenAIResponses
 
 CLIENT_CODECS: dict[Shape, ClientCodec] = {
-    "openai-chat": OpenAIChatClient(),
-    "anthropic-messages": AnthropicMessagesClient(),
+    "openai-chat": openai_chat.CLIENT,
+    "anthropic-messages": anthropic_messages.CLIENT,
     "ollama-chat": OllamaChat(),
     "ollama-generate": OllamaGenerate(),
     "gemini-generate": GeminiCodec(),
     "openai-responses": OpenAIResponses(),
 }
 BACKEND_CODECS: dict[Shape, BackendCodec] = {
-    "openai-chat": OpenAIChatBackend(),
-    "anthropic-messages": AnthropicMessagesBackend(),
+    "openai-chat": openai_chat.BACKEND,
+    "anthropic-messages": anthropic_messages.BACKEND,
     "gemini-generate": GeminiCodec(),
     "openai-responses": OpenAIResponses(),
 }

@@ -36,9 +36,9 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from ingate_providers import Shape
 from ingate_translate import ir
-from ingate_translate.base import BackendFormatError, SseEvent, TranslatedRequest
+from ingate_translate.base import BackendFormatError
+from ingate_translate.codec import ModuleBackend, ModuleClient
 from ingate_translate.convert import (
     compact_json,
     error_details,
@@ -237,36 +237,5 @@ def write_error(error: ir.Error) -> tuple[int, bytes]:
 # -- the codecs -------------------------------------------------------------------------
 
 
-class OpenAIChatClient:
-    shape: Shape = "openai-chat"
-
-    def read_request(self, body: bytes, hints: ir.Hints) -> ir.Request:
-        del hints  # the body names the model and streaming
-        return read_request(body)
-
-    def write_response(self, response: ir.Response, context: ir.Context) -> bytes:
-        return write_response(response, context)
-
-    def write_error(self, error: ir.Error) -> tuple[int, bytes]:
-        return write_error(error)
-
-    def write_stream(
-        self, state: bytes, context: ir.Context, events: list[ir.Event], final: bool
-    ) -> tuple[bytes, bytes]:
-        return stream.write_stream(state, context, events, final)
-
-
-class OpenAIChatBackend:
-    shape: Shape = "openai-chat"
-
-    def write_request(self, request: ir.Request) -> TranslatedRequest:
-        return write_request(request)
-
-    def read_response(self, body: bytes) -> ir.Response:
-        return read_response(body)
-
-    def read_error(self, status: int, body: bytes) -> ir.Error:
-        return read_error(status, body)
-
-    def read_stream(self, state: bytes, events: list[SseEvent], final: bool) -> tuple[bytes, list[ir.Event]]:
-        return stream.read_stream(state, events, final)
+CLIENT = ModuleClient("openai-chat", read_request, write_response, write_error, stream.write_stream)
+BACKEND = ModuleBackend("openai-chat", write_request, read_response, read_error, stream.read_stream)
