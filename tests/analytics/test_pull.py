@@ -124,7 +124,12 @@ async def test_a_wait_can_be_cut_short_while_the_request_stays_outstanding(feed:
 
 async def test_a_refused_request_says_why(feed: PullFeed, js: JetStreamContext, lane: Lane) -> None:
     await feed.request(50, expires_s=120.0)
-    await feed.client.flush()  # the server has the request
+    # Received by the server is not yet held by the consumer, which takes requests in on its own:
+    # deleted before that, it refuses nothing (the request just vanishes).
+    deadline = time.monotonic() + 30.0
+    while (await js.consumer_info(EVENTS_STREAM, lane.durable)).num_waiting < 1:
+        assert time.monotonic() < deadline, "the consumer never held the pull request"
+        await asyncio.sleep(0.01)
     await js.delete_consumer(EVENTS_STREAM, lane.durable)
     await feed.wait(30.0)
     assert not feed.outstanding
