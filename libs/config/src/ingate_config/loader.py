@@ -57,7 +57,10 @@ _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
     "models": str,  # comma-separated
     "connect_timeout_s": float,
     "read_timeout_s": float,
+    "responses_websocket": bool,
 }
+# The only host known to serve the Responses API over WebSocket (OpenAI's "WebSocket mode").
+_RESPONSES_WEBSOCKET_HOSTS: Final = frozenset({"api.openai.com"})
 
 
 def load_settings(config_path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -163,10 +166,23 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
                 if field == "base_url":
                     provider["base_url_configured"] = True
         _resolve_credential(name, provider, env, fallback_key_envs.get(name, ()))
+        provider.setdefault("responses_websocket", _offers_responses_websocket(provider))
         for required in ("format", "base_url"):
             if required not in provider:
                 raise ConfigError(f"providers.{name}.{required}", "is required")
     return providers
+
+
+def _offers_responses_websocket(provider: dict[str, Any]) -> bool:
+    """The default of `responses_websocket`: an OpenAI-format provider at OpenAI's own API."""
+    base_url = provider.get("base_url")
+    if provider.get("format") != "openai" or not isinstance(base_url, str):
+        return False
+    try:
+        host = urlsplit(base_url).hostname
+    except ValueError:
+        return False  # _check_provider names the bad URL
+    return host in _RESPONSES_WEBSOCKET_HOSTS
 
 
 def _provider_entries(section: Any) -> list[Any]:
