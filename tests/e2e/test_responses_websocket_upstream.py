@@ -82,8 +82,16 @@ def healthy_mock(ws_mock: str) -> Iterator[None]:
     httpx.delete(f"{ws_mock}/_mock/faults", timeout=TIMEOUT_S).raise_for_status()
 
 
-def _stats(ws_mock: str) -> dict[str, Any]:
-    stats: dict[str, Any] = httpx.get(f"{ws_mock}/_mock/stats", timeout=TIMEOUT_S).json()
+async def _control(method: str, url: str, body: Any = None) -> Any:
+    """A call to the mock's control API (`/_mock/*`)."""
+    async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
+        answer = await client.request(method, url, json=body)
+    answer.raise_for_status()
+    return answer.json()
+
+
+async def _stats(ws_mock: str) -> dict[str, Any]:
+    stats: dict[str, Any] = await _control("GET", f"{ws_mock}/_mock/stats")
     return stats
 
 
@@ -122,16 +130,16 @@ async def _response(ws: aiohttp.ClientWebSocketResponse, create: Frame) -> list[
 async def test_two_responses_go_over_one_upstream_socket_each_recorded(
     ws_edge: Edge, ws_mock: str, key: str
 ) -> None:
-    before = _stats(ws_mock)
+    before = await _stats(ws_mock)
     async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, key) as ws:
         first = await _response(ws, _create("hello there"))
         second = await _response(ws, _create("and again", previous_response_id=first[-1]["response"]["id"]))
         records = [await tap.record_for(r[0]["headers"]["X-Ingate-Request-Id"]) for r in (first, second)]
-    after = _stats(ws_mock)
+    after = await _stats(ws_mock)
     assert after["websockets"] - before["websockets"] == 1
     sent = after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0)
     assert sent == 2
-    received = httpx.get(f"{ws_mock}/_mock/received", timeout=TIMEOUT_S).json()["received"]["/v1/responses"]
+    received = (await _control("GET", f"{ws_mock}/_mock/received"))["received"]["/v1/responses"]
     assert "previous_response_id" not in received and len(received["input"]) == 3  # the edge's continuation
     for frames in (first, second):
         kinds = [f["type"] for f in frames]
@@ -158,7 +166,7 @@ async def test_a_model_the_key_may_not_use_is_refused_before_anything_goes_up(
     ws_edge: Edge, ws_mock: str
 ) -> None:
     narrow = ws_edge.new_key("--name", "ws-up-narrow", "--models", "gpt-4o-mini")
-    before = _stats(ws_mock)
+    before = await _stats(ws_mock)
     async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, narrow) as ws:
         [refused] = await _response(ws, _create("hi"))
         record = await tap.record_for(refused["headers"]["x-ingate-request-id"])
@@ -170,7 +178,7 @@ async def test_a_model_the_key_may_not_use_is_refused_before_anything_goes_up(
     )
     assert (record.status, record.error_type, record.attempts) == (403, "model_not_allowed", 0)
     assert done[-1]["type"] == "response.completed"
-    after = _stats(ws_mock)
+    after = await _stats(ws_mock)
     assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
 
 
@@ -191,7 +199,7 @@ async def test_a_provider_socket_that_cannot_be_opened_is_a_502_error_frame(ws_e
 async def test_a_provider_socket_closing_mid_response_is_a_502_and_the_next_create_reconnects(
     ws_edge: Edge, ws_mock: str, key: str
 ) -> None:
-    before = _stats(ws_mock)
+    before = await _stats(ws_mock)
     async with (
         tap_records(ws_edge.nats_url) as tap,
         _socket(ws_edge, key, headers={"X-Mock-Drop-After": "3"}) as ws,
@@ -206,13 +214,13 @@ async def test_a_provider_socket_closing_mid_response_is_a_502_and_the_next_crea
         assert frames[-1]["error"]["code"] == "upstream_stream_broken"
     assert (record.status, record.error_type) == (502, "upstream_stream_broken")
     assert record.usage_estimated  # the provider never reported it
-    assert _stats(ws_mock)["websockets"] - before["websockets"] == 2
+    assert (await _stats(ws_mock))["websockets"] - before["websockets"] == 2
 
 
 async def test_the_providers_error_frame_is_relayed_and_its_socket_keeps_serving(
     ws_edge: Edge, ws_mock: str, key: str
 ) -> None:
-    httpx.post(f"{ws_mock}/_mock/faults", json={"fail_next": 1, "status": 429}, timeout=TIMEOUT_S)
+    await _control("POST", f"{ws_mock}/_mock/faults", {"fail_next": 1, "status": 429})
     async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, key) as ws:
         [limited] = await _response(ws, _create("hi"))
         done = await _response(ws, _create("hi"))
@@ -239,10 +247,10 @@ async def test_a_client_that_leaves_mid_response_is_recorded_as_499(ws_edge: Edg
 async def test_a_provider_with_the_setting_off_is_bridged_to_http(
     ws_edge: Edge, ws_mock: str, key: str
 ) -> None:
-    before = _stats(ws_mock)
+    before = await _stats(ws_mock)
     async with _socket(ws_edge, key, "wsoff") as ws:
         done = await _response(ws, _create("hi"))
-    after = _stats(ws_mock)
+    after = await _stats(ws_mock)
     assert done[-1]["type"] == "response.completed"
     assert after["websockets"] == before["websockets"]
     assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
