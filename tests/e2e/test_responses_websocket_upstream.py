@@ -169,6 +169,7 @@ async def test_a_model_the_key_may_not_use_is_refused_before_anything_goes_up(
     before = await _stats(ws_mock)
     async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, narrow) as ws:
         [refused] = await _response(ws, _create("hi"))
+        assert (await _stats(ws_mock))["websockets"] == before["websockets"]  # no socket even opened
         record = await tap.record_for(refused["headers"]["x-ingate-request-id"])
         done = await _response(ws, _create("hi", model="gpt-4o-mini"))
     assert (refused["type"], refused["status"], refused["error"]["code"]) == (
@@ -180,6 +181,7 @@ async def test_a_model_the_key_may_not_use_is_refused_before_anything_goes_up(
     assert done[-1]["type"] == "response.completed"
     after = await _stats(ws_mock)
     assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
+    assert after["websockets"] - before["websockets"] == 1
 
 
 async def test_a_provider_socket_that_cannot_be_opened_is_a_502_error_frame(ws_edge: Edge, key: str) -> None:
@@ -193,6 +195,7 @@ async def test_a_provider_socket_that_cannot_be_opened_is_a_502_error_frame(ws_e
             502,
             "upstream_unreachable",
         )
+        assert "over WebSocket" in frame["error"]["message"]  # not bridged to HTTP
     assert (record.status, record.error_type, record.provider) == (502, "upstream_unreachable", "wsdead")
 
 
@@ -220,6 +223,7 @@ async def test_a_provider_socket_closing_mid_response_is_a_502_and_the_next_crea
 async def test_the_providers_error_frame_is_relayed_and_its_socket_keeps_serving(
     ws_edge: Edge, ws_mock: str, key: str
 ) -> None:
+    before = await _stats(ws_mock)
     await _control("POST", f"{ws_mock}/_mock/faults", {"fail_next": 1, "status": 429})
     async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, key) as ws:
         [limited] = await _response(ws, _create("hi"))
@@ -232,9 +236,13 @@ async def test_the_providers_error_frame_is_relayed_and_its_socket_keeps_serving
     )
     assert (record.status, record.error_type, record.provider) == (429, "upstream_429", "wsup")
     assert done[-1]["type"] == "response.completed"
+    assert (await _stats(ws_mock))["websockets"] - before["websockets"] == 1  # one socket served both
 
 
-async def test_a_client_that_leaves_mid_response_is_recorded_as_499(ws_edge: Edge, key: str) -> None:
+async def test_a_client_that_leaves_mid_response_is_recorded_as_499(
+    ws_edge: Edge, ws_mock: str, key: str
+) -> None:
+    before = await _stats(ws_mock)
     async with tap_records(ws_edge.nats_url) as tap:
         async with _socket(ws_edge, key, headers=SLOW) as ws:
             await ws.send_json(_create("talk for a while"))
@@ -242,6 +250,7 @@ async def test_a_client_that_leaves_mid_response_is_recorded_as_499(ws_edge: Edg
             assert created["type"] == "response.created"
         record = await tap.record_for(created["headers"]["X-Ingate-Request-Id"], timeout_s=TIMEOUT_S)
     assert (record.status, record.error_type, record.provider) == (499, "client_disconnected", "wsup")
+    assert (await _stats(ws_mock))["websockets"] - before["websockets"] == 1
 
 
 async def test_a_provider_with_the_setting_off_is_bridged_to_http(

@@ -228,7 +228,7 @@ class UpstreamSockets:
         except aiohttp.ClientError as exc:
             log.warning("provider %s unreachable over WebSocket: %s", upstream.name, type(exc).__name__)
             raise GatewayError(
-                errors.UPSTREAM_UNREACHABLE, f"Cannot reach provider {upstream.name!r}."
+                errors.UPSTREAM_UNREACHABLE, f"Cannot reach provider {upstream.name!r} over WebSocket."
             ) from None
         self._socket, self._socket_upstream = socket, upstream
         return socket
