@@ -8,6 +8,7 @@ socket that cannot be opened, closes mid-response or errors as error frames; a c
 is recorded as 499. A provider with the setting off is still bridged to HTTP.
 """
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.support.events import tap_records
 from tests.support.processes import INGATE, Service, clean_env, free_port
 
 MODEL = "gpt-4o"
+ROUTE = "ws-smart"  # a route to the provider with the setting on
 TIMEOUT_S = 60.0
 SLOW = {"X-Mock-Tokens-Per-Second": "5", "X-Mock-Reply-Tokens": "200"}  # 40 s: long enough to leave
 Frame = dict[str, Any]
@@ -47,7 +49,15 @@ def ws_mock(logs_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def ws_edge(nats_server: NatsServer, mock_url: str, ws_mock: str, logs_dir: Path) -> Iterator[Edge]:
+def ws_edge(
+    nats_server: NatsServer,
+    mock_url: str,
+    ws_mock: str,
+    logs_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Edge]:
+    routes = tmp_path_factory.mktemp("ws-routes") / "routes.json"
+    routes.write_text(json.dumps([{"name": ROUTE, "targets": [{"provider": "wsup", "model": MODEL}]}]))
     running = start_edge(
         nats_server.url,
         mock_url,
@@ -64,6 +74,7 @@ def ws_edge(nats_server: NatsServer, mock_url: str, ws_mock: str, logs_dir: Path
         INGATE_WSDEAD_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
         INGATE_WSDEAD_API_KEY="sk-unused",
         INGATE_WSDEAD_RESPONSES_WEBSOCKET="true",
+        INGATE_ROUTES_FILE=str(routes),
     )
     try:
         yield running
@@ -263,3 +274,45 @@ async def test_a_provider_with_the_setting_off_is_bridged_to_http(
     assert done[-1]["type"] == "response.completed"
     assert after["websockets"] == before["websockets"]
     assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
+
+
+async def test_the_keys_limits_refuse_a_create_before_it_goes_up(ws_edge: Edge, ws_mock: str) -> None:
+    limited = ws_edge.new_key("--name", "ws-up-rpm", "--rpm", "1")
+    before = await _stats(ws_mock)
+    async with _socket(ws_edge, limited) as ws:
+        done = await _response(ws, _create("hi"))
+        [refused] = await _response(ws, _create("hi"))
+    assert done[-1]["type"] == "response.completed"
+    assert (refused["type"], refused["status"], refused["error"]["code"]) == (
+        "error",
+        429,
+        "rate_limit_exceeded",
+    )
+    assert refused["headers"]["retry-after"]
+    after = await _stats(ws_mock)
+    assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
+
+
+async def test_a_route_is_bridged_though_its_provider_offers_a_socket(
+    ws_edge: Edge, ws_mock: str, key: str
+) -> None:
+    before = await _stats(ws_mock)
+    async with tap_records(ws_edge.nats_url) as tap, _socket(ws_edge, key) as ws:
+        routed = await _response(ws, _create("hi", model=ROUTE))
+        record = await tap.record_for(routed[0]["headers"]["X-Ingate-Request-Id"])
+    after = await _stats(ws_mock)
+    assert routed[-1]["type"] == "response.completed"
+    assert (record.route, record.provider, record.status) == (ROUTE, "wsup", 200)
+    assert after["websockets"] == before["websockets"]
+    assert after["paths"].get("/v1/responses", 0) - before["paths"].get("/v1/responses", 0) == 1
+
+
+async def test_a_create_sent_while_one_streams_waits_for_it(ws_edge: Edge, key: str) -> None:
+    async with _socket(ws_edge, key) as ws:
+        await ws.send_json(_create("first"))
+        await ws.send_json(_create("second"))
+        frames: list[Frame] = []
+        while sum(f["type"] == "response.completed" for f in frames) < 2:
+            frames.append((await ws.receive(timeout=TIMEOUT_S)).json())
+    ends = [f["type"] for f in frames if f["type"] in ("response.created", "response.completed")]
+    assert ends == ["response.created", "response.completed"] * 2
