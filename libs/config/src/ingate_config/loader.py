@@ -59,8 +59,6 @@ _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
     "read_timeout_s": float,
     "responses_websocket": bool,
 }
-# The only host known to serve the Responses API over WebSocket (OpenAI's "WebSocket mode").
-_RESPONSES_WEBSOCKET_HOSTS: Final = frozenset({"api.openai.com"})
 
 
 def load_settings(config_path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -174,15 +172,17 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
 
 
 def _offers_responses_websocket(provider: dict[str, Any]) -> bool:
-    """The default of `responses_websocket`: an OpenAI-format provider at OpenAI's own API."""
+    """The default of `responses_websocket`: a provider at a host its format knows serves it
+    (OpenAI's own API), not an OpenAI-compatible server elsewhere."""
+    fmt = FORMATS.get(provider.get("format", ""))
     base_url = provider.get("base_url")
-    if provider.get("format") != "openai" or not isinstance(base_url, str):
+    if fmt is None or not isinstance(base_url, str):
         return False
     try:
         host = urlsplit(base_url).hostname
     except ValueError:
         return False  # _check_provider names the bad URL
-    return host in _RESPONSES_WEBSOCKET_HOSTS
+    return host in fmt.responses_websocket_hosts
 
 
 def _provider_entries(section: Any) -> list[Any]:

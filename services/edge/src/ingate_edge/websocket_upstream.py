@@ -144,8 +144,9 @@ class UpstreamSockets:
             await self._serve(exchange, upstream, body, relay, client_gone)
         except GatewayError as err:
             record.status, record.error_type = err.status, err.error_type
-            if relay.started:
+            if record.attempts:  # whatever the provider's socket was doing, it is not to be reused
                 await self._drop()
+            if relay.started:
                 await send_text(error_frame(err.status, b"", relay.headers, err.error_type, err.message))
             else:
                 await _send_refusal(exchange, send_text, err)
@@ -183,8 +184,8 @@ class UpstreamSockets:
         if key.limited:
             exchange.admission = await self._proxy.admit(key, record, self._api, data, probe)
             exchange.admission.add_headers(relay.headers)
-        socket = await self._connect(upstream)
         record.attempts = 1
+        socket = await self._connect(upstream)
         gone = asyncio.ensure_future(client_gone())
         relaying = asyncio.ensure_future(relay.run(socket, data, upstream))
         try:
@@ -195,7 +196,8 @@ class UpstreamSockets:
                 relaying.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await relaying
-                raise OSError("the client left mid-response")
+        if relaying.cancelled():
+            raise ConnectionResetError("the client left mid-response")
         relaying.result()  # its GatewayError or OSError, if any
 
     async def _connect(self, upstream: Upstream) -> aiohttp.ClientWebSocketResponse:
