@@ -153,6 +153,11 @@ class UpstreamSockets:
         except OSError:
             record.status, record.error_type = 499, "client_disconnected"
             await self._drop()
+        except Exception:  # a bug: this response fails, the socket goes on serving
+            log.exception("request %s failed", record.request_id)
+            record.status, record.error_type = 500, "internal_error"
+            await self._drop()
+            await send_text(error_frame(500, b"", relay.headers, "internal_error", "Internal gateway error."))
         finally:
             exchange.settle(self._proxy.runtime)
         return relay.finished
