@@ -22,7 +22,7 @@ HEALTHY = {
     "omit_usage": False,
     "refuse_connections": False,
 }
-ZERO = {"requests": 0, "served": 0, "failed": 0, "broken_streams": 0, "paths": {}}
+ZERO = {"requests": 0, "served": 0, "failed": 0, "broken_streams": 0, "websockets": 0, "paths": {}}
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_counters_per_path(api: httpx.Client, control: httpx.Client) -> None:
         "served": 5,
         "failed": 0,
         "broken_streams": 0,
+        "websockets": 0,
         "paths": {"/v1/chat/completions": 3, "/v1/models": 1, "/api/embed": 1},
     }
     assert control.get("/_mock/stats").json() == expected

@@ -98,7 +98,8 @@ def test_fail_next_fails_exactly_n_then_serves(
     assert served.status_code == 200
     assert served.content
     stats = control.get("/_mock/stats").json()
-    assert stats == {"requests": 3, "served": 1, "failed": 2, "broken_streams": 0, "paths": {path: 3}}
+    counts = {"requests": 3, "served": 1, "failed": 2, "broken_streams": 0, "websockets": 0}
+    assert stats == {**counts, "paths": {path: 3}}
 
 
 def test_fail_share_repeats_with_the_seed(api: httpx.Client, control: httpx.Client) -> None:

@@ -57,6 +57,7 @@ _PROVIDER_ENV_FIELDS: Final[dict[str, Any]] = {
     "models": str,  # comma-separated
     "connect_timeout_s": float,
     "read_timeout_s": float,
+    "responses_websocket": bool,
 }
 
 
@@ -163,10 +164,25 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
                 if field == "base_url":
                     provider["base_url_configured"] = True
         _resolve_credential(name, provider, env, fallback_key_envs.get(name, ()))
+        provider.setdefault("responses_websocket", _offers_responses_websocket(provider))
         for required in ("format", "base_url"):
             if required not in provider:
                 raise ConfigError(f"providers.{name}.{required}", "is required")
     return providers
+
+
+def _offers_responses_websocket(provider: dict[str, Any]) -> bool:
+    """The default of `responses_websocket`: a provider at a host its format knows serves it
+    (OpenAI's own API), not an OpenAI-compatible server elsewhere."""
+    fmt = FORMATS.get(provider.get("format", ""))
+    base_url = provider.get("base_url")
+    if fmt is None or not isinstance(base_url, str):
+        return False
+    try:
+        host = urlsplit(base_url).hostname
+    except ValueError:
+        return False  # _check_provider names the bad URL
+    return host in fmt.responses_websocket_hosts
 
 
 def _provider_entries(section: Any) -> list[Any]:

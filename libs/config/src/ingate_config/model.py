@@ -22,6 +22,10 @@ class ProviderConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     models: list[str] | None = None
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 600.0
+    # The provider serves the Responses API over WebSocket (GET {base_url}/responses upgraded):
+    # the edge then relays a client's Responses WebSocket to one of its own. The loader's default
+    # is true only for OpenAI's public API (OpenAI-compatible servers rarely have the mode).
+    responses_websocket: bool = False
     # True when the operator set base_url rather than inheriting the public default.
     base_url_configured: bool = False
 

@@ -32,6 +32,9 @@ class ProviderFormat(abc.ABC):
     fallback_key_env: ClassVar[str | None]
     # Further variables tried after it, in order (Gemini's GOOGLE_API_KEY after GEMINI_API_KEY).
     more_key_envs: ClassVar[tuple[str, ...]] = ()
+    # The hosts known to serve the Responses API over WebSocket in this format (OpenAI's own):
+    # a provider there has `responses_websocket` on unless its configuration says otherwise.
+    responses_websocket_hosts: ClassVar[frozenset[str]] = frozenset()
     # What a base URL in this format's convention already includes ("/v1" for OpenAI):
     # endpoint paths are written relative to it, as the format's own SDK appends them.
     base_path: ClassVar[str]

@@ -75,6 +75,7 @@ class OpenAI(ProviderFormat):
     name = "openai"
     default_base_url = "https://api.openai.com/v1"
     fallback_key_env = "OPENAI_API_KEY"
+    responses_websocket_hosts = frozenset({"api.openai.com"})
     base_path = "/v1"
     endpoints = (
         Endpoint(

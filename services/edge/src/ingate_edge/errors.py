@@ -36,6 +36,8 @@ UNAVAILABLE: Final = _kind(503, "service_unavailable", "api_error", "api_error")
 TOO_MANY_CONNECTIONS: Final = _kind(503, "too_many_connections", "api_error", "overloaded_error")
 TRANSLATOR_UNAVAILABLE: Final = _kind(503, "translator_unavailable", "api_error", "api_error")
 TRANSLATION_FAILED: Final = _kind(502, "translation_failed", "api_error", "api_error")
+# A provider's WebSocket that closed mid-response (its HTTP streams breaking are recorded so too).
+UPSTREAM_STREAM_BROKEN: Final = _kind(502, "upstream_stream_broken", "api_error", "api_error")
 UPSTREAM_TIMEOUT: Final = _kind(504, "upstream_timeout", "api_error", "timeout_error")
 # A route whose every attempt failed (or whose every target is cooling down).
 ALL_TARGETS_FAILED: Final = _kind(503, "all_targets_failed", "api_error", "overloaded_error")

@@ -113,7 +113,7 @@ class Proxy:
             if await self._answer_locally(exchange, api, key, virtual.name, send):  # no provider knows it
                 return
             if key.limited:
-                exchange.admission = await self._admit(key, record, api, body, probe, virtual)
+                exchange.admission = await self.admit(key, record, api, body, probe, virtual)
             await self.router.serve(exchange, virtual, api, key, inbound, body, query, send, receive)
             return
         upstream = select_upstream(api, inbound.provider, self.runtime.upstreams, inbound.sdk)
@@ -133,9 +133,9 @@ class Proxy:
             return
         translation = self._plan_translation(exchange, api, upstream, inbound)
         if probe is not None:
-            _check_body(record, api, upstream, key, probe)
+            check_body(record, api, upstream, key, probe)
         if key.limited:
-            exchange.admission = await self._admit(key, record, api, body, probe)
+            exchange.admission = await self.admit(key, record, api, body, probe)
         forward = inbound.forward
         if translation is None:
             target = native_target(api, id_tail, upstream, method, query, forward, body, record.stream)
@@ -246,7 +246,7 @@ class Proxy:
         exchange.traceparent = translation.traceparent
         return translation
 
-    async def _admit(
+    async def admit(
         self,
         key: KeyRecord,
         record: RequestRecord,
@@ -303,7 +303,7 @@ class Proxy:
             await send({"type": "http.response.body", "body": body})
 
 
-def _check_body(
+def check_body(
     record: RequestRecord, api: ApiPath, upstream: Upstream, key: KeyRecord, probe: RequestProbe
 ) -> None:
     """The model and stream flag onto the record, and whether the key and provider allow the model."""
@@ -339,4 +339,4 @@ def _attribution(header: str, value: bytes | None) -> str:
     return text
 
 
-__all__ = ["Proxy", "new_request_id"]
+__all__ = ["Proxy", "check_body", "new_request_id"]

@@ -22,6 +22,7 @@ class Upstream:
         self.format: ProviderFormat = FORMATS[config.format]
         self.base_url = config.base_url.rstrip("/")
         self.read_timeout_s = config.read_timeout_s
+        self.responses_websocket = config.responses_websocket  # serves GET {base_url}/responses upgraded
         self._config = config
         self._models = tuple(config.models) if config.models else None
         self.auth_headers: Final = self.format.credential_headers(config.api_key) if config.api_key else ()

@@ -28,11 +28,12 @@ client (codex-rs `responses_websocket.rs`, `common.rs`) speak it:
 Each create is served by the same code as `POST /v1/responses` with `stream: true`
 (websocket_bridge.py), so provider choice (`X-Ingate-Provider` on the upgrade request, routes
 by model name), translation, limits, records and errors are the HTTP endpoint's; each response
-is one record (endpoint `responses`, stream true). The edge bridges every socket to the
-provider's HTTP streaming endpoint, never to an upstream WebSocket: that keeps one code path
-for every provider (translated ones included) and every limit, while the upstream socket's
-gain, the provider's connection-local cache of the previous response, is what the edge's
-continuation replays from instead (providers still prompt-cache the repeated prefix).
+is one record (endpoint `responses`, stream true). A create that goes natively to a provider
+offering the Responses API over WebSocket (`responses_websocket`, OpenAI's own API by default)
+is relayed over one upstream WebSocket per socket instead (websocket_upstream.py), with the
+same checks, records and error frames; routes, translated providers and the others are bridged.
+Either way `previous_response_id` continuation and warmups are the edge's, replayed from its own
+memory of the socket's responses (providers still prompt-cache the repeated prefix).
 
 Hostile or broken clients: a frame larger than the edge's body limit (plus the event's
 envelope) closes the socket with 1009 (uvicorn's check, before the frame is buffered whole);
@@ -64,7 +65,8 @@ from ingate_edge.paths import PATHS, guess_dialect
 from ingate_edge.proxy import Proxy, new_request_id
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.websocket_bridge import ResponseRelay, error_frame
-from ingate_edge.websocket_history import History, input_items, warmup_response
+from ingate_edge.websocket_history import FinishedResponse, History, input_items, warmup_response
+from ingate_edge.websocket_upstream import UpstreamSockets
 from ingate_providers import ErrorKind
 
 log = logging.getLogger("ingate.edge.websocket")
@@ -114,6 +116,7 @@ class _Socket:
         "_scope",
         "_send",
         "_session_id",
+        "_upstream",
         "_user_id",
     )
 
@@ -128,6 +131,7 @@ class _Socket:
         self._gone = False
         self._key: KeyRecord | None = None
         self._user_id = self._session_id = ""
+        self._upstream: UpstreamSockets | None = None  # once admitted: creates a provider socket serves
         self._headers = _request_headers(scope["headers"])
         self._base_scope: Message = {
             "type": "http",
@@ -169,6 +173,8 @@ class _Socket:
                 )
                 continue
             await self._on_frame(text)
+        if self._upstream is not None:
+            await self._upstream.close()
 
     def _admit(self) -> None:
         """The key of the upgrade request, checked before the socket is accepted."""
@@ -182,6 +188,10 @@ class _Socket:
         # For the records of refused frames; each create's own record is the proxy's.
         self._user_id = _text(inbound.user_id) or key.user_id
         self._session_id = _text(inbound.session_id)
+        api = PATHS[self._scope["path"]]
+        self._upstream = UpstreamSockets(
+            self._app.proxy, api, self._scope["headers"], self._user_id, self._session_id
+        )
 
     async def _next_message(self) -> Message | None:
         """The next frame with no response under way; None when the socket has idled too long."""
@@ -245,14 +255,22 @@ class _Socket:
         if generate is False:
             await self._warm_up(body, sent, send_text)
             return
+        upstream = None if self._upstream is None else self._upstream.target(body)
+        if upstream is not None and self._upstream is not None:
+            finished = await self._upstream.create(upstream, body, send_text, self._next_during_response)
+        else:
+            finished = await self._bridge(body, send_text)
+        if finished is not None and finished.id:
+            self._history.remember(finished.id, sent, finished.output)
+
+    async def _bridge(self, body: dict[str, Any], send_text: SendText) -> FinishedResponse | None:
+        """The create as `POST /v1/responses` with `stream: true` (websocket_bridge.py)."""
         body["stream"] = True
         data = _encode(body)
         scope = {**self._base_scope, "headers": [*self._headers, (b"content-length", b"%d" % len(data))]}
         relay = ResponseRelay(data, send_text, self._next_during_response)
         await relay.run(self._app.proxy, scope)
-        finished = relay.finished
-        if finished is not None and finished.id:
-            self._history.remember(finished.id, sent, finished.output)
+        return relay.finished
 
     async def _warm_up(self, body: dict[str, Any], sent: list[Any], send_text: SendText) -> None:
         response = warmup_response(body)

@@ -7,7 +7,7 @@
   answers as ``GET``.
 - ``DELETE /_mock/faults``: a healthy instance again; answers as ``GET``.
 - ``GET /_mock/stats``: the counters, ``requests``, ``served``, ``failed``,
-  ``broken_streams`` and ``paths`` (requests per path).
+  ``broken_streams``, ``websockets`` (sockets accepted) and ``paths`` (requests per path).
 - ``DELETE /_mock/stats``: zero the counters (and forget the bodies received); answers with them.
 - ``GET /_mock/received``: ``{"received": {path: body}}``, the body each API path last
   received (as JSON when it is JSON, else as text), to see what a gateway forwarded.

@@ -2,7 +2,8 @@
 
 One port serves four dialects, told apart by path: ``/api/*`` is Ollama,
 ``/v1/messages*`` is Anthropic, ``/v1beta/*`` and ``/v1/models/{model}:method``
-are Gemini, and other ``/v1/*`` paths are OpenAI, except that ``/v1/models``
+are Gemini, and other ``/v1/*`` paths are OpenAI (``/v1/responses`` upgraded to a
+WebSocket too, ``openai_responses_ws.py``), except that ``/v1/models``
 answers in Anthropic's shape when the request carries an ``anthropic-version``
 header, and in Gemini's when it carries ``x-goog-api-key`` or
 ``x-goog-api-client`` (all three providers serve that path).
@@ -30,6 +31,7 @@ from ingate_mock import (
     openai_chat,
     openai_embeddings,
     openai_responses,
+    openai_responses_ws,
     org_limits,
 )
 from ingate_mock.auth import check
@@ -237,6 +239,17 @@ def create_app(
         kind = scope["type"]
         if kind == "http":
             await http(scope, receive, send)
+        elif kind == "websocket":
+            await openai_responses_ws.serve(
+                scope,
+                receive,
+                send,
+                options=options,
+                base=base,
+                schedule=schedule,
+                streams=streams,
+                prompt_cache=prompt_cache,
+            )
         elif kind == "lifespan":
             await _lifespan(receive, send)
 

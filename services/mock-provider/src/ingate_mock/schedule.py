@@ -82,6 +82,7 @@ class Stats(msgspec.Struct, kw_only=True):
     served: int = 0
     failed: int = 0
     broken_streams: int = 0
+    websockets: int = 0  # Responses WebSockets accepted (each create counts as a request on the path)
     paths: dict[str, int] = msgspec.field(default_factory=dict)
 
 

@@ -56,6 +56,7 @@ class MockServer(uvicorn.Server):
             port=options.port,
             loop="uvloop",
             http="httptools",
+            ws="wsproto",  # OpenAI's Responses API over WebSocket (openai_responses_ws.py)
             lifespan="on",
             access_log=False,
             log_level="warning",
