@@ -24,7 +24,7 @@ from typing import Final
 
 from bench.markdown import replace_section
 from bench.procs import ROOT
-from bench.upstream import COMPLETION_BODY, MESSAGE_BODY, MESSAGE_EVENTS, STREAM_EVENTS
+from bench.replies import COMPLETION_BODY, MESSAGE_BODY, MESSAGE_EVENTS, STREAM_EVENTS
 from ingate_edge.sse import SseFramer
 from ingate_providers import Shape
 from ingate_translate import PAIRS, CodecPair, SseEvent, ir
