@@ -54,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--retries",
         type=int,
-        default=2,
+        default=markdown.DEFAULT_RETRIES,
         metavar="N",
-        help="measure a run again, up to N times, while other processes were busy (default 2)",
+        help=f"measure a run again, up to N times, while other processes were busy "
+        f"(default {markdown.DEFAULT_RETRIES})",
     )
     parser.add_argument(
         "--only",

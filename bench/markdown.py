@@ -42,6 +42,7 @@ from bench.translated_report import (
 )
 
 MARKER: Final = "<!-- analysis -->"
+DEFAULT_RETRIES: Final = 2  # `python -m bench --retries`' default
 _DEFAULT_ANALYSIS: Final = (
     f"{MARKER}\n\n## Analysis\n\n"
     "_Hand-written notes (profiles, explanations) go here; `make bench` keeps this section._\n"
@@ -139,6 +140,8 @@ def markdown(run: Run) -> str:
     machine = run.machine
     date = run.started.strftime("%Y-%m-%d %H:%M UTC")
     only = "" if run.only is None else f" --only {run.only}"
+    if run.retries != DEFAULT_RETRIES:
+        only += f" --retries {run.retries}"
     overhead = overhead_rows(run)
     return "\n".join(
         [

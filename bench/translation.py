@@ -4,10 +4,10 @@
 
 In-process, no services: for every pair in the registry, `CodecPair.request` on the
 client shape's sample request (the wrk bench's), `CodecPair.response` on the backend
-shape's sample answer, and a whole sample stream of the backend shape fed one provider event per call (as the edge
-feeds events when each arrives in its own read), final call included, per event. The
-samples are the bench upstream's answers (one text reply, the same text deltas in either
-stream). Medians over rounds of `--calls` calls each; pairs are measured interleaved in
+shape's sample answer, and a whole sample stream of the backend shape fed one provider
+event per call (as the edge feeds events when each arrives in its own read), final call
+included, per event. The answers are the bench upstream's (one text reply, the same text
+deltas in every stream). Medians over rounds of `--calls` calls each; pairs are measured interleaved in
 every round, so drift hits them alike. `python -m bench` measures the end-to-end cost of the
 openai-chat → anthropic-messages pair at every concurrency and of one or more pairs per shape
 at c=1 ("Every measured pair"); each pair's estimate here is the reference pair's measurement
@@ -178,7 +178,8 @@ def section(costs: dict[tuple[Shape, Shape], Costs], rounds: int, calls: int) ->
         f"- Command: `python -m bench.translation --rounds {rounds} --calls {calls}` (part of `make bench`)",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; in-process, no services, every pair"
         " of the registry interleaved in each round.",
-        "- Request: `CodecPair.request` on a one-message request of the client shape. Answer:"
+        "- Request: `CodecPair.request` on the wrk bench's request of the client shape (one message)."
+        " Answer:"
         " `CodecPair.response` on the bench upstream's JSON answer of the backend shape. Stream event:"
         " the bench upstream's whole stream of the backend shape, one provider event per call plus the"
         " final call, divided by its events.",
