@@ -12,21 +12,20 @@ from types import FrameType
 from typing import Final
 
 from bench import markdown, procs, report, wrk
+from bench.cases import CALLERS, CASES, MODES, REFERENCE, Case, Mode
 from bench.load import LoadMeter, cpu_seconds
 from bench.procs import Pinning, Stack, StackError
-from bench.report import MODES, PATHS, STREAM_CHUNKS, Measurement, Mode, Run, Via
-from bench.upstream import MESSAGE_ID
+from bench.replies import TEXT_DELTAS
+from bench.run import NOISY_PCT, STREAM_CHUNKS, Machine, Measurement, Run
 from bench.wrk import WrkError
 
 DOCS_PATH: Final = procs.ROOT / "docs" / "benchmarks.md"
-_BODIES: Final[dict[Mode, str]] = {"json": wrk.JSON_BODY, "stream": wrk.STREAM_BODY}
-_HEADERS: Final[dict[Via, dict[str, str]]] = {"direct": {}, "edge": {}, "translated": wrk.TRANSLATE_HEADERS}
-_TRANSLATED_ID: Final = ("chatcmpl-" + MESSAGE_ID.removeprefix("msg_")).encode()
-# --only: which modes and which paths.
-_ONLY: Final[dict[str, tuple[tuple[Mode, ...], tuple[Via, ...]]]] = {
-    "json": (("json",), PATHS),
-    "stream": (("stream",), PATHS),
-    "translate": (MODES, ("edge", "translated")),
+# --only: which modes and which cases.
+_ONLY: Final[dict[str, tuple[tuple[Mode, ...], tuple[Case, ...]]]] = {
+    "json": (("json",), CASES),
+    "stream": (("stream",), CASES),
+    "translate": (MODES, tuple(case for case in CASES if case.via != "direct")),
+    "reference": (MODES, REFERENCE),
 }
 _BUSY_LOAD: Final = 0.5
 _QUIET_WAIT_S: Final = 30.0
@@ -55,15 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--retries",
         type=int,
-        default=2,
+        default=markdown.DEFAULT_RETRIES,
         metavar="N",
-        help="measure a run again, up to N times, while other processes were busy (default 2)",
+        help=f"measure a run again, up to N times, while other processes were busy "
+        f"(default {markdown.DEFAULT_RETRIES})",
     )
     parser.add_argument(
         "--only",
         choices=tuple(_ONLY),
-        help="measure only non-stream or only stream (every path), or only translated and "
-        "untranslated runs through the edge (both modes)",
+        help="measure only non-stream or only stream (every case), only translated and "
+        "untranslated runs through the edge, or only the OpenAI chat caller's direct, edge and "
+        "Anthropic-translated runs (both modes)",
     )
     parser.add_argument("--no-write", action="store_true", help="print results only; leave docs alone")
     return parser
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             "bench: --duration must be ≥ 1, --warmup ≥ 0, --connections ≥ 1, --retries ≥ 0", file=sys.stderr
         )
         return 2
-    modes, paths = _ONLY[args.only] if args.only else (MODES, PATHS)
+    modes, cases = _ONLY[args.only] if args.only else (MODES, CASES)
     try:
         wrk.wrk_binary()
     except WrkError as exc:
@@ -90,14 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     pinning = Pinning.detect()
     run = Run(
         started=dt.datetime.now(dt.UTC),
-        machine=report.Machine.detect(),
+        machine=Machine.detect(),
         pinning=pinning.describe(),
         warmup_s=args.warmup,
         duration_s=args.duration,
         connections=args.connections,
         retries=args.retries,
         modes=modes,
-        paths=paths,
+        cases=cases,
         only=args.only,
     )
     stack = Stack(pinning)
@@ -129,31 +130,33 @@ def _measure(stack: Stack, run: Run) -> None:
     run.rss_idle_kib = procs.rss_kib(stack.edge_pid)
     idle_mb = run.rss_idle_kib * 1024 / 1e6
     _log(f"edge ready (pid {stack.edge_pid}), idle RSS {idle_mb:.1f} MB; readyz: {stack.readiness()}")
-    _check_answers(stack, run.modes, run.paths)
+    _check_answers(stack, run)
     with tempfile.TemporaryDirectory(prefix="ingate-bench-wrk-") as tmp:
+        cases = [case for case in run.cases if case not in run.unavailable]
         for mode in run.modes:
             scripts = {}
-            for via in run.paths:
-                scripts[via] = Path(tmp) / f"{mode}-{via}.lua"
-                text = wrk.script(_BODIES[mode], stack.api_key, _HEADERS[via])
-                scripts[via].write_text(text, encoding="utf-8")
+            for number, case in enumerate(cases):
+                scripts[case] = Path(tmp) / f"{mode}-{number}.lua"
+                text = wrk.script(CALLERS[case.caller].bodies[mode], stack.api_key, case.headers)
+                scripts[case].write_text(text, encoding="utf-8")
             for connections in dict.fromkeys((1, run.connections)):
-                for via in run.paths:
-                    run.measurements.append(_quietest(stack, run, mode, via, connections, scripts[via]))
+                for case in cases:
+                    if connections == 1 or case in REFERENCE:  # the other pairs: c=1 only
+                        run.measurements.append(_quietest(stack, run, mode, case, connections, scripts[case]))
     run.rss_after_kib = procs.rss_kib(stack.edge_pid)
 
 
-def _quietest(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script: Path) -> Measurement:
+def _quietest(stack: Stack, run: Run, mode: Mode, case: Case, connections: int, script: Path) -> Measurement:
     """Measure; while other processes disturbed the run, measure again (up to --retries times)."""
     best: Measurement | None = None
     for attempt in range(run.retries + 1):
         if best is not None:
             _log(f"other load {best.max_other_load_pct:.0f}% of a CPU; again ({attempt}/{run.retries})")
             _wait_for_quiet(stack)
-        measurement = _one(stack, run, mode, via, connections, script)
+        measurement = _one(stack, run, mode, case, connections, script)
         if best is None or measurement.max_other_load_pct < best.max_other_load_pct:
             best = measurement
-        if best.max_other_load_pct <= report.NOISY_PCT:
+        if best.max_other_load_pct <= NOISY_PCT:
             break
     assert best is not None  # at least one attempt ran
     return best
@@ -167,15 +170,19 @@ def _wait_for_quiet(stack: Stack) -> None:
         before = meter.sample()
         time.sleep(1.0)
         load = meter.since(before)
-        if max(load.stranger_edge_pct or 0.0, load.stranger_support_pct or 0.0) <= report.NOISY_PCT:
+        if max(load.stranger_edge_pct or 0.0, load.stranger_support_pct or 0.0) <= NOISY_PCT:
             return
 
 
-def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script: Path) -> Measurement:
-    base = stack.upstream_url if via == "direct" else stack.edge_url
-    url = base + wrk.PATH
+def _url(stack: Stack, mode: Mode, case: Case) -> str:
+    base = stack.upstream_url if case.via == "direct" else stack.edge_url
+    return base + CALLERS[case.caller].paths[mode]
+
+
+def _one(stack: Stack, run: Run, mode: Mode, case: Case, connections: int, script: Path) -> Measurement:
+    url = _url(stack, mode, case)
     cpus = stack.pinning.support
-    label = f"{mode:6} {via:10} c={connections:<3}"
+    label = f"{mode:6} {case.label:38} c={connections:<3}"
     if run.warmup_s > 0:
         _log(f"{label} warm-up {run.warmup_s:g}s")
         wrk.run(wrk.command(url, script, connections, run.warmup_s, cpus), run.warmup_s)
@@ -184,8 +191,9 @@ def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script:
     before = meter.sample()
     result = wrk.run(wrk.command(url, script, connections, run.duration_s, cpus), run.duration_s)
     load = meter.since(before)
-    translator = cpu_seconds(stack.translator_pid) - translator_before if via == "translated" else None
-    measurement = Measurement(mode, via, connections, result, load, translator)
+    translated = case.via == "translated"
+    translator = cpu_seconds(stack.translator_pid) - translator_before if translated else None
+    measurement = Measurement(mode, case, connections, result, load, translator)
     per_request = measurement.cpu_us_per_request
     translator_us = measurement.translator_us_per_request
     _log(
@@ -199,23 +207,38 @@ def _one(stack: Stack, run: Run, mode: Mode, via: Via, connections: int, script:
     return measurement
 
 
-def _check_answers(stack: Stack, modes: tuple[Mode, ...], paths: tuple[Via, ...]) -> None:
-    """One request per mode and path before any load: a broken set-up fails here, clearly, and
-    a translated stream must bring the client as many chunks as an untranslated one."""
-    expected = {"json": b'"chat.completion"', "stream": b"data: [DONE]"}
-    for mode in modes:
-        for via in paths:
-            base = stack.upstream_url if via == "direct" else stack.edge_url
-            status, body = procs.post(base + wrk.PATH, _BODIES[mode], stack.api_key, _HEADERS[via])
-            chunks = body.count(b"data: {")
-            if status != 200 or expected[mode] not in body or (mode == "stream" and chunks != STREAM_CHUNKS):
+def _check_answers(stack: Stack, run: Run) -> None:
+    """One request per mode and case before any load: a broken set-up fails here, clearly. A
+    stream must bring the client every text delta (an OpenAI chat client as many chunks
+    translated as not), and a translated answer must come from its provider. A pair beyond
+    the reference one that the edge refuses (4xx) is left out and reported as not measured:
+    this build does not translate it."""
+    for case in run.cases:
+        caller = CALLERS[case.caller]
+        for mode in run.modes:
+            status, body = procs.post(
+                _url(stack, mode, case), caller.bodies[mode], stack.api_key, case.headers
+            )
+            if case not in REFERENCE and case.via == "translated" and 400 <= status < 500:
+                run.unavailable[case] = f"{status} {body[:160].decode(errors='replace')}"
+                _log(f"{case.label}: not measured, the edge answered {run.unavailable[case]}")
+                break
+            chunks = caller.chunks(body)
+            wanted = STREAM_CHUNKS if case.caller == "openai-chat" else TEXT_DELTAS
+            short = mode == "stream" and (
+                chunks < wanted or (case.caller == "openai-chat" and chunks != wanted)
+            )
+            if status != 200 or caller.markers[mode] not in body or short:
                 raise StackError(
-                    f"{mode} request ({via}) answered {status} with {chunks} chunks "
-                    f"(a stream needs {STREAM_CHUNKS}): {body[:300]!r}\n"
+                    f"{mode} request ({case.label}) answered {status} with {chunks} chunks "
+                    f"(a stream needs {wanted}): {body[:300]!r}\n"
                     f"edge log:\n{stack.log_tail('edge')}\ntranslator log:\n{stack.log_tail('translator')}"
                 )
-            if via == "translated" and _TRANSLATED_ID not in body:
-                raise StackError(f"{mode} request was not translated: {body[:300]!r}")
+            provider_id = case.provider_id
+            if provider_id is not None and provider_id not in body:
+                raise StackError(f"{mode} request ({case.label}) was not translated: {body[:300]!r}")
+            if mode == "stream":
+                run.chunks[case] = chunks
 
 
 def _log(message: str) -> None:

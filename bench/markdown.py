@@ -8,39 +8,84 @@ from pathlib import Path
 from typing import Final
 
 from bench import wrk
+from bench.cases import CALLERS, MORE, TRANSLATED, Case
+from bench.replies import (
+    COMPLETION_BODY,
+    GEMINI_BODY,
+    GEMINI_EVENTS,
+    MESSAGE_BODY,
+    MESSAGE_EVENTS,
+    RESPONSE_BODY,
+    RESPONSE_EVENTS,
+    STREAM_EVENTS,
+    TEXT_DELTAS,
+)
 from bench.report import (
-    NOISY_PCT,
     OVERHEAD_HEADER,
     RESULTS_HEADER,
-    STREAM_CHUNKS,
     TARGETS_HEADER,
-    TRANSLATION_HEADER,
-    Run,
     markdown_table,
     megabytes,
     noise_note,
     overhead_rows,
-    per_chunk_note,
     results_rows,
     target_rows,
-    translation_rows,
 )
-from bench.upstream import COMPLETION_BODY, MESSAGE_BODY, MESSAGE_EVENTS, STREAM_EVENTS, TEXT_DELTAS
+from bench.run import NOISY_PCT, STREAM_CHUNKS, Run
+from bench.translated_report import (
+    PAIR_HEADER,
+    TRANSLATION_HEADER,
+    pair_rows,
+    per_chunk_note,
+    translation_rows,
+    unavailable_note,
+)
 
 MARKER: Final = "<!-- analysis -->"
+DEFAULT_RETRIES: Final = 2  # `python -m bench --retries`' default
 _DEFAULT_ANALYSIS: Final = (
     f"{MARKER}\n\n## Analysis\n\n"
     "_Hand-written notes (profiles, explanations) go here; `make bench` keeps this section._\n"
 )
 
 
+def _path_and_body(case: Case) -> str:
+    caller = CALLERS[case.caller]
+    return f"`POST {caller.paths['json']}` `{caller.bodies['json']}`"
+
+
+def _pairs() -> str:
+    pairs = [case for case in MORE if case.via == "translated"]
+    listed = "; ".join(
+        f"{case.label} (`X-Ingate-Provider: {case.provider}`; against {case.baseline.label})"
+        for case in pairs
+    )
+    callers = "; ".join(
+        f"{shape}: {_path_and_body(Case('edge', shape))}" for shape in CALLERS if shape != "openai-chat"
+    )
+    return (
+        "- More pairs, at c=1 only (to keep the run a few minutes long), each shape at least once as "
+        f"caller and as provider: {listed}. Each is compared with the untranslated path of the same "
+        "caller through the edge, measured in the same run next to it: `edge (<caller>)` is that caller's "
+        "request sent to a provider of its own format (the same constant upstream); the bench has no "
+        "Ollama upstream, so the Ollama caller is compared with the OpenAI chat caller's `edge` run, whose "
+        "provider answers the same OpenAI chat the Ollama caller's request is translated into. Callers' "
+        f'requests (stream: the same with `"stream": true`, Gemini\'s `:streamGenerateContent?alt=sse`): '
+        f"{callers}. Before any load one request per case checks the answer is in the caller's shape, "
+        "holds the provider's response id (it came through the translator from that provider) and, for a "
+        "stream, every text delta; a pair the edge refuses (this build does not translate it) is listed "
+        "as not measured. Per stream chunk = the pair's Δp50 divided by the chunks its client receives "
+        "(counted on that check: SSE data events, NDJSON lines)."
+    )
+
+
 def _method(run: Run) -> list[str]:
-    headers = ", ".join(f"`{name}: {value}`" for name, value in wrk.TRANSLATE_HEADERS.items())
+    headers = ", ".join(f"`{name}: {value}`" for name, value in TRANSLATED.headers.items())
     return [
         "- The harness starts every process itself on loopback ports: nats-server (JetStream, "
-        "temporary store), the constant upstream (`bench/upstream.py`), one translator process "
-        "(`python -m ingate_cli translator`) and one edge process (`python -m ingate_cli edge`), "
-        "and stops them all at the end.",
+        "temporary store), the constant upstream (`bench/upstream.py`, answers in `bench/replies.py`), "
+        "one translator process (`python -m ingate_cli translator`) and one edge process "
+        "(`python -m ingate_cli edge`), and stops them all at the end.",
         "- Upstream: a raw ASGI app under uvicorn (uvloop, httptools, no access log) that answers "
         f"every request with the same chat.completion JSON ({len(COMPLETION_BODY)} bytes), or, when "
         f'the body says `"stream": true`, the same {len(STREAM_EVENTS) - 1} `chat.completion.chunk` '
@@ -48,21 +93,31 @@ def _method(run: Run) -> list[str]:
         "`POST /v1/messages` gets the same reply in Anthropic's format: one message JSON "
         f"({len(MESSAGE_BODY)} bytes), or {len(MESSAGE_EVENTS)} events (`message_start`, "
         f"`content_block_start`, `ping`, {TEXT_DELTAS} `content_block_delta`, `content_block_stop`, "
-        "`message_delta`, `message_stop`), each its own body message. Both streams carry the same "
-        f"{TEXT_DELTAS} text deltas. Answers carry the headers the real APIs send, their "
-        "organisation rate-limit headers included (six `x-ratelimit-*` for OpenAI, six "
-        "`anthropic-ratelimit-*` for Anthropic).",
+        "`message_delta`, `message_stop`). `POST /v1/responses` gets it as a Responses `response` "
+        f"object ({len(RESPONSE_BODY)} bytes), or {len(RESPONSE_EVENTS)} named events (`response.created`, "
+        f"`response.in_progress`, `response.output_item.added`, `response.content_part.added`, {TEXT_DELTAS} "
+        "`response.output_text.delta`, `response.output_text.done`, `response.content_part.done`, "
+        "`response.output_item.done`, `response.completed`). A Gemini model's `:generateContent` gets "
+        f"one `GenerateContentResponse` ({len(GEMINI_BODY)} bytes: candidates, content parts, "
+        f"`finishReason`, `usageMetadata`), `:streamGenerateContent?alt=sse` {len(GEMINI_EVENTS)} `data:` "
+        "events, one per token, CRLF-framed as Google frames them, the last with `finishReason` and the "
+        "final counts. Each stream event is its own body message; every stream carries the same "
+        f"{TEXT_DELTAS} text deltas. The request is never parsed. Answers carry the headers the real APIs "
+        "send, their organisation rate-limit headers included (six `x-ratelimit-*` for OpenAI, six "
+        "`anthropic-ratelimit-*` for Anthropic; Google sends none).",
         f"- Pinning: {run.pinning}. The translator is a service of its own, so it shares the "
         "second CPU; the edge stays alone on the first, translated or not.",
         "- Load: wrk, one thread, keep-alive connections, `POST /v1/chat/completions` with "
         f"`{wrk.JSON_BODY}` (for stream: `{wrk.STREAM_BODY}`), with an `Authorization: Bearer` key "
         "created in NATS for the run.",
-        f"- Paths: direct to the upstream; through the edge; and translated: through the edge with "
+        f"- Paths (the reference cases): direct to the upstream; through the edge; and translated: "
+        f"through the edge with "
         f"{headers} added. For those the edge has the translator turn the request into an Anthropic "
         "`POST /v1/messages` (NATS request-reply), sends that to the same upstream, and has the "
         "answer translated back: one more call for a JSON answer, one per read from the upstream "
         "for a stream (events that arrive together are translated together). The client receives "
         f"the same {STREAM_CHUNKS} chunks plus `data: [DONE]` either way.",
+        _pairs(),
         f"- Each measurement: {run.warmup_s:g} s warm-up run, then {run.duration_s:g} s measured. "
         f"Connections: 1 and {run.connections}.",
         "- Latency is wrk's, request sent to last response byte received; percentiles are exact "
@@ -85,6 +140,8 @@ def markdown(run: Run) -> str:
     machine = run.machine
     date = run.started.strftime("%Y-%m-%d %H:%M UTC")
     only = "" if run.only is None else f" --only {run.only}"
+    if run.retries != DEFAULT_RETRIES:
+        only += f" --retries {run.retries}"
     overhead = overhead_rows(run)
     return "\n".join(
         [
@@ -94,7 +151,8 @@ def markdown(run: Run) -> str:
             "     is rewritten on every run; hand-written notes go below the marker and are kept. -->",
             "",
             "How much the edge adds to a request, compared with calling the same upstream directly, "
-            "and how much translation (OpenAI chat to an Anthropic provider) adds on top.",
+            "and how much translation adds on top: OpenAI chat to an Anthropic provider at every "
+            "concurrency, and every other shape as caller and as provider at c=1.",
             "",
             f"- Command: `make bench` (here: `python -m bench --duration {run.duration_s:g} "
             f"--connections {run.connections}{only}`)",
@@ -131,6 +189,12 @@ def markdown(run: Run) -> str:
             "",
             per_chunk_note(run),
             "",
+            "Every measured pair (c=1; translated minus the untranslated edge path it is compared with, "
+            "same run):",
+            "",
+            markdown_table(PAIR_HEADER, pair_rows(run)) if pair_rows(run) else "Not measured.",
+            "",
+            *([unavailable_note(run), ""] if run.unavailable else []),
             f"Edge RSS: {megabytes(run.rss_idle_kib)} idle, {megabytes(run.rss_after_kib)} after load.",
             "",
             "## Targets",

@@ -219,6 +219,8 @@ class Stack:
                 "INGATE_OPENAI_API_KEY": "sk-bench-upstream",
                 "INGATE_ANTHROPIC_BASE_URL": self.upstream_url,  # Anthropic's has no /v1
                 "INGATE_ANTHROPIC_API_KEY": "sk-ant-bench-upstream",
+                "INGATE_GEMINI_BASE_URL": self.upstream_url,  # Gemini's has no version either
+                "INGATE_GEMINI_API_KEY": "bench-gemini-upstream",
                 "INGATE_DATA_DIR": str(self.workdir / "data"),
             }
         )

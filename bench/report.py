@@ -3,134 +3,32 @@
 `bench.markdown` turns the same tables into docs/benchmarks.md.
 """
 
-import datetime as dt
-import os
-import platform
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
-from bench.load import Load
-from bench.upstream import STREAM_EVENTS
-from bench.wrk import WrkResult
-
-Mode = Literal["json", "stream"]
-# direct: to the upstream; edge: through the edge; translated: through the edge and the translator.
-Via = Literal["direct", "edge", "translated"]
-MODES: Final[tuple[Mode, ...]] = ("json", "stream")
-PATHS: Final[tuple[Via, ...]] = ("direct", "edge", "translated")
-# Chunks a client receives in a stream, translated or not ([DONE] not counted).
-STREAM_CHUNKS: Final = len(STREAM_EVENTS) - 1
-
-# The issue's targets.
-JSON_P50_OVERHEAD_MS: Final = 0.5
-JSON_P99_OVERHEAD_MS: Final = 1.5
-STREAM_OVERHEAD_MS: Final = 1.0
-EDGE_RPS: Final = 3000.0
-IDLE_RSS_MB: Final = 80.0
-TRANSLATED_JSON_P50_MS: Final = 1.5  # added by translation, non-stream, c=1
-TRANSLATED_CHUNK_P50_MS: Final = 0.3  # added by translation per stream chunk, c=1
-# Other processes' CPU use (% of a CPU) above which p99 means little: at c=1 a disturbance
-# of 1-2% of the run already reaches the slowest 1% of requests.
-NOISY_PCT: Final = 2.0
-
-
-@dataclass(frozen=True)
-class Measurement:
-    mode: Mode
-    via: Via
-    connections: int
-    result: WrkResult
-    load: Load
-    translator_cpu_s: float | None = None  # translated runs only
-
-    @property
-    def cpu_us_per_request(self) -> float | None:
-        if self.via == "direct" or not self.result.requests:
-            return None
-        return self.load.edge_cpu_s / self.result.requests * 1e6
-
-    @property
-    def translator_us_per_request(self) -> float | None:
-        if self.translator_cpu_s is None or not self.result.requests:
-            return None
-        return self.translator_cpu_s / self.result.requests * 1e6
-
-    @property
-    def other_load(self) -> str:
-        """Other processes' CPU use during the run, in % of the edge's CPU / of the support CPU."""
-        edge, support = self.load.stranger_edge_pct, self.load.stranger_support_pct
-        if edge is None or support is None:
-            return "n/a"
-        return f"{edge:.0f} / {support:.0f}"
-
-    @property
-    def max_other_load_pct(self) -> float:
-        """The worst disturbance that matters: a direct run does not use the edge's CPU."""
-        edge = (self.load.stranger_edge_pct or 0.0) if self.via != "direct" else 0.0
-        return max(edge, self.load.stranger_support_pct or 0.0)
-
-
-@dataclass(frozen=True)
-class Machine:
-    nproc: int
-    cpu_model: str
-    python: str
-    kernel: str
-    wrk: str
-
-    @classmethod
-    def detect(cls) -> "Machine":
-        return cls(
-            nproc=os.cpu_count() or 0,
-            cpu_model=_cpu_model(),
-            python=platform.python_version(),
-            kernel=f"{platform.system()} {platform.release()}",
-            wrk=_wrk_version(),
-        )
-
-
-@dataclass
-class Run:
-    started: dt.datetime
-    machine: Machine
-    pinning: str
-    warmup_s: float
-    duration_s: float
-    connections: int
-    retries: int
-    modes: tuple[Mode, ...]
-    paths: tuple[Via, ...]
-    only: str | None = None
-    measurements: list[Measurement] = field(default_factory=list)
-    rss_idle_kib: int | None = None
-    rss_after_kib: int | None = None
-
-    def find(self, mode: Mode, via: Via, connections: int) -> Measurement | None:
-        for m in self.measurements:
-            if (m.mode, m.via, m.connections) == (mode, via, connections):
-                return m
-        return None
-
-    def overhead(
-        self, mode: Mode, connections: int, via: Via = "edge", base: Via = "direct"
-    ) -> tuple[float, float] | None:
-        """(`via` p50 - `base` p50, `via` p99 - `base` p99) in ms: by default the edge's overhead."""
-        before, after = self.find(mode, base, connections), self.find(mode, via, connections)
-        if before is None or after is None:
-            return None
-        return after.result.p50_ms - before.result.p50_ms, after.result.p99_ms - before.result.p99_ms
-
-    def translation(self, mode: Mode, connections: int) -> tuple[float, float] | None:
-        """What translation adds: translated minus untranslated through the edge (p50, p99), ms."""
-        return self.overhead(mode, connections, "translated", "edge")
-
-    def per_chunk_ms(self) -> float | None:
-        """Translation's added p50 for a stream at c=1, per chunk the client receives."""
-        added = self.translation("stream", 1)
-        return None if added is None else added[0] / STREAM_CHUNKS
+from bench.cases import EDGE, TRANSLATED
+from bench.run import (
+    EDGE_RPS,
+    IDLE_RSS_MB,
+    JSON_P50_OVERHEAD_MS,
+    JSON_P99_OVERHEAD_MS,
+    NOISY_PCT,
+    STREAM_CHUNKS,
+    STREAM_OVERHEAD_MS,
+    TRANSLATED_CHUNK_P50_MS,
+    TRANSLATED_JSON_P50_MS,
+    Run,
+)
+from bench.translated_report import (
+    PAIR_HEADER,
+    TRANSLATION_HEADER,
+    pair_rows,
+    per_chunk_note,
+    translation_rows,
+    unavailable_note,
+    verdict,
+    worst_pair_targets,
+)
 
 
 def noise_note(run: Run) -> str:
@@ -144,34 +42,15 @@ def noise_note(run: Run) -> str:
     )
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _wrk_version() -> str:
-    try:
-        done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    words = (done.stdout or done.stderr).split()
-    return words[1] if len(words) > 1 else "unknown"
-
-
 def megabytes(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib * 1024 / 1e6:.1f} MB"
 
 
-def _ms(value: float) -> str:
+def ms(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
     return f"{value:+.3f}"
 
 
@@ -186,12 +65,12 @@ def results_rows(run: Run) -> list[list[str]]:
         rows.append(
             [
                 m.mode,
-                m.via,
+                m.case.label,
                 str(m.connections),
                 f"{r.rps:,.0f}",
-                _ms(r.p50_ms),
-                _ms(r.p90_ms),
-                _ms(r.p99_ms),
+                ms(r.p50_ms),
+                ms(r.p90_ms),
+                ms(r.p99_ms),
                 "-" if cpu is None else f"{cpu:.0f}",
                 m.other_load,
                 str(r.errors + r.non_2xx),
@@ -222,69 +101,15 @@ def overhead_rows(run: Run) -> list[list[str]]:
         for conns in (1, run.connections):
             found = run.overhead(mode, conns)
             if found is not None:
-                rows.append([mode, str(conns), _signed(found[0]), _signed(found[1])])
+                rows.append([mode, str(conns), signed(found[0]), signed(found[1])])
     return rows
-
-
-def translation_rows(run: Run) -> list[list[str]]:
-    rows = []
-    for mode in run.modes:
-        for conns in dict.fromkeys((1, run.connections)):
-            translated = run.find(mode, "translated", conns)
-            if translated is None:
-                continue
-            edge = run.find(mode, "edge", conns)
-            added = run.translation(mode, conns)
-            cpu = translated.translator_us_per_request
-            rows.append(
-                [
-                    mode,
-                    str(conns),
-                    "n/a" if edge is None else _ms(edge.result.p50_ms),
-                    _ms(translated.result.p50_ms),
-                    "n/a" if added is None else _signed(added[0]),
-                    "n/a" if edge is None else _ms(edge.result.p99_ms),
-                    _ms(translated.result.p99_ms),
-                    "n/a" if added is None else _signed(added[1]),
-                    "n/a" if edge is None else f"{edge.result.rps:,.0f}",
-                    f"{translated.result.rps:,.0f}",
-                    "-" if cpu is None else f"{cpu:.0f}",
-                ]
-            )
-    return rows
-
-
-TRANSLATION_HEADER: Final = [
-    "mode",
-    "conns",
-    "edge p50 ms",
-    "translated p50 ms",
-    "Δp50 ms",
-    "edge p99 ms",
-    "translated p99 ms",
-    "Δp99 ms",
-    "edge req/s",
-    "translated req/s",
-    "translator CPU µs/req",
-]
-
-
-def per_chunk_note(run: Run) -> str:
-    added, per_chunk = run.translation("stream", 1), run.per_chunk_ms()
-    if added is None or per_chunk is None:
-        return "Per stream chunk: not measured."
-    return f"Per stream chunk (c=1): Δp50 {added[0]:.3f} ms / {STREAM_CHUNKS} chunks = {per_chunk:.3f} ms."
-
-
-def _verdict(ok: bool | None) -> str:
-    return "not measured" if ok is None else ("pass" if ok else "MISS")
 
 
 def _target(label: str, value: float | None, shown: str, limit: float, at_most: bool = True) -> list[str]:
     """One targets row; `shown` formats the value, e.g. "{:.3f} ms"."""
     if value is None:
-        return [label, "n/a", _verdict(None)]
-    return [label, shown.format(value), _verdict(value <= limit if at_most else value >= limit)]
+        return [label, "n/a", verdict(None)]
+    return [label, shown.format(value), verdict(value <= limit if at_most else value >= limit)]
 
 
 def _first(pair: tuple[float, float] | None, index: int = 0) -> float | None:
@@ -293,10 +118,11 @@ def _first(pair: tuple[float, float] | None, index: int = 0) -> float | None:
 
 def target_rows(run: Run) -> list[list[str]]:
     json1, stream1 = run.overhead("json", 1), run.overhead("stream", 1)
-    busy = run.find("json", "edge", run.connections)
+    busy = run.find("json", EDGE, run.connections)
     idle = run.rss_idle_kib
     added = run.translation("stream", 1)
-    chunk_shown = "{:.3f} ms" + ("" if added is None else f" ({added[0]:.3f} ms / {STREAM_CHUNKS} chunks)")
+    chunks = run.chunks.get(TRANSLATED, STREAM_CHUNKS)
+    chunk_shown = "{:.3f} ms" + ("" if added is None else f" ({added[0]:.3f} ms / {chunks} chunks)")
     return [
         _target(
             f"non-stream overhead p50 ≤ {JSON_P50_OVERHEAD_MS} ms (c=1)",
@@ -341,6 +167,7 @@ def target_rows(run: Run) -> list[list[str]]:
             chunk_shown,
             TRANSLATED_CHUNK_P50_MS,
         ),
+        *worst_pair_targets(run),
     ]
 
 
@@ -376,6 +203,10 @@ def summary(run: Run) -> str:
         "Translation (translated minus untranslated, both through the edge)",
         text_table(TRANSLATION_HEADER, translation_rows(run)),
         per_chunk_note(run),
+        "",
+        "Every measured pair (c=1, each against the untranslated edge path of its caller)",
+        text_table(PAIR_HEADER, pair_rows(run)) if pair_rows(run) else "not measured",
+        unavailable_note(run),
         "",
         f"Edge RSS: idle {megabytes(run.rss_idle_kib)}, after load {megabytes(run.rss_after_kib)}",
         "",

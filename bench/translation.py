@@ -3,14 +3,15 @@
     python -m bench.translation [--rounds 9] [--calls 400] [--no-write]
 
 In-process, no services: for every pair in the registry, `CodecPair.request` on the
-client shape's sample request, `CodecPair.response` on the backend shape's sample answer,
-and a whole sample stream of the backend shape fed one provider event per call (as the edge
-feeds events when each arrives in its own read), final call included, per event. The
-samples are the bench upstream's answers (one text reply, the same text deltas in either
-stream). Medians over rounds of `--calls` calls each; pairs are measured interleaved in
-every round, so drift hits them alike. The end-to-end cost of the openai-chat →
-anthropic-messages pair is measured by `python -m bench` (the translated rows of Results);
-each pair's estimate is that measurement plus its library cost's difference from that pair's.
+client shape's sample request (the wrk bench's), `CodecPair.response` on the backend
+shape's sample answer, and a whole sample stream of the backend shape fed one provider
+event per call (as the edge feeds events when each arrives in its own read), final call
+included, per event. The answers are the bench upstream's (one text reply, the same text
+deltas in every stream). Medians over rounds of `--calls` calls each; pairs are measured interleaved in
+every round, so drift hits them alike. `python -m bench` measures the end-to-end cost of the
+openai-chat → anthropic-messages pair at every concurrency and of one or more pairs per shape
+at c=1 ("Every measured pair"); each pair's estimate here is the reference pair's measurement
+plus its library cost's difference from that pair's, for the pairs the wrk bench leaves out.
 """
 
 import argparse
@@ -22,9 +23,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
+from bench.cases import CALLERS, MODES, Mode
 from bench.markdown import replace_section
 from bench.procs import ROOT
-from bench.upstream import COMPLETION_BODY, MESSAGE_BODY, MESSAGE_EVENTS, STREAM_EVENTS
+from bench.replies import (
+    COMPLETION_BODY,
+    GEMINI_BODY,
+    GEMINI_EVENTS,
+    MESSAGE_BODY,
+    MESSAGE_EVENTS,
+    RESPONSE_BODY,
+    RESPONSE_EVENTS,
+    STREAM_EVENTS,
+)
 from ingate_edge.sse import SseFramer
 from ingate_providers import Shape
 from ingate_translate import PAIRS, CodecPair, SseEvent, ir
@@ -34,7 +45,6 @@ START, END = "<!-- translation:start -->", "<!-- translation:end -->"
 REFERENCE: Final[tuple[Shape, Shape]] = ("openai-chat", "anthropic-messages")
 JSON_TARGET_MS: Final = 1.5
 CHUNK_TARGET_MS: Final = 0.3
-_CONVERSATION: Final = '"messages":[{"role":"user","content":"Say hello in five words."}]'
 CREATED: Final = 1_700_000_000
 
 
@@ -44,19 +54,31 @@ def _framed(raw: tuple[bytes, ...]) -> list[SseEvent]:
     return events + [SseEvent(event, data) for event, data in framer.flush()]
 
 
-# What a caller of each shape sends, and what a provider of each shape answers. A shape
-# without samples is listed as not measured.
-REQUESTS: Final[dict[Shape, bytes]] = {
-    "openai-chat": ('{"model":"m",' + _CONVERSATION + "}").encode(),
-    "anthropic-messages": ('{"model":"m","max_tokens":256,' + _CONVERSATION + "}").encode(),
+def _hints(shape: Shape, mode: Mode) -> ir.Hints:
+    """What the caller's path says: Gemini's names the model and whether it streams."""
+    if shape != "gemini-generate":
+        return ir.Hints()
+    model = CALLERS[shape].paths[mode].rpartition("/models/")[2].partition(":")[0]
+    return ir.Hints(model=model, stream=mode == "stream")
+
+
+# What a caller of each shape sends (the wrk bench's requests), and what a provider of each
+# shape answers (the bench upstream's). A shape without samples is listed as not measured.
+REQUESTS: Final[dict[Mode, dict[Shape, tuple[bytes, ir.Hints]]]] = {
+    mode: {shape: (caller.bodies[mode].encode(), _hints(shape, mode)) for shape, caller in CALLERS.items()}
+    for mode in MODES
 }
-STREAM_REQUESTS: Final[dict[Shape, bytes]] = {
-    shape: body[:-1] + b',"stream":true}' for shape, body in REQUESTS.items()
+ANSWERS: Final[dict[Shape, bytes]] = {
+    "openai-chat": COMPLETION_BODY,
+    "anthropic-messages": MESSAGE_BODY,
+    "gemini-generate": GEMINI_BODY,
+    "openai-responses": RESPONSE_BODY,
 }
-ANSWERS: Final[dict[Shape, bytes]] = {"openai-chat": COMPLETION_BODY, "anthropic-messages": MESSAGE_BODY}
 STREAMS: Final[dict[Shape, list[SseEvent]]] = {
     "openai-chat": _framed(STREAM_EVENTS),
     "anthropic-messages": _framed(MESSAGE_EVENTS),
+    "gemini-generate": _framed(GEMINI_EVENTS),
+    "openai-responses": _framed(RESPONSE_EVENTS),
 }
 
 
@@ -85,15 +107,14 @@ def _stream_once(pair: CodecPair, context: bytes, events: list[SseEvent]) -> Non
 
 def _measurable(key: tuple[Shape, Shape]) -> bool:
     client, backend = key
-    return client in REQUESTS and backend in ANSWERS and backend in STREAMS
+    return client in REQUESTS["json"] and backend in ANSWERS and backend in STREAMS
 
 
 def _measure_pair(key: tuple[Shape, Shape], calls: int, cost: Costs) -> None:
     pair, (client, backend) = PAIRS[key], key
-    body, answer, events = REQUESTS[client], ANSWERS[backend], STREAMS[backend]
-    hints = ir.Hints()
+    (body, hints), answer, events = REQUESTS["json"][client], ANSWERS[backend], STREAMS[backend]
     context = pair.request(body, hints, CREATED).context
-    stream_context = pair.request(STREAM_REQUESTS[client], hints, CREATED).context
+    stream_context = pair.request(*REQUESTS["stream"][client], CREATED).context
     cost.request_us.append(_per_call_us(lambda: pair.request(body, hints, CREATED), calls))
     cost.response_us.append(_per_call_us(lambda: pair.response(context, answer), calls))
     whole = _per_call_us(lambda: _stream_once(pair, stream_context, events), max(calls // len(events), 1))
@@ -157,7 +178,8 @@ def section(costs: dict[tuple[Shape, Shape], Costs], rounds: int, calls: int) ->
         f"- Command: `python -m bench.translation --rounds {rounds} --calls {calls}` (part of `make bench`)",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; in-process, no services, every pair"
         " of the registry interleaved in each round.",
-        "- Request: `CodecPair.request` on a one-message request of the client shape. Answer:"
+        "- Request: `CodecPair.request` on the wrk bench's request of the client shape (one message)."
+        " Answer:"
         " `CodecPair.response` on the bench upstream's JSON answer of the backend shape. Stream event:"
         " the bench upstream's whole stream of the backend shape, one provider event per call plus the"
         " final call, divided by its events.",

@@ -19,8 +19,6 @@ STREAM_BODY: Final = (
     '"stream_options":{"include_usage":true}}'
 )
 PATH: Final = "/v1/chat/completions"
-# What makes the edge send an OpenAI chat request to the Anthropic provider through the translator.
-TRANSLATE_HEADERS: Final = {"X-Ingate-Provider": "anthropic", "X-Ingate-Translate": "true"}
 
 _TAG: Final = "INGATE_BENCH"
 _FIELDS: Final = (
