@@ -63,10 +63,10 @@ def test_every_answer_reads_as_its_provider_format(backend: Shape) -> None:
     assert len(events) >= TEXT_DELTAS
 
 
-def test_every_translated_case_has_a_pair_or_is_the_ollama_caller() -> None:
+def test_every_translated_case_has_a_pair() -> None:
     for case in CASES:
         if case.via == "translated" and case.backend_shape is not None:
-            assert (case.caller, case.backend_shape) in PAIRS or case.caller.startswith("ollama")
+            assert (case.caller, case.backend_shape) in PAIRS
 
 
 @pytest.mark.parametrize("backend", list(_ANSWERS))
