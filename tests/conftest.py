@@ -1,5 +1,6 @@
 """Fixtures shared by the suite: a real nats-server, the mock provider and an edge, as processes."""
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +57,12 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def mock_url(logs_dir: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def running_mock(logs_dir: Path, name: str = "mock-provider") -> Iterator[str]:
+    """A mock provider process holding the suite's provider keys; its URL while it runs."""
     port = free_port()
     service = Service(
-        "mock-provider",
+        name,
         [*INGATE, "mock-provider", "--port", str(port), "--openai-key", MOCK_OPENAI_KEY,
          "--anthropic-key", MOCK_ANTHROPIC_KEY, "--gemini-key", MOCK_GEMINI_KEY],
         clean_env(),
@@ -72,6 +74,12 @@ def mock_url(logs_dir: Path) -> Iterator[str]:
         yield url
     finally:
         service.stop()
+
+
+@pytest.fixture(scope="session")
+def mock_url(logs_dir: Path) -> Iterator[str]:
+    with running_mock(logs_dir) as url:
+        yield url
 
 
 def edge_env(nats_url: str, mock_url: str, port: int, **extra: str) -> dict[str, str]:

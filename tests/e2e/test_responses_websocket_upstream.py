@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from ingate_nats import NatsServer
-from tests.conftest import MOCK_ANTHROPIC_KEY, MOCK_GEMINI_KEY, MOCK_OPENAI_KEY, Edge, start_edge
+from tests.conftest import MOCK_OPENAI_KEY, Edge, running_mock, start_edge
 from tests.support.events import tap_records
-from tests.support.processes import INGATE, Service, clean_env, free_port
+from tests.support.processes import free_port
 
 MODEL = "gpt-4o"
 ROUTE = "ws-smart"  # a route to the provider with the setting on
@@ -32,20 +32,9 @@ Frame = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def ws_mock(logs_dir: Path) -> Iterator[str]:
-    port = free_port()
-    service = Service(
-        "mock-provider-ws",
-        [*INGATE, "mock-provider", "--port", str(port), "--openai-key", MOCK_OPENAI_KEY,
-         "--anthropic-key", MOCK_ANTHROPIC_KEY, "--gemini-key", MOCK_GEMINI_KEY],
-        clean_env(),
-        logs_dir,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        service.wait_http(f"{url}/healthz")
+    """A mock of its own, so that its counters are this module's."""
+    with running_mock(logs_dir, "mock-provider-ws") as url:
         yield url
-    finally:
-        service.stop()
 
 
 @pytest.fixture(scope="module")
