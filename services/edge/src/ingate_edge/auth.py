@@ -11,6 +11,8 @@ from urllib.parse import unquote_to_bytes
 from ingate_contracts import KEY_PREFIX, KeyRecord
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
+from ingate_edge.headers import InboundHeaders
+from ingate_edge.limits.access import check_expiry
 from ingate_nats import KeyCache
 
 _BEARER = b"bearer "
@@ -50,6 +52,16 @@ def take_key_param(query: bytes) -> tuple[bytes | None, bytes]:
     if key is None:
         return None, query
     return key, b"&".join(kept)
+
+
+def authenticate_caller(
+    keys: KeyCache, inbound: InboundHeaders, now: float, key_param: bytes | None = None
+) -> KeyRecord:
+    """The caller's key record, from whichever header (or `key_param`) carries the key, unexpired."""
+    given = extract_key(inbound.authorization, inbound.x_api_key, inbound.x_goog_api_key, key_param)
+    key = authenticate(keys, given)
+    check_expiry(key, now)
+    return key
 
 
 def authenticate(keys: KeyCache, key: str | None) -> KeyRecord:

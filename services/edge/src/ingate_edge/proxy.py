@@ -15,13 +15,13 @@ import msgspec
 from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
 from ingate_edge.answer import send_local
-from ingate_edge.auth import authenticate, extract_key, take_key_param
+from ingate_edge.auth import authenticate_caller, take_key_param
 from ingate_edge.detect import caller_path, select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.forward import open_upstream, relay
 from ingate_edge.headers import InboundHeaders, is_true, split_headers
-from ingate_edge.limits import Admission, check_expiry, check_model, check_provider
+from ingate_edge.limits import Admission, check_model, check_provider
 from ingate_edge.limits.estimate import BUDGET_OUTPUT_TOKENS, request_size, reserve_tokens
 from ingate_edge.paths import KNOWN_PATHS, PATH_PATTERNS, ApiPath, find_path, guess_dialect
 from ingate_edge.probe import RequestProbe, probe_request
@@ -220,10 +220,8 @@ class Proxy:
     def _authenticate(
         self, record: RequestRecord, inbound: InboundHeaders, key_param: bytes | None
     ) -> KeyRecord:
-        given = extract_key(inbound.authorization, inbound.x_api_key, inbound.x_goog_api_key, key_param)
-        key = authenticate(self.runtime.keys, given)
+        key = authenticate_caller(self.runtime.keys, inbound, record.ts, key_param)
         record.key_id = key.key_id
-        check_expiry(key, record.ts)
         record.user_id = _attribution("X-Ingate-User-Id", inbound.user_id) or key.user_id
         record.session_id = _attribution("X-Ingate-Session-Id", inbound.session_id)
         return key

@@ -14,8 +14,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from ingate_contracts import RequestRecord
-
-BROKEN_STREAM_STATUS = 502  # the provider's stream broke off after its 200 status line
+from ingate_edge import errors
 
 
 class ClientDisconnected(Exception):
@@ -83,8 +82,8 @@ async def _pump(
                 await _send_chunk(send, out)
     except (aiohttp.ClientError, TimeoutError) as exc:
         record.response_bytes = size
-        record.status = BROKEN_STREAM_STATUS
-        record.error_type = "upstream_stream_broken"
+        record.status = errors.UPSTREAM_STREAM_BROKEN.status
+        record.error_type = errors.UPSTREAM_STREAM_BROKEN.code
         raise UpstreamBrokeOff(f"provider stream ended abnormally: {type(exc).__name__}") from None
     if transform is not None:
         tail = await transform.finish()

@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import msgspec
 
+from ingate_edge import errors
 from ingate_edge.answer import with_request_id_field
 from ingate_edge.sse import SseFramer
 from ingate_edge.streaming import UpstreamBrokeOff
@@ -91,7 +92,8 @@ class ResponseRelay:
         try:
             await proxy(scope, self.receive, self.send)
         except UpstreamBrokeOff:
-            code, message, status = "upstream_stream_broken", "The provider's stream broke off.", 502
+            broken = errors.UPSTREAM_STREAM_BROKEN
+            code, message, status = broken.code, "The provider's stream broke off.", broken.status
         except OSError:
             raise  # the client is gone: nothing to tell it
         except Exception:

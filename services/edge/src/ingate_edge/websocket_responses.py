@@ -56,11 +56,10 @@ import msgspec
 
 from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
-from ingate_edge.auth import authenticate, extract_key
+from ingate_edge.auth import authenticate_caller
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.headers import split_headers
-from ingate_edge.limits import check_expiry
 from ingate_edge.paths import PATHS, guess_dialect
 from ingate_edge.proxy import Proxy, new_request_id
 from ingate_edge.runtime import EdgeRuntime
@@ -182,8 +181,7 @@ class _Socket:
             raise GatewayError(errors.NOT_FOUND, f"No WebSocket is served at {self._scope['path'][:200]!r}.")
         inbound = split_headers(self._scope["headers"])
         runtime = self._app.runtime
-        key = authenticate(runtime.keys, extract_key(inbound.authorization, inbound.x_api_key))
-        check_expiry(key, time.time())
+        key = authenticate_caller(runtime.keys, inbound, time.time())
         self._key = key
         # For the records of refused frames; each create's own record is the proxy's.
         self._user_id = _text(inbound.user_id) or key.user_id

@@ -44,12 +44,12 @@ import msgspec
 from ingate_contracts import RequestRecord
 from ingate_edge import errors
 from ingate_edge.answer import with_request_id_field
-from ingate_edge.auth import authenticate, extract_key
+from ingate_edge.auth import authenticate_caller
 from ingate_edge.detect import select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.headers import InboundHeaders, split_headers
-from ingate_edge.limits import check_expiry, check_provider
+from ingate_edge.limits import check_provider
 from ingate_edge.paths import ApiPath
 from ingate_edge.probe import probe_body
 from ingate_edge.proxy import Proxy, check_body, new_request_id
@@ -177,11 +177,8 @@ class UpstreamSockets:
         data = _encode({"type": "response.create", **body})
         record.request_bytes = len(data)
         await _check_size(data, self._proxy.max_body)
-        key = authenticate(
-            self._proxy.runtime.keys, extract_key(self._inbound.authorization, self._inbound.x_api_key)
-        )
+        key = authenticate_caller(self._proxy.runtime.keys, self._inbound, record.ts)
         record.key_id = key.key_id
-        check_expiry(key, record.ts)
         check_provider(key, upstream.name)
         probe = probe_body(data, _JSON)
         check_body(record, self._api, upstream, key, probe)
