@@ -10,14 +10,13 @@ the budget alone. Reported: the best of the repeats in µs per request, and how 
 of the budgeted key had to wait for NATS (a new claim).
 """
 
-import argparse
 import asyncio
 import tempfile
 import time
 from pathlib import Path
 from typing import Final
 
-from bench.markdown import replace_section
+from bench.markdown import section_main
 from bench.procs import ROOT, free_port
 from ingate_contracts import KeyRecord
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
@@ -123,17 +122,13 @@ def section(result: Result, admissions: int, repeats: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.budgets", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--admissions", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.admissions < 1 or args.repeats < 1:
-        parser.error("--admissions and --repeats must be at least 1")
-    text = section(asyncio.run(_run(args.admissions, args.repeats)), args.admissions, args.repeats)
-    print(text)
-    if not args.no_write:
-        replace_section(DOC, START, END, text, after=LIMITS_END)
+    section_main(
+        "python -m bench.budgets",
+        __doc__ or "",
+        (("admissions", 100_000, None), ("repeats", 5, None)),
+        lambda admissions, repeats: section(asyncio.run(_run(admissions, repeats)), admissions, repeats),
+        (DOC, START, END, LIMITS_END),
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ cancels that drift, where two separate benchmark runs cannot. The edge's CPU tim
 request is reported alongside: it is what the limiter adds, without the queueing.
 """
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -23,7 +22,7 @@ from typing import Final
 
 from bench import wrk
 from bench.load import cpu_seconds
-from bench.markdown import replace_section
+from bench.markdown import section_main
 from bench.procs import ROOT, UNREACHED_LIMITS, Pinning, Stack, create_key
 
 DOC: Final = ROOT / "docs" / "benchmarks.md"
@@ -123,17 +122,13 @@ def section(runs: Runs, rounds: int, seconds: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.limits", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.rounds < 1 or args.seconds < 1:
-        parser.error("--rounds and --seconds must be at least 1")
-    text = section(measure(args.rounds, args.seconds), args.rounds, args.seconds)
-    print(text)
-    if not args.no_write:
-        replace_section(DOC, START, END, text)
+    section_main(
+        "python -m bench.limits",
+        __doc__ or "",
+        (("rounds", 15, None), ("seconds", 3, None)),
+        lambda rounds, seconds: section(measure(rounds, seconds), rounds, seconds),
+        (DOC, START, END, None),
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ The file is regenerated above the `<!-- analysis -->` marker line; everything fr
 the marker on (hand-written profiling notes) is kept as it is.
 """
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -239,3 +241,32 @@ def replace_section(path: Path, start: str, end: str, section: str, after: str |
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+Count = tuple[str, int, str | None]  # a command-line count: name, default, help
+
+
+def section_main(
+    prog: str,
+    doc: str,
+    counts: tuple[Count, Count],
+    run: Callable[[int, int], str],
+    place: tuple[Path, str, str, str | None],
+) -> None:
+    """The command line of a bench that writes one section: two positive counts and
+    `--no-write`; `run` measures with the counts and returns the section, which is printed
+    and, unless told not to, put in place (`place`: the file, the start and end markers, and
+    the marker a new section goes after)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    for name, default, help_text in counts:
+        parser.add_argument(f"--{name}", type=int, default=default, help=help_text)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    first, second = (getattr(args, name) for name, _, _ in counts)
+    if first < 1 or second < 1:
+        parser.error(f"--{counts[0][0]} and --{counts[1][0]} must be at least 1")
+    text = run(first, second)
+    print(text)
+    if not args.no_write:
+        path, start, end, after = place
+        replace_section(path, start, end, text, after=after)

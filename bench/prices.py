@@ -10,7 +10,6 @@ calls cycling through the same models on a table that has seen them; the per-cal
 includes the loop that makes the calls, so it slightly overstates the call. Medians over rounds.
 """
 
-import argparse
 import functools
 import statistics
 import sys
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from bench.markdown import replace_section
+from bench.markdown import section_main
 from bench.procs import ROOT
 from ingate_pricing import PriceTable
 from ingate_providers import Usage
@@ -131,17 +130,13 @@ def section(runs: Runs, rounds: int, calls: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.prices", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=100_000, help="memoized cost calls per round")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.rounds < 1 or args.calls < 1:
-        parser.error("--rounds and --calls must be at least 1")
-    text = section(measure(args.rounds, args.calls), args.rounds, args.calls)
-    print(text)
-    if not args.no_write:
-        replace_section(DOC, START, END, text)
+    section_main(
+        "python -m bench.prices",
+        __doc__ or "",
+        (("rounds", 15, None), ("calls", 100_000, "memoized cost calls per round")),
+        lambda rounds, calls: section(measure(rounds, calls), rounds, calls),
+        (DOC, START, END, None),
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ calls and aiohttp's side of the upstream exchange, the same for both variants, s
 difference is the route's extra work in the edge.
 """
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -26,7 +25,7 @@ from typing import Any, Final
 import uvloop
 
 from bench import wrk
-from bench.markdown import replace_section
+from bench.markdown import section_main
 from bench.procs import HOST, ROOT, Pinning, Stack, StackError
 from bench.routing import END as ROUTING_END
 from ingate_config import load_settings
@@ -241,19 +240,19 @@ def section(runs: Runs, rounds: int, count: int, pinning: Pinning) -> str:
     )
 
 
+def _measured(rounds: int, block: int) -> str:
+    runs, pinning = measure(rounds, block)
+    return section(runs, rounds, block, pinning)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.routing_cpu", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=24)
-    parser.add_argument("--block", type=int, default=500, help="requests per measured block")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.rounds < 1 or args.block < 1:
-        parser.error("--rounds and --block must be at least 1")
-    runs, pinning = measure(args.rounds, args.block)
-    text = section(runs, args.rounds, args.block, pinning)
-    print(text)
-    if not args.no_write:
-        replace_section(DOC, START, END, text, after=ROUTING_END)
+    section_main(
+        "python -m bench.routing_cpu",
+        __doc__ or "",
+        (("rounds", 24, None), ("block", 500, "requests per measured block")),
+        _measured,
+        (DOC, START, END, ROUTING_END),
+    )
 
 
 if __name__ == "__main__":

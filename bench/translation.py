@@ -14,7 +14,6 @@ at c=1 ("Every measured pair"); each pair's estimate here is the reference pair'
 plus its library cost's difference from that pair's, for the pairs the wrk bench leaves out.
 """
 
-import argparse
 import re
 import statistics
 import sys
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from bench.cases import CALLERS, MODES, Mode
-from bench.markdown import replace_section
+from bench.markdown import section_main
 from bench.procs import ROOT
 from bench.replies import (
     COMPLETION_BODY,
@@ -198,17 +197,13 @@ def section(costs: dict[tuple[Shape, Shape], Costs], rounds: int, calls: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.translation", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--calls", type=int, default=400, help="calls per measurement per round")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.rounds < 1 or args.calls < 1:
-        parser.error("--rounds and --calls must be at least 1")
-    text = section(measure(args.rounds, args.calls), args.rounds, args.calls)
-    print(text)
-    if not args.no_write:
-        replace_section(DOC, START, END, text)
+    section_main(
+        "python -m bench.translation",
+        __doc__ or "",
+        (("rounds", 9, None), ("calls", 400, "calls per measurement per round")),
+        lambda rounds, calls: section(measure(rounds, calls), rounds, calls),
+        (DOC, START, END, None),
+    )
 
 
 if __name__ == "__main__":
