@@ -48,7 +48,6 @@ class CodecPair:
             created=int(time.time()) if created is None else created,
             stream=request.stream,
             include_usage=request.include_usage,
-            tool_names=ir.tool_names(request.messages),
         )
         translated.context = _encode(context)
         translated.stream = request.stream

@@ -204,8 +204,6 @@ class Context(Struct, kw_only=True, omit_defaults=True):
     created: int = 0
     stream: bool = False
     include_usage: bool = False
-    # The caller's tool names by call id, for shapes whose results need the name.
-    tool_names: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 # -- stream events -----------------------------------------------------------
