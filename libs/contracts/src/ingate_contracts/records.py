@@ -53,6 +53,9 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     # the last attempt's too when it failed, so a request that failed over and then succeeded lists
     # one entry fewer than its attempts.
     attempt_errors: list[str] = msgspec.field(default_factory=list)
+    # The target ("provider/model") of every attempt made, in order; empty for a request that named
+    # a provider directly (its one attempt is `provider`/`model`).
+    attempt_targets: list[str] = msgspec.field(default_factory=list)
     # Records written before the token kinds were split named the cache reads `cached_tokens`
     # (still in a spool, a journal or the stream): decoded into cache_read_tokens, never written.
     cached_tokens: int | UnsetType = UNSET

@@ -38,3 +38,22 @@ DEADLETTER_STREAM_SUBJECTS: Final = "ingate.deadletter.>"
 
 # `ingate usage` asks the analytics service, which alone may open the embedded database.
 USAGE_QUERY_SUBJECT: Final = "ingate.usage.v1.query"
+
+# Captured request and response bodies (opt-in per key or globally), one message per request with
+# Nats-Msg-Id `payload:<request id>`; on the events stream, so they reach ClickHouse the same way.
+PAYLOADS_SUBJECT: Final = "ingate.events.payloads.v1"
+# One message per administrative change (keys, limits, providers, routes), Nats-Msg-Id its audit id.
+AUDIT_SUBJECT: Final = "ingate.events.audit.v1"
+
+# Request lookup (`ingate requests`, the admin API) and the audit trail, answered by the analytics
+# service for the same reason as usage: an embedded database is the analytics service's alone.
+REQUESTS_QUERY_SUBJECT: Final = "ingate.requests.v1.query"
+AUDIT_QUERY_SUBJECT: Final = "ingate.audit.v1.query"
+# Usage per time bucket (the console's charts).
+USAGE_SERIES_SUBJECT: Final = "ingate.usage.v1.series"
+
+# Providers and routes added at run time (the admin API); every edge watches both buckets.
+PROVIDERS_BUCKET: Final = "ingate_providers"
+ROUTES_BUCKET: Final = "ingate_routes"
+# Admin API tokens by SHA-256 hash, as keys are.
+ADMIN_TOKENS_BUCKET: Final = "ingate_admin_tokens"
