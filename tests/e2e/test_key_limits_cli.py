@@ -87,6 +87,7 @@ def test_create_with_every_attribute_reads_back(ingate: Cli) -> None:
         "per_user_rpm": 60,
         "per_user_tpm": 10_000,
         "expires_at": "2031-06-30T12:00:00+00:00",
+        "log_payloads": False,
         "spend_month": month_of(dt.datetime.now(dt.UTC)),
         "spend_usd": 0.0,
     }

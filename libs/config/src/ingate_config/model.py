@@ -78,6 +78,16 @@ class AnalyticsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_
     migrations_dir: str = ""  # default: the migrations shipped with Ingate
 
 
+class PayloadsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Capture of request and response bodies into ingate.request_payloads (DESIGN.md, "Request log")."""
+
+    enabled: bool = False  # capture every request's bodies; else only those of keys with log_payloads
+    ttl_days: int = 30  # how long ClickHouse keeps a captured payload
+    max_bytes: int = 256 * 1024  # each body is cut at this many bytes (and marked truncated)
+    # Regular expressions whose matches are replaced with [REDACTED] (credentials always are).
+    redact: list[str] = msgspec.field(default_factory=list)
+
+
 LogFormat = Literal["json", "text"]
 LOG_LEVELS: Final[tuple[str, ...]] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -108,6 +118,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)
     telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
     run: RunConfig = msgspec.field(default_factory=RunConfig)
+    payloads: PayloadsConfig = msgspec.field(default_factory=PayloadsConfig)
     # Overrides of the genai-prices catalog, USD per million tokens, by model name (its snapshots too).
     prices: dict[str, PriceOverride] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)

@@ -71,6 +71,7 @@ class KeyChanges(msgspec.Struct, kw_only=True, frozen=True):
     per_user_rpm: int | UnsetType | None = UNSET
     per_user_tpm: int | UnsetType | None = UNSET
     expires_at: str | UnsetType | None = UNSET
+    log_payloads: bool | UnsetType = UNSET
 
     def given(self) -> dict[str, Any]:
         return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
@@ -149,6 +150,10 @@ def check_changes(changes: KeyChanges, now: dt.datetime) -> KeyChanges:
             checked[field] = check_providers(value)
         elif field == "models":
             checked[field] = check_models(value)
+        elif field == "log_payloads":
+            if not isinstance(value, bool):
+                raise LimitError(field, "must be true or false")
+            checked[field] = value
         else:
             checked[field] = check_expiry(value, now)
     return KeyChanges(**checked)

@@ -41,6 +41,8 @@ class KeyRecord(msgspec.Struct, kw_only=True, frozen=True):
     per_user_rpm: int | None = None
     per_user_tpm: int | None = None
     expires_at: str | None = None  # ISO 8601, UTC
+    # Capture this key's request and response bodies into ingate.request_payloads.
+    log_payloads: bool = False
 
     @property
     def limited(self) -> bool:

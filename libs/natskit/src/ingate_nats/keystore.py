@@ -1,6 +1,7 @@
 """API keys in a NATS KV bucket, stored under their SHA-256 hash and never in clear.
 
-`KeyStore` is the administrative side (create, list, update, revoke) used by the CLI;
+`KeyStore` is the administrative side (create, list, update, revoke) used by the CLI and the
+admin API; every change it makes leaves a row in the audit trail, naming its actor;
 `KeyCache` is the read side every edge process keeps in memory, fed by a watch on
 the bucket so that a revoke reaches every replica as soon as NATS delivers it.
 """
@@ -29,8 +30,10 @@ from ingate_contracts import (
     looks_like_key,
     looks_like_key_id,
 )
+from ingate_contracts.audit import audit_event
 from ingate_contracts.key_limits import KeyChanges, apply_changes, check_changes, quoted, utc_iso
 from ingate_contracts.subjects import KEYS_BUCKET
+from ingate_nats.audit import publish_audit
 from ingate_nats.mirror import KvMirror
 
 log = logging.getLogger("ingate.keys")
@@ -72,16 +75,25 @@ def _now() -> dt.datetime:
 
 
 class KeyStore:
-    def __init__(self, bucket: KeyValue, js: JetStreamContext) -> None:
+    """`actor` names who makes the changes in their audit rows ("cli:<os user>", "admin:<token
+    name>"); a method's own `actor` overrides it for one change."""
+
+    def __init__(self, bucket: KeyValue, js: JetStreamContext, actor: str = "system") -> None:
         self._bucket = bucket
         self._js = js
+        self.actor = actor
 
     @classmethod
-    async def open(cls, client: Client, replicas: int = 1) -> "KeyStore":
-        return cls(await key_bucket(client, replicas), client.jetstream())
+    async def open(cls, client: Client, replicas: int = 1, actor: str = "system") -> "KeyStore":
+        return cls(await key_bucket(client, replicas), client.jetstream(), actor)
 
     async def create(
-        self, name: str = "", user_id: str = "", attributes: KeyChanges | None = None
+        self,
+        name: str = "",
+        user_id: str = "",
+        attributes: KeyChanges | None = None,
+        *,
+        actor: str | None = None,
     ) -> tuple[str, KeyRecord]:
         """Make a key; the caller shows the returned key once, then it exists only as a hash.
 
@@ -97,20 +109,21 @@ class KeyStore:
             key_id=key_id_for_hash(key_hash), created_at=utc_iso(now), hint=key_hint(key), **given
         )
         await self._bucket.create(key_hash, _encode(record))
+        await self._audit(actor, "key.create", None, record)
         return key, record
 
     async def records(self) -> list[KeyRecord]:
         return [record for _, record in await self._all()]
 
-    async def revoke(self, key_or_id: str) -> KeyRecord:
+    async def revoke(self, key_or_id: str, *, actor: str | None = None) -> KeyRecord:
         def revoked(record: KeyRecord) -> KeyRecord | None:
             if record.status == "revoked":
                 return None
             return msgspec.structs.replace(record, status="revoked", revoked_at=utc_iso(_now()))
 
-        return await self._change(key_or_id, revoked)
+        return await self._change(key_or_id, revoked, "key.revoke", actor)
 
-    async def update(self, key_or_id: str, changes: KeyChanges) -> KeyRecord:
+    async def update(self, key_or_id: str, changes: KeyChanges, *, actor: str | None = None) -> KeyRecord:
         """Set the given attributes, leave the others; refused for a revoked key."""
         checked = check_changes(changes, _now())
 
@@ -119,9 +132,15 @@ class KeyStore:
                 raise KeyRevokedError(f"{record.key_id} is revoked and cannot be changed; create a new key")
             return apply_changes(record, checked, _now())
 
-        return await self._change(key_or_id, updated)
+        return await self._change(key_or_id, updated, "key.update", actor)
 
-    async def _change(self, key_or_id: str, change: Callable[[KeyRecord], KeyRecord | None]) -> KeyRecord:
+    async def _change(
+        self,
+        key_or_id: str,
+        change: Callable[[KeyRecord], KeyRecord | None],
+        action: str,
+        actor: str | None,
+    ) -> KeyRecord:
         """Write `change(record)` only over the revision it was computed from, so a concurrent
         writer's change is never lost: on a conflict the record is read again and changed again.
         `change` returns None when there is nothing to write."""
@@ -135,8 +154,17 @@ class KeyStore:
             except KeyWrongLastSequenceError:
                 record, revision = await self._read(key_hash, key_or_id)
                 continue
+            await self._audit(actor, action, record, changed)
             return changed
         raise KeyConflictError(f"{record.key_id} kept changing while being written; try again")
+
+    async def _audit(
+        self, actor: str | None, action: str, before: KeyRecord | None, after: KeyRecord
+    ) -> None:
+        # After the change: a row never claims a change that did not happen. A row that cannot be
+        # published fails the call, so the operator knows the trail lacks it.
+        event = audit_event(actor or self.actor, action, after.key_id, before, after)
+        await publish_audit(self._js, event)
 
     async def _all(self) -> list[tuple[str, KeyRecord]]:
         hashes = await self._hashes()

@@ -3,6 +3,8 @@
 import argparse
 import asyncio
 import datetime as dt
+import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from ingate_contracts.key_limits import (
     parse_changes,
     unknown_providers,
 )
-from ingate_nats import KeyNotFoundError, KeyStore, connect
+from ingate_nats import KeyNotFoundError, KeyStore, connect, ensure_event_streams
 from ingate_nats.keystore import KeyConflictError, KeyRevokedError
 from ingate_nats.spend import month_of, read_spend
 
@@ -122,6 +124,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, handlers[args.action], args, changes))
 
 
+def cli_actor() -> str:
+    """Who a change made from this command is attributed to in the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"cli:uid-{os.getuid()}"
+
+
 def _changes(args: argparse.Namespace) -> KeyChanges:
     typed = {flag.field: getattr(args, flag.field) for flag in _FLAGS}
     return parse_changes(now=dt.datetime.now(dt.UTC), **typed)
@@ -140,9 +150,10 @@ async def _with_store(
         _say(f"cannot reach NATS at {url} (is `ingate run` running?)")
         return EXIT_FAILED
     try:
-        await action(
-            _Call(client, await KeyStore.open(client, settings.events.stream_replicas), args, changes)
-        )
+        if args.action != "list":  # the audit rows of the change need the events stream
+            await ensure_event_streams(client.jetstream(), settings.events)
+        store = await KeyStore.open(client, settings.events.stream_replicas, actor=cli_actor())
+        await action(_Call(client, store, args, changes))
         return 0
     except (CommandError, KeyNotFoundError, KeyRevokedError, KeyConflictError) as exc:
         _say(str(exc))
