@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 
-from ingate_contracts.subjects import EVENTS_STREAM
+from ingate_contracts.subjects import EVENTS_STREAM, EVENTS_SUBJECT_PREFIX
 from ingate_nats import NatsServer, connect
 from tests.conftest import Edge, launch_edge, start_edge
 from tests.support.processes import free_port
@@ -21,6 +21,8 @@ _HELLO: Any = [{"role": "user", "content": "hello"}]
 
 
 async def _stream_ids(nats_url: str) -> list[str]:
+    """The ids of the request records on the events stream (the audit rows `keys create` leaves
+    there too are not requests)."""
     client = await connect(nats_url, "test-stream-reader", reconnect=False)
     try:
         js = client.jetstream()
@@ -28,6 +30,8 @@ async def _stream_ids(nats_url: str) -> list[str]:
         ids: list[str] = []
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg(EVENTS_STREAM, seq)
+            if not message.subject.startswith(f"{EVENTS_SUBJECT_PREFIX}."):
+                continue
             ids.append((message.headers or {}).get("Nats-Msg-Id", ""))
         return ids
     finally:
