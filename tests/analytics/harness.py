@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from nats.js import JetStreamContext
 
 from ingate_analytics import Backoff, Batcher, EventConsumer, Sink
-from ingate_contracts import RequestRecord
+from ingate_analytics.kinds import Record, RecordKind
 from ingate_contracts.subjects import EVENTS_STREAM
 from ingate_contracts.usage import Stats
 from tests.analytics.support import Lane
@@ -26,13 +26,13 @@ class FlakySink:
             self.failures += 1
             raise ConnectionRefusedError("ClickHouse is down (simulated)")
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
         self._check()
-        return await self.inner.existing_ids(records)
+        return await self.inner.existing_ids(kind, records)
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
         self._check()
-        await self.inner.insert(records)
+        await self.inner.insert(kind, records)
 
 
 class StallAfterInsert:
@@ -43,11 +43,11 @@ class StallAfterInsert:
         self.inserted = asyncio.Event()
         self.count = 0
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
-        return await self.inner.existing_ids(records)
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
+        return await self.inner.existing_ids(kind, records)
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
-        await self.inner.insert(records)
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
+        await self.inner.insert(kind, records)
         self.count += len(records)
         self.inserted.set()
         await asyncio.Event().wait()
@@ -61,14 +61,14 @@ class GatedSink:
         self.gate = asyncio.Event()
         self.held = 0  # inserts waiting at the gate
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
-        return await self.inner.existing_ids(records)
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
+        return await self.inner.existing_ids(kind, records)
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
         self.held += 1
         await self.gate.wait()
         self.held -= 1
-        await self.inner.insert(records)
+        await self.inner.insert(kind, records)
 
 
 @asynccontextmanager

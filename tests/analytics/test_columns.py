@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ingate_analytics import COLUMNS, ClickHouseSink, to_row
+from ingate_analytics.kinds import REQUESTS
 from ingate_analytics.records import to_columns, ts_millis
 from ingate_contracts import RequestRecord
 from tests.analytics.support import Lane, make_records
@@ -64,7 +65,7 @@ async def test_stored_start_times_match_the_days_the_lookup_searches(sink: Click
     midnight = (int(time.time()) // 86_400 + 1) * 86_400  # recent: the table forgets old rows
     times = [midnight - 3600.0005, midnight - 0.0000004, midnight - 1.9999995, midnight - 7.123, midnight]
     records = [RequestRecord(ts=ts, request_id=f"req-{lane.tag}-{n}") for n, ts in enumerate(times)]
-    await sink.insert(records)
+    await sink.insert(REQUESTS, records)
     rows = await sink.query(
         "SELECT request_id, toUnixTimestamp64Milli(ts) FROM ingate.requests "
         "WHERE startsWith(request_id, {p:String})",
@@ -73,7 +74,7 @@ async def test_stored_start_times_match_the_days_the_lookup_searches(sink: Click
     assert dict(rows) == {r.request_id: ts_millis(r.ts) for r in records}
     assert ts_millis(times[1]) == midnight * 1000  # stored on the next day
     # The duplicate lookup bounds its search by the days it derives from `ts`.
-    assert await sink.existing_ids(records) == {r.request_id for r in records}
+    assert await sink.existing_ids(REQUESTS, records) == {r.request_id for r in records}
 
 
 class _FailingOnceClient:
@@ -100,9 +101,9 @@ async def test_a_failed_insert_never_reuses_its_insert_context() -> None:
     sink = ClickHouseSink(client)  # type: ignore[arg-type]
     records = [RequestRecord(ts=1.0e9, request_id=f"req-{n}") for n in range(3)]
     with pytest.raises(ConnectionResetError):
-        await sink.insert(records)
-    await sink.insert(records)
-    await sink.insert(records[:1])
+        await sink.insert(REQUESTS, records)
+    await sink.insert(REQUESTS, records)
+    await sink.insert(REQUESTS, records[:1])
     await sink.close(close_client=False)
     first, second = client.contexts
     assert client.inserted == [(first, -1), (second, 3), (second, 1)]

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from ingate_analytics import Backoff, Batcher
+from ingate_analytics.kinds import Record, RecordKind
 from ingate_contracts import RequestRecord
 from ingate_contracts.usage import Stats
 
@@ -13,12 +14,12 @@ class CountingSink:
         self.looked_up: list[list[str]] = []
         self.fail_inserts = fail_inserts
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
-        self.looked_up.append([r.request_id for r in records])
-        return {r.request_id for r in records} & self.stored
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
+        self.looked_up.append([kind.record_id(r) for r in records])
+        return {kind.record_id(r) for r in records} & self.stored
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
-        self.stored |= {r.request_id for r in records}  # lands, and then (maybe) reports failure
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
+        self.stored |= {kind.record_id(r) for r in records}  # lands, and then (maybe) reports failure
         if self.fail_inserts:
             self.fail_inserts -= 1
             raise ConnectionResetError("insert landed but the answer was lost")

@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from ingate_analytics import COLUMNS, ClickHouseSink, InvalidRecord, decode_record, to_row
+from ingate_analytics.kinds import REQUESTS
 from ingate_contracts import RequestRecord
 from tests.analytics.support import Lane
 
@@ -94,7 +95,7 @@ async def test_routing_fields_are_written_and_read_back(sink: ClickHouseSink) ->
             error_type="upstream_500",
         ),
     ]
-    await sink.insert(records)
+    await sink.insert(REQUESTS, records)
     rows = await sink.query(
         "SELECT request_id, route, attempts, attempt_errors FROM ingate.requests FINAL "
         "WHERE startsWith(request_id, {p:String}) ORDER BY request_id",

@@ -3,8 +3,9 @@
 A batch is written when it holds `max_records` records or `max_delay_s` after its first
 record arrived, whichever comes first. Writing one:
 
-1. drops repeated request ids within the batch (a redelivery can land beside the original);
-2. asks the sink which request ids are stored already and drops those, so the materialized
+1. drops repeated ids within the batch (a redelivery can land beside the original): request ids
+   for request records and payloads, audit ids for audit rows, each kind in its own table;
+2. asks the sink which of those ids are stored already and drops those, so the materialized
    rollups, fed by every insert, never count a request twice;
 3. inserts the rest; when that fails (ClickHouse away, a timeout) the same batch is tried
    again with exponential backoff, for as long as it takes, while its messages are told
@@ -24,8 +25,8 @@ from typing import Protocol
 
 import stamina
 
+from ingate_analytics.kinds import REQUESTS, Record, RecordKind
 from ingate_analytics.sink import Sink
-from ingate_contracts import RequestRecord
 from ingate_contracts.usage import Stats
 
 log = logging.getLogger("ingate.analytics")
@@ -39,12 +40,16 @@ class Delivery(Protocol):
     async def in_progress(self) -> None: ...
 
 
+# A record's identity across kinds: its kind's name and its id.
+Key = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Batch:
-    """Records with their messages, and the request ids among them that may be stored already."""
+    """Records with their messages and kinds, and the keys among them that may be stored already."""
 
-    items: list[tuple[Delivery, RequestRecord]]
-    suspects: set[str]
+    items: list[tuple[Delivery, RecordKind, Record]]
+    suspects: set[Key]
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,9 @@ class Batcher:
         self.max_delay_s = max_delay_s
         self.heartbeat_s = heartbeat_s
         self.backoff = backoff or Backoff()
-        self._items: list[tuple[Delivery, RequestRecord]] = []
-        # Request ids that may already be stored (see `add`); only these are looked up.
-        self._suspects: set[str] = set()
+        self._items: list[tuple[Delivery, RecordKind, Record]] = []
+        # Records that may already be stored (see `add`); only these are looked up.
+        self._suspects: set[Key] = set()
         self._opened_at = 0.0
         # Told each batch's messages once they are stored and acknowledged (metrics, traces).
         self.on_stored: Callable[[Sequence[Delivery]], None] | None = None
@@ -85,14 +90,16 @@ class Batcher:
     def __len__(self) -> int:
         return len(self._items)
 
-    def add(self, delivery: Delivery, record: RequestRecord, maybe_stored: bool = True) -> None:
-        """Take a record. `maybe_stored=False` promises it cannot be in ClickHouse yet (a first
-        delivery that JetStream has already de-duplicated by request id), which spares the lookup."""
+    def add(
+        self, delivery: Delivery, record: Record, maybe_stored: bool = True, kind: RecordKind = REQUESTS
+    ) -> None:
+        """Take a record of `kind`. `maybe_stored=False` promises it cannot be in ClickHouse yet (a
+        first delivery that JetStream has already de-duplicated by its id), which spares the lookup."""
         if maybe_stored:
-            self._suspects.add(record.request_id)
+            self._suspects.add((kind.name, kind.record_id(record)))
         if not self._items:
             self._opened_at = time.monotonic()
-        self._items.append((delivery, record))
+        self._items.append((delivery, kind, record))
 
     @property
     def room(self) -> int:
@@ -125,10 +132,9 @@ class Batcher:
         items, suspects = batch.items, batch.suspects
         if not items:
             return 0
-        unique = list({record.request_id: record for _, record in reversed(items)}.values())
-        deliveries = [delivery for delivery, _ in items]
+        deliveries = [delivery for delivery, _, _ in items]
         async with _keep_alive(deliveries, self.heartbeat_s):
-            inserted = await self._write_until_done(unique, suspects)
+            inserted = await self._write_until_done(_unique_by_kind(items), suspects)
         self.stats.inserted += inserted
         self.stats.duplicates += len(items) - inserted
         self.stats.batches += 1
@@ -137,7 +143,7 @@ class Batcher:
             self.on_stored(deliveries)
         return inserted
 
-    async def _write_until_done(self, records: Sequence[RequestRecord], suspects: set[str]) -> int:
+    async def _write_until_done(self, groups: dict[RecordKind, list[Record]], suspects: set[Key]) -> int:
         retries = stamina.retry_context(
             on=self._failed,
             attempts=None,
@@ -150,16 +156,23 @@ class Batcher:
         async for attempt in retries:
             with attempt:
                 # After a failed attempt every record is a suspect: that insert may have landed.
-                check = [r for r in records if r.request_id in suspects] if first else list(records)
-                first = False
-                return await self._write(records, check)
+                only_suspects, first = first, False
+                inserted = 0
+                for kind, records in groups.items():
+                    check = (
+                        [r for r in records if (kind.name, kind.record_id(r)) in suspects]
+                        if only_suspects
+                        else records
+                    )
+                    inserted += await self._write(kind, records, check)
+                return inserted
         raise AssertionError("unreachable: the retries above never give up")
 
-    async def _write(self, records: Sequence[RequestRecord], check: Sequence[RequestRecord]) -> int:
-        stored = await self.sink.existing_ids(check) if check else set()
-        fresh = [record for record in records if record.request_id not in stored]
+    async def _write(self, kind: RecordKind, records: Sequence[Record], check: Sequence[Record]) -> int:
+        stored = await self.sink.existing_ids(kind, check) if check else set()
+        fresh = [record for record in records if kind.record_id(record) not in stored]
         if fresh:
-            await self.sink.insert(fresh)
+            await self.sink.insert(kind, fresh)
         return len(fresh)
 
     def _failed(self, exc: BaseException) -> bool:
@@ -190,6 +203,14 @@ async def _keep_alive(deliveries: Sequence[Delivery], every_s: float) -> AsyncIt
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _unique_by_kind(items: Sequence[tuple[Delivery, RecordKind, Record]]) -> dict[RecordKind, list[Record]]:
+    """Each kind's records, one per id (the first delivered of copies, as they are the same)."""
+    groups: dict[RecordKind, dict[str, Record]] = {}
+    for _, kind, record in items:
+        groups.setdefault(kind, {}).setdefault(kind.record_id(record), record)
+    return {kind: list(records.values()) for kind, records in groups.items()}
 
 
 async def _ack_all(deliveries: Sequence[Delivery]) -> None:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from typing import Final
 
 import nats.errors
@@ -30,9 +31,9 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from ingate_analytics.batcher import Batch, Batcher
+from ingate_analytics.kinds import DEFAULT_KINDS, REQUESTS, Record, RecordKind
 from ingate_analytics.pull import PullFeed, delivery_info
-from ingate_analytics.records import InvalidRecord, decode_record
-from ingate_contracts import RequestRecord
+from ingate_analytics.records import InvalidRecord
 from ingate_contracts.subjects import (
     ANALYTICS_CONSUMER,
     DEADLETTER_SUBJECT,
@@ -71,8 +72,10 @@ class EventConsumer:
         stop_grace_s: float = STOP_GRACE_S,
         duplicate_window_s: float = 0.0,
         pull_expires_s: float = PULL_EXPIRES_S,
+        kinds: Mapping[str, RecordKind] = DEFAULT_KINDS,
     ) -> None:
         self.js = js
+        self.kinds = kinds  # by subject; any other subject carries request records
         # JetStream drops a re-publish of a request id within this window (Nats-Msg-Id). A
         # first delivery of a record published well inside it cannot be stored already;
         # 0 means: trust nothing, look every record up.
@@ -190,21 +193,22 @@ class EventConsumer:
 
     def _accept(self, message: Msg) -> None:
         """Each delivery, as it arrives."""
+        kind = self.kinds.get(message.subject, REQUESTS)
         try:
-            record = decode_record(message.data)
+            record = kind.decode(message.data)
         except InvalidRecord as exc:
             self._undecodable.append((message, str(exc)))
             self._wake_loop()
             return
         if not len(self.batcher):
             self._wake_loop()  # a batch opens: the loop must now also watch its time limit
-        self.batcher.add(message, record, self._maybe_stored(message.reply, record))
+        self.batcher.add(message, record, self._maybe_stored(message.reply, record), kind)
 
     def _wake_loop(self) -> None:
         if self._feed is not None:
             self._feed.wake()
 
-    def _maybe_stored(self, reply: str, record: RequestRecord) -> bool:
+    def _maybe_stored(self, reply: str, record: Record) -> bool:
         if self.trusted_window_s <= 0:
             return True  # trust nothing
         info = delivery_info(reply)

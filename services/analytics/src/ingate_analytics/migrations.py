@@ -3,7 +3,9 @@
 Files are `NNNN_name.sql` under deploy/clickhouse/migrations; each version is
 applied once and recorded in ingate.schema_migrations. Statements are written to be
 safe to repeat (IF NOT EXISTS), so a crash between applying and recording is harmless.
-`{ttl_days}` is replaced with the configured retention.
+`{ttl_days}` is replaced with the configured retention of request rows, `{payloads_ttl_days}`
+with that of captured payloads. A migration's TTL holds from its first run; `apply_payloads_ttl`,
+run at every start, brings the payloads' TTL to the configured one.
 """
 
 import os
@@ -13,8 +15,12 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
+PAYLOADS_TABLE = "ingate.request_payloads"
+
 _FILE_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _COMMENT_RE = re.compile(r"--[^\n]*")
+# How system.tables shows the payloads' TTL, e.g. "TTL toDateTime(ts) + toIntervalDay(30)".
+_PAYLOADS_TTL_RE = re.compile(r"TTL toDateTime\(ts\) \+ toIntervalDay\((\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -23,9 +29,10 @@ class Migration:
     name: str
     path: Path
 
-    def statements(self, ttl_days: int) -> list[str]:
+    def statements(self, ttl_days: int, payloads_ttl_days: int = 30) -> list[str]:
         text = _COMMENT_RE.sub("", self.path.read_text(encoding="utf-8"))
         text = text.replace("{ttl_days}", str(int(ttl_days)))
+        text = text.replace("{payloads_ttl_days}", str(int(payloads_ttl_days)))
         return [statement.strip() for statement in text.split(";") if statement.strip()]
 
 
@@ -53,8 +60,10 @@ def discover(directory: Path) -> list[Migration]:
     return found
 
 
-def apply_migrations(client: Client, directory: Path | None = None, ttl_days: int = 365) -> list[int]:
-    """Apply what is not applied yet; return the versions applied now."""
+def apply_migrations(
+    client: Client, directory: Path | None = None, ttl_days: int = 365, payloads_ttl_days: int = 30
+) -> list[int]:
+    """Apply what is not applied yet, then the payloads' TTL; return the versions applied now."""
     client.command("CREATE DATABASE IF NOT EXISTS ingate")
     client.command(
         "CREATE TABLE IF NOT EXISTS ingate.schema_migrations "
@@ -66,7 +75,7 @@ def apply_migrations(client: Client, directory: Path | None = None, ttl_days: in
     for migration in discover(directory or default_migrations_dir()):
         if migration.version in done:
             continue
-        for statement in migration.statements(ttl_days):
+        for statement in migration.statements(ttl_days, payloads_ttl_days):
             client.command(statement)
         client.insert(
             "ingate.schema_migrations",
@@ -74,4 +83,27 @@ def apply_migrations(client: Client, directory: Path | None = None, ttl_days: in
             column_names=["version", "name"],
         )
         applied.append(migration.version)
+    apply_payloads_ttl(client, payloads_ttl_days)
     return applied
+
+
+def payloads_ttl_days(client: Client) -> int | None:
+    """The days ingate.request_payloads keeps a row, as its TTL says; None without the table."""
+    rows = client.query(
+        "SELECT engine_full FROM system.tables WHERE database = 'ingate' AND name = 'request_payloads'"
+    ).result_rows
+    if not rows:
+        return None
+    match = _PAYLOADS_TTL_RE.search(str(rows[0][0]))
+    return int(match.group(1)) if match else None
+
+
+def apply_payloads_ttl(client: Client, days: int) -> None:
+    """Keep captured payloads `days` days, changing the table only when its TTL says otherwise
+    (a change makes ClickHouse re-check every part, so it is not repeated at every start)."""
+    if int(days) < 1:
+        raise ValueError("payloads.ttl_days must be at least 1")
+    current = payloads_ttl_days(client)
+    if current is None or current == int(days):
+        return
+    client.command(f"ALTER TABLE {PAYLOADS_TABLE} MODIFY TTL toDateTime(ts) + INTERVAL {int(days)} DAY")

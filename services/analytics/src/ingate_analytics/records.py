@@ -8,8 +8,8 @@ dead-lettered once instead of failing every insert of its batch for ever.
 import datetime as dt
 import math
 import operator
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import Any, Final
 
 import msgspec
 
@@ -49,6 +49,7 @@ COLUMNS: Final[tuple[str, ...]] = (
     "route",
     "attempts",
     "attempt_errors",
+    "attempt_targets",
 )
 
 _UINT16_MAX: Final = 2**16 - 1
@@ -115,8 +116,7 @@ def check_record(record: RequestRecord) -> None:
 def _explain(record: RequestRecord) -> None:
     if not record.request_id:
         raise InvalidRecord("request_id is empty")
-    if not (math.isfinite(record.ts) and 0 <= record.ts < _MAX_TS):
-        raise InvalidRecord(f"ts {record.ts!r} is not a Unix time in seconds")
+    check_ts(record.ts)
     for name in _UINT16_COLUMNS:
         _check_range(name, getattr(record, name), _UINT16_MAX)
     for name in _UINT32_COLUMNS:
@@ -124,6 +124,11 @@ def _explain(record: RequestRecord) -> None:
     for name in _FLOAT_COLUMNS:
         if not math.isfinite(getattr(record, name)):
             raise InvalidRecord(f"{name} is not a finite number")
+
+
+def check_ts(ts: float) -> None:
+    if not (math.isfinite(ts) and 0 <= ts < _MAX_TS):
+        raise InvalidRecord(f"ts {ts!r} is not a Unix time in seconds")
 
 
 def to_row(record: RequestRecord) -> tuple[object, ...]:
@@ -140,9 +145,16 @@ def to_columns(records: Sequence[RequestRecord]) -> list[list[object]]:
     The same values as `to_row`, turned sideways: clickhouse-connect takes columns as they
     are, and writes integers into DateTime64(3) as they are, where rows would be regrouped
     and every datetime converted back into a number."""
+    return column_lists(records, COLUMNS, _GETTERS)
+
+
+def column_lists(
+    records: Sequence[Any], columns: Sequence[str], getters: Sequence[Callable[[Any], object]]
+) -> list[list[object]]:
+    """Records of any kind as one list per column (`getters` reads each), `ts` in milliseconds."""
     return [
         [ts_millis(r.ts) for r in records] if name == "ts" else [getter(r) for r in records]
-        for name, getter in zip(COLUMNS, _GETTERS, strict=True)
+        for name, getter in zip(columns, getters, strict=True)
     ]
 
 

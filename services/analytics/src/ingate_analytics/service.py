@@ -109,7 +109,14 @@ async def open_sink(settings: Settings) -> ClickHouseSink:
         raise StartError(f"cannot open {_where(settings)}{hint}: {_one_line(exc)}") from exc
     sink = ClickHouseSink(database)
     try:
-        await sink.run(lambda db: apply_migrations(db, migrations, ttl_days=settings.analytics.ttl_days))
+        await sink.run(
+            lambda db: apply_migrations(
+                db,
+                migrations,
+                ttl_days=settings.analytics.ttl_days,
+                payloads_ttl_days=settings.payloads.ttl_days,
+            )
+        )
     except Exception as exc:
         await sink.close()
         raise StartError(f"cannot apply the migrations to {_where(settings)}: {_one_line(exc)}") from exc

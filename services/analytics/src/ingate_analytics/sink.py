@@ -1,11 +1,11 @@
-"""ClickHouse behind an async face: which request ids are stored, store new ones, run a query.
+"""ClickHouse behind an async face: which ids of a kind are stored, store new rows, run a query.
 
 clickhouse-connect clients block, and a client must not be used by two threads at once.
 Every call therefore runs on one dedicated worker thread: the event loop keeps serving
 NATS (heart-beats, acks, usage queries) while ClickHouse works, and calls queue up in
 order instead of overlapping, even when an awaiting coroutine is cancelled mid-call.
 
-Inserts go column by column through one reusable insert context: clickhouse-connect would
+Inserts go column by column through one reusable insert context per table: clickhouse-connect would
 otherwise ask the server for the table's column types before every insert, and regroup
 rows into columns itself. Whatever clickhouse-connect imports lazily on the first insert
 (pandas, when installed, to check whether the data is a DataFrame: a second or so) is
@@ -16,33 +16,23 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from clickhouse_connect.driver import options
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.insert import InsertContext
 
-from ingate_analytics.records import COLUMNS, to_columns
-from ingate_contracts import RequestRecord
-
-REQUESTS_TABLE: Final = "ingate.requests"
+from ingate_analytics.kinds import Record, RecordKind
 
 _T = TypeVar("_T")
-
-# The table is ordered by (toDate(ts), request_id): the date bounds let ClickHouse skip
-# every other day's parts.
-_EXISTING_SQL: Final = (
-    "SELECT DISTINCT request_id FROM ingate.requests "
-    "WHERE toDate(ts) BETWEEN {first:Date} AND {last:Date} AND request_id IN {ids:Array(String)}"
-)
 
 
 class Sink(Protocol):
     """Where batches go. The batcher needs only these two calls."""
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]: ...
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]: ...
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None: ...
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None: ...
 
 
 class ClickHouseSink:
@@ -50,31 +40,32 @@ class ClickHouseSink:
         self.client = client
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
         self._worker.submit(_import_insert_dependencies)
-        self._insert_context: InsertContext | None = None  # used and replaced on the worker only
+        # By table; used and replaced on the worker only.
+        self._insert_contexts: dict[str, InsertContext] = {}
 
     async def run(self, work: Callable[[Client], _T]) -> _T:
         """Run `work(client)` on the ClickHouse thread and wait for it without blocking the loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, work, self.client)
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
         if not records:
             return set()
         days = [dt.datetime.fromtimestamp(r.ts, dt.UTC).date() for r in records]
-        parameters = {"first": min(days), "last": max(days), "ids": [r.request_id for r in records]}
-        rows = await self.query(_EXISTING_SQL, parameters)
+        parameters = {"first": min(days), "last": max(days), "ids": [kind.record_id(r) for r in records]}
+        rows = await self.query(kind.existing_sql(), parameters)
         return {str(row[0]) for row in rows}
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
         def work(client: Client) -> None:
             # Columns are built on the ClickHouse thread too, off the loop that pulls and acks.
-            columns = to_columns(records)
-            context = self._insert_context
+            columns = kind.to_columns(records)
+            # A failed insert may leave its context holding data: taken out, put back only after success.
+            context = self._insert_contexts.pop(kind.table, None)
             if context is None:
-                context = client.create_insert_context(REQUESTS_TABLE, list(COLUMNS), column_oriented=True)
-            self._insert_context = None  # a failed insert may leave it holding data: never reused then
+                context = client.create_insert_context(kind.table, list(kind.columns), column_oriented=True)
             client.insert(data=columns, context=context)
-            self._insert_context = context
+            self._insert_contexts[kind.table] = context
 
         await self.run(work)
 

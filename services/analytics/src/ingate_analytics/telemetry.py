@@ -22,8 +22,8 @@ from nats.js import JetStreamContext
 from opentelemetry.trace import SpanKind, Tracer
 from prometheus_client import Gauge, Histogram
 
+from ingate_analytics.kinds import Record, RecordKind
 from ingate_analytics.sink import Sink
-from ingate_contracts import RequestRecord
 from ingate_contracts.subjects import ANALYTICS_CONSUMER, EVENTS_STREAM
 from ingate_contracts.usage import Stats
 from ingate_telemetry import (
@@ -144,12 +144,12 @@ class _MeteredSink:
         self._sink = sink
         self._duration = duration
 
-    async def existing_ids(self, records: Sequence[RequestRecord]) -> set[str]:
-        return await self._sink.existing_ids(records)
+    async def existing_ids(self, kind: RecordKind, records: Sequence[Record]) -> set[str]:
+        return await self._sink.existing_ids(kind, records)
 
-    async def insert(self, records: Sequence[RequestRecord]) -> None:
+    async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
         started = time.perf_counter()
-        await self._sink.insert(records)
+        await self._sink.insert(kind, records)
         self._duration.observe(time.perf_counter() - started)
 
 

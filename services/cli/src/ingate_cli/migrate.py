@@ -52,7 +52,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot open {where}: {_one_line(exc, settings)}")
     directory = Path(settings.analytics.migrations_dir) if settings.analytics.migrations_dir else None
     try:
-        applied = apply_migrations(client, directory, ttl_days=settings.analytics.ttl_days)
+        applied = apply_migrations(
+            client,
+            directory,
+            ttl_days=settings.analytics.ttl_days,
+            payloads_ttl_days=settings.payloads.ttl_days,
+        )
     except Exception as exc:
         return _fail(f"cannot apply the migrations to {where}: {_one_line(exc, settings)}")
     finally:
