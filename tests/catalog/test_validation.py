@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from ingate_config.catalog import runtime_provider, runtime_route
+from ingate_config.catalog import merged_providers, runtime_provider, runtime_route
 from ingate_config.errors import ConfigError
 
 
@@ -31,3 +31,14 @@ def test_bad_route_names_field() -> None:
     with pytest.raises(ConfigError) as err:
         runtime_route("r", {"targets": [{"provider": "p", "model": 3}]})
     assert err.value.setting == "routes.r.targets[0].model"
+
+
+def test_file_entry_wins_over_runtime() -> None:
+    file = {"p": runtime_provider("p", {"format": "openai", "base_url": "https://file/v1"})}
+    runtime = {
+        "p": {"format": "openai", "base_url": "https://runtime/v1"},
+        "q": {"format": "openai", "base_url": "https://q"},
+    }
+    merged = merged_providers(file, runtime)
+    assert merged["p"].base_url == "https://file/v1"
+    assert merged["q"].base_url == "https://q"

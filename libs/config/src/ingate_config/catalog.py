@@ -37,3 +37,15 @@ def _convert(where: str, raw: dict[str, Any], kind: type[T]) -> T:
         message = str(exc)
         field = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else "entry"
         raise ConfigError(f"{where}.{field}", message.split(" - at ")[0]) from exc
+
+
+def merged_providers(
+    file: dict[str, ProviderConfig], runtime: dict[str, dict[str, Any]]
+) -> dict[str, ProviderConfig]:
+    """File providers plus run-time ones; a file entry wins over a run-time one of the same name."""
+    return {**{name: runtime_provider(name, entry) for name, entry in runtime.items()}, **file}
+
+
+def merged_routes(file: dict[str, RouteConfig], runtime: dict[str, dict[str, Any]]) -> dict[str, RouteConfig]:
+    """File routes plus run-time ones; a file entry wins over a run-time one of the same name."""
+    return {**{name: runtime_route(name, entry) for name, entry in runtime.items()}, **file}
