@@ -5,9 +5,14 @@ Each query gets a `LookupReply` whose `rows` are the objects DESIGN.md fixes for
 was wrong. A client tells them apart by the `error` field.
 """
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import msgspec
+
+# The whole error of the `LookupFailure` for a request id nothing is stored under (the admin API: 404).
+NO_SUCH_REQUEST: Final = "no such request"
+# Most rows a list answers, whatever `limit` a query asks for.
+MAX_LOOKUP_ROWS: Final = 1000
 
 # `status`: a code such as "429", or "errors" for every failed request (status >= 400 or an error type).
 
