@@ -6,7 +6,7 @@ from litestar.openapi import OpenAPIConfig
 
 from ingate_admin import keys_api, reports_api
 from ingate_admin.auth import caller_actor
-from ingate_admin.errors import AdminError, render_admin_error
+from ingate_admin.errors import EXCEPTION_HANDLERS
 from ingate_admin.runtime import AdminRuntime
 
 
@@ -17,7 +17,7 @@ def create_app(runtime: AdminRuntime) -> Litestar:
     return Litestar(
         route_handlers=[*keys_api.handlers, *reports_api.handlers],
         dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
-        exception_handlers={AdminError: render_admin_error},
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Ingate admin API", version="1", path="/admin/v1"),
         request_max_body_size=runtime.config.admin.max_body_bytes,
     )
