@@ -61,3 +61,17 @@ def test_a_revoked_token_stops_working(admin_url: str, admin_env: dict[str, str]
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
     assert run_cli("admin-tokens", "revoke", "revoke-test", env=admin_env).returncode == 0
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"{not json", 400), (b"[" * 100_000 + b"]" * 100_000, 400), (b"x" * (2 * 1024 * 1024), 413)],
+)
+def test_hostile_bodies_get_a_clear_error(
+    admin_url: str, admin_env: dict[str, str], body: bytes, status: int
+) -> None:
+    auth = {"authorization": f"Bearer {_token(admin_env, f'body-{status}-{len(body)}')}"}
+    answer = httpx.post(f"{admin_url}/keys", content=body, headers=auth, timeout=30)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["message"]
+    assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
