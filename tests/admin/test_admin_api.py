@@ -75,3 +75,11 @@ def test_hostile_bodies_get_a_clear_error(
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["message"]
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
+
+
+def test_an_ingate_key_is_not_an_admin_token(admin_url: str, admin_env: dict[str, str]) -> None:
+    auth = {"authorization": f"Bearer {_token(admin_env, 'key-as-token')}"}
+    key = httpx.post(f"{admin_url}/keys", json={"name": "k"}, headers=auth, timeout=30).json()["key"]
+    answer = httpx.get(f"{admin_url}/keys", headers={"authorization": f"Bearer {key}"}, timeout=30)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["type"] == "authentication_error"

@@ -14,6 +14,8 @@ async def caller_actor(request: Request[Any, Any, Any], runtime: AdminRuntime) -
     record = await runtime.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
     if record is None:
         raise AdminError(
-            401, "authentication_error", "a valid admin token is required (Authorization: Bearer)"
+            401,
+            "authentication_error",
+            "a valid admin token is required (Authorization: Bearer sk-ingate-admin-...)",
         )
     return f"admin:{record.name}"
