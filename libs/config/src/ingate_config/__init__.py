@@ -3,6 +3,7 @@
 from ingate_config.errors import ConfigError
 from ingate_config.loader import env_name, load_settings, server_urls
 from ingate_config.model import (
+    AdminConfig,
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
@@ -27,6 +28,7 @@ __all__ = [
     "RETRY_CLASSES",
     "ROUTES_FILE_ENV",
     "ROUTE_STRATEGIES",
+    "AdminConfig",
     "AnalyticsConfig",
     "ConfigError",
     "EdgeConfig",

@@ -19,6 +19,7 @@ from ingate_config.convert import convert_one, parse_yaml
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
     LOG_LEVELS,
+    AdminConfig,
     AnalyticsConfig,
     EdgeConfig,
     EventsConfig,
@@ -34,7 +35,20 @@ from ingate_providers import FORMATS, ProviderFormat
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 # Names that would make INGATE_<NAME>_* collide with the service-level variables.
 _RESERVED_NAMES: Final = frozenset(
-    {"edge", "events", "analytics", "telemetry", "run", "nats", "data", "config", "mock", "clickhouse", "log"}
+    {
+        "edge",
+        "admin",
+        "events",
+        "analytics",
+        "telemetry",
+        "run",
+        "nats",
+        "data",
+        "config",
+        "mock",
+        "clickhouse",
+        "log",
+    }
 )
 
 _TOP_LEVEL_ENV: Final = {
@@ -44,6 +58,7 @@ _TOP_LEVEL_ENV: Final = {
 }
 _SECTIONS: Final[dict[str, Any]] = {
     "edge": EdgeConfig,
+    "admin": AdminConfig,
     "events": EventsConfig,
     "analytics": AnalyticsConfig,
     "telemetry": TelemetryConfig,

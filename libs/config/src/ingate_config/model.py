@@ -57,6 +57,14 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     workers: int = 1
 
 
+class AdminConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The admin API and console: loopback only by default, they change keys and routes."""
+
+    host: str = "127.0.0.1"
+    port: int = 8081
+    max_body_bytes: int = 1024 * 1024
+
+
 class EventsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """The JetStream stream of request records, and the edge's spool for when NATS is away."""
 
@@ -119,6 +127,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
     run: RunConfig = msgspec.field(default_factory=RunConfig)
     payloads: PayloadsConfig = msgspec.field(default_factory=PayloadsConfig)
+    admin: AdminConfig = msgspec.field(default_factory=AdminConfig)
     # Overrides of the genai-prices catalog, USD per million tokens, by model name (its snapshots too).
     prices: dict[str, PriceOverride] = msgspec.field(default_factory=dict)
     providers: dict[str, ProviderConfig] = msgspec.field(default_factory=dict)

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingate_cli import keys, migrate, prices, services, stack, status, usage
+from ingate_cli import admin_tokens, keys, migrate, prices, services, stack, status, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_parser(commands)
     status.add_parser(commands)
     keys.add_parser(commands)
+    admin_tokens.add_parser(commands)
     usage.add_parser(commands)
     prices.add_parser(commands)
     migrate.add_parser(commands)
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.command, settings)
     if args.command == "run":
         sys.exit(stack.run(args, settings))
+    if args.command == "admin-tokens":
+        sys.exit(admin_tokens.run(args, settings))
     if args.command == "keys":
         sys.exit(keys.run(args, settings))
     if args.command == "usage":

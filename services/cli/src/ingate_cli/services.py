@@ -1,4 +1,4 @@
-"""One sub-command per service, for containers: `ingate edge|translator|analytics|mock-provider`.
+"""One sub-command per service, for containers: `ingate edge|translator|analytics|admin|mock-provider`.
 
 Each service's stack (HTTP server, ClickHouse engine, …) is imported only when that
 service is run, so `ingate keys` and `ingate usage` start in a fraction of the time.
@@ -18,6 +18,7 @@ SERVICES: Final = {
     "edge": ("ingate_edge", "serve", "run the edge service (the HTTP gateway)"),
     "translator": ("ingate_translator", "serve", "run the translator service (OpenAI ⇄ Anthropic)"),
     "analytics": ("ingate_analytics", "serve", "run the analytics service (request records into ClickHouse)"),
+    "admin": ("ingate_admin.server", "serve", "run the admin service (admin API and console)"),
 }
 
 

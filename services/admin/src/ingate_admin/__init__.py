@@ -1,0 +1,1 @@
+"""Ingate admin service: the admin API (/admin/v1/) and the web console."""

@@ -1,0 +1,23 @@
+"""The admin Litestar app: every module's `handlers`, with `runtime` and `actor` dependencies."""
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from ingate_admin import keys_api, reports_api
+from ingate_admin.auth import caller_actor
+from ingate_admin.errors import EXCEPTION_HANDLERS
+from ingate_admin.runtime import AdminRuntime
+
+
+def create_app(runtime: AdminRuntime) -> Litestar:
+    async def provide_runtime() -> AdminRuntime:
+        return runtime
+
+    return Litestar(
+        route_handlers=[*keys_api.handlers, *reports_api.handlers],
+        dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Ingate admin API", version="1", path="/admin/v1"),
+        request_max_body_size=runtime.config.admin.max_body_bytes,
+    )

@@ -1,0 +1,38 @@
+"""Run the admin service under uvicorn on the admin host and port."""
+
+import asyncio
+import logging
+
+import uvicorn
+
+from ingate_admin.app import create_app
+from ingate_admin.runtime import AdminRuntime
+from ingate_config import Settings
+from ingate_nats.admin_tokens import AdminTokenStore
+from ingate_nats.connection import connect, drain_or_close
+
+log = logging.getLogger("ingate.admin")
+
+
+async def serve_admin(settings: Settings) -> None:
+    client = await connect(settings.nats_url, "ingate-admin")
+    js = client.jetstream()
+    runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js))
+    config = uvicorn.Config(
+        create_app(runtime),
+        host=settings.admin.host,
+        port=settings.admin.port,
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+        log_config=None,
+    )
+    log.warning("ingate admin listening on http://%s:%d", settings.admin.host, settings.admin.port)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await drain_or_close(client)
+
+
+def serve(settings: Settings) -> None:
+    asyncio.run(serve_admin(settings))
