@@ -30,7 +30,7 @@ async def _stream_ids(nats_url: str) -> list[str]:
         ids: list[str] = []
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg(EVENTS_STREAM, seq)
-            if not message.subject.startswith(f"{EVENTS_SUBJECT_PREFIX}."):
+            if not (message.subject or "").startswith(f"{EVENTS_SUBJECT_PREFIX}."):
                 continue
             ids.append((message.headers or {}).get("Nats-Msg-Id", ""))
         return ids
