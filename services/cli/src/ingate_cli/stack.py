@@ -83,17 +83,6 @@ class Stack:
                     stop_wave=1,
                 )
             )
-        admin = self.settings.admin
-        self.supervisor.start(
-            ChildSpec(
-                name="admin",
-                command=[*CHILD, "admin"],
-                env=env,
-                # The OpenAPI document answers without a token once the listener and app are up.
-                ready=http_probe(f"http://{admin.host}:{admin.port}/admin/v1/openapi.json"),
-                stop_wave=1,
-            )
-        )
         for spec in worker_specs(self.settings, self._socket, env, edge_ready_probe(self.settings)):
             self.supervisor.start(spec)
         self._wait_until_ready()
