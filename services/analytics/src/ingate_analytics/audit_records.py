@@ -4,7 +4,7 @@ from typing import Final
 
 import msgspec
 
-from ingate_analytics.records import InvalidRecord, check_ts
+from ingate_analytics.records import InvalidRecord, check_ts, decode_message
 from ingate_contracts.audit import AuditEvent
 
 AUDIT_COLUMNS: Final = ("ts", "audit_id", "actor", "action", "target", "before", "after")
@@ -13,12 +13,7 @@ _decoder: Final = msgspec.json.Decoder(AuditEvent)
 
 
 def decode_audit(data: bytes) -> AuditEvent:
-    try:
-        event = _decoder.decode(data)
-    except msgspec.ValidationError as exc:
-        raise InvalidRecord(f"not an audit event: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise InvalidRecord(f"not JSON: {exc}") from None
+    event = decode_message(_decoder, data, "an audit event")
     if not event.audit_id:
         raise InvalidRecord("audit_id is empty")
     if not event.action:

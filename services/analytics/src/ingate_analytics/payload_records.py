@@ -4,7 +4,7 @@ from typing import Final
 
 import msgspec
 
-from ingate_analytics.records import InvalidRecord, check_ts
+from ingate_analytics.records import InvalidRecord, check_ts, decode_message
 from ingate_contracts.payloads import PayloadRecord
 
 PAYLOAD_COLUMNS: Final = ("ts", "request_id", "request_body", "response_body", "truncated", "redacted")
@@ -13,12 +13,7 @@ _decoder: Final = msgspec.json.Decoder(PayloadRecord)
 
 
 def decode_payload(data: bytes) -> PayloadRecord:
-    try:
-        payload = _decoder.decode(data)
-    except msgspec.ValidationError as exc:
-        raise InvalidRecord(f"not a payload record: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise InvalidRecord(f"not JSON: {exc}") from None
+    payload = decode_message(_decoder, data, "a payload record")
     if not payload.request_id:
         raise InvalidRecord("request_id is empty")
     check_ts(payload.ts)

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -73,17 +73,25 @@ _decoder: Final = msgspec.json.Decoder(RequestRecord)
 _GETTERS: Final = tuple(operator.attrgetter(name) for name in COLUMNS)
 
 
+T = TypeVar("T")
+
+
 class InvalidRecord(ValueError):
     """A message that is not a storable RequestRecord; the text says why, in one line."""
 
 
-def decode_record(data: bytes) -> RequestRecord:
+def decode_message(decoder: msgspec.json.Decoder[T], data: bytes, what: str) -> T:
+    """`data` decoded as `what` (e.g. "a request record"), or InvalidRecord saying why not."""
     try:
-        record = _decoder.decode(data)
+        return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        raise InvalidRecord(f"not a request record: {exc}") from None
+        raise InvalidRecord(f"not {what}: {exc}") from None
     except msgspec.DecodeError as exc:
         raise InvalidRecord(f"not JSON: {exc}") from None
+
+
+def decode_record(data: bytes) -> RequestRecord:
+    record = decode_message(_decoder, data, "a request record")
     check_record(record)
     return record
 
