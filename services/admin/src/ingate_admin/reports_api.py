@@ -10,14 +10,13 @@ from nats.errors import NoRespondersError
 
 from ingate_admin.errors import AdminError
 from ingate_admin.runtime import AdminRuntime
-from ingate_contracts.lookup import NO_SUCH_REQUEST, AuditQuery, RequestsQuery
+from ingate_contracts.lookup import MAX_LOOKUP_ROWS, NO_SUCH_REQUEST, AuditQuery, RequestsQuery
 from ingate_contracts.subjects import AUDIT_QUERY_SUBJECT, REQUESTS_QUERY_SUBJECT, USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import UsageQuery
 from ingate_nats.lookup import AnalyticsUnavailable, LookupRefused, lookup
 
 _DURATION_RE: Final = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_MAX_LIMIT: Final = 10_000
 _ANSWER_TIMEOUT_S: Final = 5.0
 
 
@@ -35,8 +34,8 @@ def _seconds(since: str | None, default: float) -> float:
 def _limit(limit: int | None, default: int) -> int:
     if limit is None:
         return default
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise AdminError(400, "invalid_request_error", f"limit: must be between 1 and {_MAX_LIMIT}")
+    if not 1 <= limit <= MAX_LOOKUP_ROWS:
+        raise AdminError(400, "invalid_request_error", f"limit: must be between 1 and {MAX_LOOKUP_ROWS}")
     return limit
 
 
