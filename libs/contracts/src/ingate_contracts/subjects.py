@@ -57,3 +57,6 @@ PROVIDERS_BUCKET: Final = "ingate_providers"
 ROUTES_BUCKET: Final = "ingate_routes"
 # Admin API tokens by SHA-256 hash, as keys are.
 ADMIN_TOKENS_BUCKET: Final = "ingate_admin_tokens"
+# Web console sign-ins by random session id (never the token): the token's hash, its name, the
+# session's CSRF token; any admin replica reads them.
+CONSOLE_SESSIONS_BUCKET: Final = "ingate_console_sessions"

@@ -69,8 +69,13 @@ class AdminTokenStore:
     async def verify(self, token: str) -> AdminTokenRecord | None:
         if not token.startswith(ADMIN_TOKEN_PREFIX):
             return None
+        return await self.verify_hash(hash_admin_token(token))
+
+    async def verify_hash(self, token_hash: str) -> AdminTokenRecord | None:
+        """The active token stored under `token_hash`: how a console session, which keeps only the
+        hash, re-checks its token on every request."""
         try:
-            entry = await (await self._bucket()).get(hash_admin_token(token))
+            entry = await (await self._bucket()).get(token_hash)
         except EntryNotFoundError:
             return None
         if entry.value is None:

@@ -7,7 +7,12 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError
 from nats.js.kv import KeyValue
 
-from ingate_contracts.subjects import COOLDOWNS_BUCKET, LIMITS_BUCKET, SPEND_BUCKET
+from ingate_contracts.subjects import (
+    CONSOLE_SESSIONS_BUCKET,
+    COOLDOWNS_BUCKET,
+    LIMITS_BUCKET,
+    SPEND_BUCKET,
+)
 
 
 class _Kind(NamedTuple):
@@ -26,6 +31,9 @@ _KINDS: Final = {
     # Losing cooldowns (a NATS restart) only means a failing target is tried again: memory.
     # A cooldown lasts minutes at most; a day clears what a vanished edge left behind.
     COOLDOWNS_BUCKET: _Kind("Ingate targets skipped after upstream errors", 24 * 3600.0, StorageType.MEMORY),
+    # A console sign-in lasts 12 hours; the bucket's TTL removes what nobody signed out of. File,
+    # so a NATS restart does not sign every operator out.
+    CONSOLE_SESSIONS_BUCKET: _Kind("Ingate web console sessions", 12 * 3600.0, StorageType.FILE),
 }
 
 
@@ -56,3 +64,7 @@ async def spend_bucket(client: Client, replicas: int = 1) -> KeyValue:
 
 async def cooldowns_bucket(client: Client, replicas: int = 1) -> KeyValue:
     return await _bucket(client, COOLDOWNS_BUCKET, replicas)
+
+
+async def console_sessions_bucket(client: Client, replicas: int = 1) -> KeyValue:
+    return await _bucket(client, CONSOLE_SESSIONS_BUCKET, replicas)

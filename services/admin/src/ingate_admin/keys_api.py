@@ -2,6 +2,7 @@
 so it leaves an audit row and reaches the edges through the keys bucket they watch."""
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -48,13 +49,23 @@ def _changes(fields: KeyFields) -> KeyChanges:
         raise AdminError(400, "invalid_request_error", str(exc)) from exc
 
 
-def _decode(body: bytes) -> KeyFields:
+def decode_key_fields(body: bytes) -> KeyFields:
+    """A JSON body as `KeyFields`; a bad one is a 400 that names the field."""
     try:
         return msgspec.json.decode(body, type=KeyFields)
     except msgspec.ValidationError as exc:
         raise AdminError(400, "invalid_request_error", str(exc)) from exc
     except msgspec.DecodeError as exc:
         raise AdminError(400, "invalid_request_error", f"malformed JSON: {exc}") from exc
+
+
+def convert_key_fields(values: Mapping[str, Any]) -> KeyFields:
+    """Fields given as text (the console's forms) as `KeyFields`, numbers and booleans read from
+    their text; a bad one is the same 400 the JSON body gets."""
+    try:
+        return msgspec.convert(dict(values), type=KeyFields, strict=False)
+    except msgspec.ValidationError as exc:
+        raise AdminError(400, "invalid_request_error", str(exc)) from exc
 
 
 async def _store(runtime: AdminRuntime, actor: str) -> KeyStore:
@@ -80,26 +91,27 @@ async def _one(store: KeyStore, key_id: str) -> KeyRecord:
     raise AdminError(404, "not_found_error", f"no key {key_id!r}")
 
 
-@get("/admin/v1/keys")
-async def list_keys(runtime: AdminRuntime, actor: str) -> list[dict[str, Any]]:
+# One function per operation, called by the JSON handlers below and by the console's pages alike.
+
+
+async def list_key_answers(runtime: AdminRuntime, actor: str) -> list[dict[str, Any]]:
     return await _answers(runtime, await (await _store(runtime, actor)).records())
 
 
-@post("/admin/v1/keys", status_code=201)
-async def create_key(runtime: AdminRuntime, actor: str, body: bytes) -> dict[str, Any]:
-    changes = _changes(_decode(body or b"{}"))
-    key, record = await (await _store(runtime, actor)).create(attributes=changes)
+async def create_key_answer(runtime: AdminRuntime, actor: str, fields: KeyFields) -> dict[str, Any]:
+    """The new key's answer with, this once, the key itself under `key`."""
+    key, record = await (await _store(runtime, actor)).create(attributes=_changes(fields))
     return (await _answers(runtime, [record]))[0] | {"key": key}
 
 
-@get("/admin/v1/keys/{key_id:str}")
-async def show_key(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
+async def show_key_answer(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
     return (await _answers(runtime, [await _one(await _store(runtime, actor), key_id)]))[0]
 
 
-@patch("/admin/v1/keys/{key_id:str}")
-async def update_key(runtime: AdminRuntime, actor: str, key_id: str, body: bytes) -> dict[str, Any]:
-    changes = _changes(_decode(body))
+async def update_key_answer(
+    runtime: AdminRuntime, actor: str, key_id: str, fields: KeyFields
+) -> dict[str, Any]:
+    changes = _changes(fields)
     store = await _store(runtime, actor)
     await _one(store, key_id)
     try:
@@ -111,11 +123,35 @@ async def update_key(runtime: AdminRuntime, actor: str, key_id: str, body: bytes
     return (await _answers(runtime, [record]))[0]
 
 
-@delete("/admin/v1/keys/{key_id:str}", status_code=200)
-async def revoke_key(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
+async def revoke_key_answer(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
     store = await _store(runtime, actor)
     await _one(store, key_id)
     return (await _answers(runtime, [await store.revoke(key_id)]))[0]
+
+
+@get("/admin/v1/keys")
+async def list_keys(runtime: AdminRuntime, actor: str) -> list[dict[str, Any]]:
+    return await list_key_answers(runtime, actor)
+
+
+@post("/admin/v1/keys", status_code=201)
+async def create_key(runtime: AdminRuntime, actor: str, body: bytes) -> dict[str, Any]:
+    return await create_key_answer(runtime, actor, decode_key_fields(body or b"{}"))
+
+
+@get("/admin/v1/keys/{key_id:str}")
+async def show_key(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
+    return await show_key_answer(runtime, actor, key_id)
+
+
+@patch("/admin/v1/keys/{key_id:str}")
+async def update_key(runtime: AdminRuntime, actor: str, key_id: str, body: bytes) -> dict[str, Any]:
+    return await update_key_answer(runtime, actor, key_id, decode_key_fields(body))
+
+
+@delete("/admin/v1/keys/{key_id:str}", status_code=200)
+async def revoke_key(runtime: AdminRuntime, actor: str, key_id: str) -> dict[str, Any]:
+    return await revoke_key_answer(runtime, actor, key_id)
 
 
 handlers: list[HTTPRouteHandler] = [list_keys, create_key, show_key, update_key, revoke_key]

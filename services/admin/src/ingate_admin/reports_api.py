@@ -10,8 +10,20 @@ from nats.errors import NoRespondersError
 
 from ingate_admin.errors import AdminError
 from ingate_admin.runtime import AdminRuntime
-from ingate_contracts.lookup import MAX_LOOKUP_ROWS, NO_SUCH_REQUEST, AuditQuery, RequestsQuery
-from ingate_contracts.subjects import AUDIT_QUERY_SUBJECT, REQUESTS_QUERY_SUBJECT, USAGE_QUERY_SUBJECT
+from ingate_contracts.lookup import (
+    MAX_LOOKUP_ROWS,
+    NO_SUCH_REQUEST,
+    AuditQuery,
+    RequestsQuery,
+    SeriesGrouping,
+    UsageSeriesQuery,
+)
+from ingate_contracts.subjects import (
+    AUDIT_QUERY_SUBJECT,
+    REQUESTS_QUERY_SUBJECT,
+    USAGE_QUERY_SUBJECT,
+    USAGE_SERIES_SUBJECT,
+)
 from ingate_contracts.usage import UsageQuery
 from ingate_nats.lookup import AnalyticsUnavailable, LookupRefused, lookup
 
@@ -50,10 +62,12 @@ async def _rows(runtime: AdminRuntime, subject: str, query: msgspec.Struct) -> l
         raise AdminError(400, "invalid_request_error", str(exc)) from exc
 
 
-@get("/admin/v1/requests")
-async def list_requests(
+# One function per lookup, called by the JSON handlers below and by the console's pages alike.
+
+
+async def request_rows(
     runtime: AdminRuntime,
-    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    *,
     user: str = "",
     session: str = "",
     status: str = "",
@@ -70,36 +84,22 @@ async def list_requests(
     return await _rows(runtime, REQUESTS_QUERY_SUBJECT, query)
 
 
-@get("/admin/v1/requests/{request_id:str}")
-async def show_request(
-    runtime: AdminRuntime,
-    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
-    request_id: str,
-) -> dict[str, Any]:
+async def request_row(runtime: AdminRuntime, request_id: str) -> dict[str, Any]:
     rows = await _rows(runtime, REQUESTS_QUERY_SUBJECT, RequestsQuery(request_id=request_id))
     if not rows:
         raise AdminError(404, "not_found_error", "no such request")
     return rows[0]
 
 
-@get("/admin/v1/audit")
-async def list_audit(
-    runtime: AdminRuntime,
-    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
-    since: str | None = None,
-    limit: int | None = None,
+async def audit_rows(
+    runtime: AdminRuntime, *, since: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     query = AuditQuery(since_s=_seconds(since, 7 * 24 * 3600.0), limit=_limit(limit, 200))
     return await _rows(runtime, AUDIT_QUERY_SUBJECT, query)
 
 
-@get("/admin/v1/usage")
-async def usage(
-    runtime: AdminRuntime,
-    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
-    user: str | None = None,
-    session: str | None = None,
-    since: str | None = None,
+async def usage_totals(
+    runtime: AdminRuntime, *, user: str | None = None, session: str | None = None, since: str | None = None
 ) -> Any:
     query = UsageQuery(user=user, session=session, since_s=_seconds(since, 24 * 3600.0))
     try:
@@ -112,6 +112,64 @@ async def usage(
     if isinstance(reply, dict) and "error" in reply:
         raise AdminError(400, "invalid_request_error", str(reply["error"]))
     return reply
+
+
+async def usage_series_rows(
+    runtime: AdminRuntime,
+    *,
+    by: SeriesGrouping = "user",
+    user: str = "",
+    session: str = "",
+    since: str | None = None,
+    bucket_s: int = 3600,
+) -> list[dict[str, Any]]:
+    query = UsageSeriesQuery(
+        by=by, user=user, session=session, since_s=_seconds(since, 24 * 3600.0), bucket_s=bucket_s
+    )
+    return await _rows(runtime, USAGE_SERIES_SUBJECT, query)
+
+
+@get("/admin/v1/requests")
+async def list_requests(
+    runtime: AdminRuntime,
+    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    user: str = "",
+    session: str = "",
+    status: str = "",
+    since: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    return await request_rows(runtime, user=user, session=session, status=status, since=since, limit=limit)
+
+
+@get("/admin/v1/requests/{request_id:str}")
+async def show_request(
+    runtime: AdminRuntime,
+    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    request_id: str,
+) -> dict[str, Any]:
+    return await request_row(runtime, request_id)
+
+
+@get("/admin/v1/audit")
+async def list_audit(
+    runtime: AdminRuntime,
+    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    since: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    return await audit_rows(runtime, since=since, limit=limit)
+
+
+@get("/admin/v1/usage")
+async def usage(
+    runtime: AdminRuntime,
+    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    user: str | None = None,
+    session: str | None = None,
+    since: str | None = None,
+) -> Any:
+    return await usage_totals(runtime, user=user, session=session, since=since)
 
 
 handlers: list[HTTPRouteHandler] = [list_requests, show_request, list_audit, usage]
