@@ -1,4 +1,5 @@
-"""The admin Litestar app: every module's `handlers`, with `runtime` and `actor` dependencies."""
+"""The admin Litestar app: every module's `handlers` (the console's router among them), with `runtime`
+and `actor` dependencies."""
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -6,6 +7,7 @@ from litestar.openapi import OpenAPIConfig
 
 from ingate_admin import keys_api, reports_api
 from ingate_admin.auth import caller_actor
+from ingate_admin.console import console_router, static_router, template_config
 from ingate_admin.errors import EXCEPTION_HANDLERS
 from ingate_admin.runtime import AdminRuntime
 
@@ -15,9 +17,10 @@ def create_app(runtime: AdminRuntime) -> Litestar:
         return runtime
 
     return Litestar(
-        route_handlers=[*keys_api.handlers, *reports_api.handlers],
+        route_handlers=[*keys_api.handlers, *reports_api.handlers, console_router(), static_router()],
         dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Ingate admin API", version="1", path="/admin/v1"),
         request_max_body_size=runtime.config.admin.max_body_bytes,
+        template_config=template_config(),
     )

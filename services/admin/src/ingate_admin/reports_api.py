@@ -65,11 +65,12 @@ async def _rows(runtime: AdminRuntime, subject: str, query: msgspec.Struct) -> l
 # One function per lookup, called by the JSON handlers below and by the console's pages alike.
 
 
-async def request_rows(
+async def find_requests(
     runtime: AdminRuntime,
     *,
     user: str = "",
     session: str = "",
+    key_id: str = "",
     status: str = "",
     since: str | None = None,
     limit: int | None = None,
@@ -77,6 +78,7 @@ async def request_rows(
     query = RequestsQuery(
         user=user,
         session=session,
+        key_id=key_id,
         status=status,
         since_s=_seconds(since, 24 * 3600.0),
         limit=_limit(limit, 50),
@@ -84,21 +86,28 @@ async def request_rows(
     return await _rows(runtime, REQUESTS_QUERY_SUBJECT, query)
 
 
-async def request_row(runtime: AdminRuntime, request_id: str) -> dict[str, Any]:
+async def find_request(runtime: AdminRuntime, request_id: str) -> dict[str, Any]:
     rows = await _rows(runtime, REQUESTS_QUERY_SUBJECT, RequestsQuery(request_id=request_id))
     if not rows:
         raise AdminError(404, "not_found_error", "no such request")
     return rows[0]
 
 
-async def audit_rows(
-    runtime: AdminRuntime, *, since: str | None = None, limit: int | None = None
+async def find_audit(
+    runtime: AdminRuntime,
+    *,
+    target: str = "",
+    changed_by: str = "",
+    since: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    query = AuditQuery(since_s=_seconds(since, 7 * 24 * 3600.0), limit=_limit(limit, 200))
+    query = AuditQuery(
+        target=target, actor=changed_by, since_s=_seconds(since, 7 * 24 * 3600.0), limit=_limit(limit, 200)
+    )
     return await _rows(runtime, AUDIT_QUERY_SUBJECT, query)
 
 
-async def usage_totals(
+async def find_usage(
     runtime: AdminRuntime, *, user: str | None = None, session: str | None = None, since: str | None = None
 ) -> Any:
     query = UsageQuery(user=user, session=session, since_s=_seconds(since, 24 * 3600.0))
@@ -114,17 +123,20 @@ async def usage_totals(
     return reply
 
 
-async def usage_series_rows(
+async def find_usage_series(
     runtime: AdminRuntime,
     *,
     by: SeriesGrouping = "user",
     user: str = "",
     session: str = "",
     since: str | None = None,
-    bucket_s: int = 3600,
+    bucket: str | None = None,
 ) -> list[dict[str, Any]]:
+    bucket_s = _seconds(bucket, 3600.0)
+    if not bucket_s.is_integer():
+        raise AdminError(400, "invalid_request_error", "bucket: must be a whole number of seconds")
     query = UsageSeriesQuery(
-        by=by, user=user, session=session, since_s=_seconds(since, 24 * 3600.0), bucket_s=bucket_s
+        by=by, user=user, session=session, since_s=_seconds(since, 24 * 3600.0), bucket_s=int(bucket_s)
     )
     return await _rows(runtime, USAGE_SERIES_SUBJECT, query)
 
@@ -139,7 +151,7 @@ async def list_requests(
     since: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    return await request_rows(runtime, user=user, session=session, status=status, since=since, limit=limit)
+    return await find_requests(runtime, user=user, session=session, status=status, since=since, limit=limit)
 
 
 @get("/admin/v1/requests/{request_id:str}")
@@ -148,7 +160,7 @@ async def show_request(
     actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
     request_id: str,
 ) -> dict[str, Any]:
-    return await request_row(runtime, request_id)
+    return await find_request(runtime, request_id)
 
 
 @get("/admin/v1/audit")
@@ -158,7 +170,7 @@ async def list_audit(
     since: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    return await audit_rows(runtime, since=since, limit=limit)
+    return await find_audit(runtime, since=since, limit=limit)
 
 
 @get("/admin/v1/usage")
@@ -169,7 +181,7 @@ async def usage(
     session: str | None = None,
     since: str | None = None,
 ) -> Any:
-    return await usage_totals(runtime, user=user, session=session, since=since)
+    return await find_usage(runtime, user=user, session=session, since=since)
 
 
 handlers: list[HTTPRouteHandler] = [list_requests, show_request, list_audit, usage]

@@ -1,0 +1,114 @@
+"""The console's fixtures: a real admin process on a real nats-server, admin tokens made with the
+command line, and Debian's Chromium driven by Playwright."""
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ingate_nats import NatsServer
+from tests.support.processes import Service, clean_env, free_port, run_cli
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The browser is installed by the system's package manager (CI does so first); this is only how
+# long to wait for a concurrent install to finish, never a reason to skip.
+_CHROMIUM_WAIT_S = 600.0
+
+
+def admin_service(env: dict[str, str], logs_dir: Path, name: str = "admin") -> tuple[Service, str]:
+    url = f"http://127.0.0.1:{env['INGATE_ADMIN_PORT']}"
+    service = Service(name, [sys.executable, "-m", "ingate_cli", "admin"], env, logs_dir)
+    service.wait_http(f"{url}/admin/v1/openapi.json", timeout_s=60.0)
+    return service, url
+
+
+@pytest.fixture(scope="module")
+def console_env(nats_server: NatsServer) -> dict[str, str]:
+    return clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(free_port()))
+
+
+@pytest.fixture(scope="module")
+def console_url(console_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
+    service, url = admin_service(console_env, logs_dir, "admin-console")
+    yield url
+    service.stop()
+
+
+def make_token(env: dict[str, str], name: str) -> str:
+    done = run_cli("admin-tokens", "create", "--name", name, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    token: str = json.loads(done.stdout)["token"]
+    return token
+
+
+def revoke_token(env: dict[str, str], name: str) -> None:
+    done = run_cli("admin-tokens", "revoke", name, env=env)
+    assert done.returncode == 0, done.stderr
+
+
+@contextlib.contextmanager
+def signed_in_client(url: str, token: str) -> Iterator[httpx.Client]:
+    """An HTTP client holding a console session, signed in the way the form does it."""
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+        form = client.get("/sign-in")
+        answer = client.post("/sign-in", data={"csrf": page_csrf(form.text), "token": token})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def page_csrf(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    deadline = time.monotonic() + _CHROMIUM_WAIT_S
+    while not os.access(CHROMIUM, os.X_OK):
+        assert time.monotonic() < deadline, f"{CHROMIUM} is missing: apt-get install chromium"
+        time.sleep(2)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(60_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+class Screens:
+    """A screenshot of every page a test visits, numbered, in the test's tmp_path."""
+
+    def __init__(self, page: Page, directory: Path) -> None:
+        self.page = page
+        self.directory = directory
+        self.count = 0
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=str(self.directory / f"{self.count:02d}-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def screens(page: Page, tmp_path: Path) -> Screens:
+    return Screens(page, tmp_path)
