@@ -110,5 +110,8 @@ class Screens:
 
 
 @pytest.fixture
-def screens(page: Page, tmp_path: Path) -> Screens:
-    return Screens(page, tmp_path)
+def screens(page: Page, tmp_path: Path) -> Iterator[Screens]:
+    taken = Screens(page, tmp_path)
+    yield taken
+    # Where the test ended, passed or not: the page a failed wait was looking at.
+    taken.shot("last")
