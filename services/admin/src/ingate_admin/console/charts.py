@@ -57,7 +57,9 @@ def bucket_time(value: Any) -> float:
     """A bucket's start as epoch seconds: the series answers a number or an ISO 8601 text."""
     if isinstance(value, int | float):
         return float(value)
-    return dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC).timestamp()
+    when = dt.datetime.fromisoformat(str(value))
+    # ClickHouse's DateTime text carries no zone; its series are in UTC.
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def _label(epoch: float) -> str:
