@@ -1,9 +1,12 @@
 """The console's security properties, against a real admin process: who gets in, what a form
 needs, what a cookie says, what is shown once, what is escaped."""
 
+from pathlib import Path
+
 import httpx
 from playwright.sync_api import Dialog, Page
 
+from ingate_config import load_settings
 from tests.console.conftest import Screens, make_token, page_csrf, revoke_token, signed_in_client
 
 
@@ -154,3 +157,10 @@ def test_a_user_id_is_shown_escaped(
     assert page.locator("main script").count() == 0
     assert "&lt;script&gt;" in page.content()
     assert dialogs == []
+
+
+def test_the_console_listens_on_loopback_unless_told_otherwise(console_url: str, logs_dir: Path) -> None:
+    assert load_settings(environ={}).admin.host == "127.0.0.1"
+    # The fixture's admin process was given a port and no host.
+    port = console_url.rsplit(":", 1)[1]
+    assert f"listening on http://127.0.0.1:{port}" in (logs_dir / "admin-console.log").read_text()
