@@ -1,5 +1,6 @@
 """The admin API served by a real `ingate admin` process on a real nats-server."""
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -83,3 +84,43 @@ def test_an_ingate_key_is_not_an_admin_token(admin_url: str, admin_env: dict[str
     answer = httpx.get(f"{admin_url}/keys", headers={"authorization": f"Bearer {key}"}, timeout=30)
     assert answer.status_code == 401
     assert answer.json()["error"]["type"] == "authentication_error"
+
+
+def test_expires_takes_what_the_cli_takes(admin_url: str, admin_env: dict[str, str]) -> None:
+    auth = {"authorization": f"Bearer {_token(admin_env, 'expires-test')}"}
+    before = dt.datetime.now(dt.UTC)
+    created = httpx.post(f"{admin_url}/keys", json={"name": "e", "expires": "30d"}, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    expires_at = dt.datetime.fromisoformat(created.json()["expires_at"])
+    assert dt.timedelta(days=30) - dt.timedelta(seconds=1) <= expires_at - before <= dt.timedelta(days=31)
+    key_id = created.json()["id"]
+    for given, stored in [
+        ("2030-12-31", "2030-12-31T00:00:00+00:00"),  # a date: midnight UTC
+        ("2030-12-31T18:00+02:00", "2030-12-31T16:00:00+00:00"),  # a zoned time, stored in UTC
+        (None, None),  # null removes the expiry
+    ]:
+        patched = httpx.patch(f"{admin_url}/keys/{key_id}", json={"expires": given}, headers=auth, timeout=30)
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["expires_at"] == stored
+    for bad in ["soon", "30x", "2001-01-01", 42]:
+        refused = httpx.patch(f"{admin_url}/keys/{key_id}", json={"expires": bad}, headers=auth, timeout=30)
+        assert refused.status_code == 400, (bad, refused.text)
+        message = refused.json()["error"]["message"]
+        assert "expires" in message and "expires_at" not in message, message
+
+
+_DOC_UIS = ["swagger", "redoc", "elements", "rapidoc", "scalar", "openapi.yaml", "openapi.yml", ""]
+
+
+def test_only_the_openapi_document_is_served(admin_url: str) -> None:
+    document = httpx.get(f"{admin_url}/openapi.json", timeout=30)
+    assert document.status_code == 200
+    assert "/admin/v1/keys" in document.json()["paths"]
+    root = admin_url.removesuffix("/admin/v1")
+    for page in [
+        f"{root}/schema",
+        *(f"{base}/{ui}" for base in (f"{root}/schema", admin_url) for ui in _DOC_UIS),
+    ]:
+        answer = httpx.get(page.rstrip("/"), timeout=30)
+        assert answer.status_code == 404, page
+        assert answer.json()["error"]["type"] == "not_found_error", page
