@@ -1,37 +1,12 @@
 """The admin API served by a real `ingate admin` process on a real nats-server."""
 
 import datetime as dt
-import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from ingate_nats import NatsServer
-from tests.support.processes import Service, clean_env, free_port, run_cli
-
-
-@pytest.fixture(scope="module")
-def admin_env(nats_server: NatsServer) -> dict[str, str]:
-    return clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(free_port()))
-
-
-@pytest.fixture(scope="module")
-def admin_url(admin_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
-    url = f"http://127.0.0.1:{admin_env['INGATE_ADMIN_PORT']}/admin/v1"
-    service = Service("admin", [sys.executable, "-m", "ingate_cli", "admin"], admin_env, logs_dir)
-    service.wait_http(f"{url}/openapi.json", timeout_s=60.0)
-    yield url
-    service.stop()
-
-
-def _token(admin_env: dict[str, str], name: str) -> str:
-    done = run_cli("admin-tokens", "create", "--name", name, "--json", env=admin_env)
-    assert done.returncode == 0, done.stderr
-    token: str = json.loads(done.stdout)["token"]
-    return token
+from tests.support.processes import run_cli
 
 
 def test_a_call_without_a_token_is_refused(admin_url: str) -> None:
@@ -40,8 +15,8 @@ def test_a_call_without_a_token_is_refused(admin_url: str) -> None:
     assert answer.json()["error"]["type"] == "authentication_error"
 
 
-def test_keys_create_update_revoke(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'keys-test')}"}
+def test_keys_create_update_revoke(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('keys-test')}"}
     created = httpx.post(f"{admin_url}/keys", json={"name": "a", "rpm": 5}, headers=auth, timeout=30)
     assert created.status_code == 201, created.text
     key_id = created.json()["id"]
@@ -57,8 +32,10 @@ def test_keys_create_update_revoke(admin_url: str, admin_env: dict[str, str]) ->
     assert httpx.get(f"{admin_url}/keys/nope", headers=auth, timeout=30).status_code == 404
 
 
-def test_a_revoked_token_stops_working(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'revoke-test')}"}
+def test_a_revoked_token_stops_working(
+    admin_url: str, admin_env: dict[str, str], new_token: Callable[[str], str]
+) -> None:
+    auth = {"authorization": f"Bearer {new_token('revoke-test')}"}
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
     assert run_cli("admin-tokens", "revoke", "revoke-test", env=admin_env).returncode == 0
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 401
@@ -69,25 +46,25 @@ def test_a_revoked_token_stops_working(admin_url: str, admin_env: dict[str, str]
     [(b"{not json", 400), (b"[" * 100_000 + b"]" * 100_000, 400), (b"x" * (2 * 1024 * 1024), 413)],
 )
 def test_hostile_bodies_get_a_clear_error(
-    admin_url: str, admin_env: dict[str, str], body: bytes, status: int
+    admin_url: str, new_token: Callable[[str], str], body: bytes, status: int
 ) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, f'body-{status}-{len(body)}')}"}
+    auth = {"authorization": f"Bearer {new_token(f'body-{status}-{len(body)}')}"}
     answer = httpx.post(f"{admin_url}/keys", content=body, headers=auth, timeout=30)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["message"]
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
 
 
-def test_an_ingate_key_is_not_an_admin_token(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'key-as-token')}"}
+def test_an_ingate_key_is_not_an_admin_token(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('key-as-token')}"}
     key = httpx.post(f"{admin_url}/keys", json={"name": "k"}, headers=auth, timeout=30).json()["key"]
     answer = httpx.get(f"{admin_url}/keys", headers={"authorization": f"Bearer {key}"}, timeout=30)
     assert answer.status_code == 401
     assert answer.json()["error"]["type"] == "authentication_error"
 
 
-def test_expires_takes_what_the_cli_takes(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'expires-test')}"}
+def test_expires_takes_what_the_cli_takes(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('expires-test')}"}
     before = dt.datetime.now(dt.UTC)
     created = httpx.post(f"{admin_url}/keys", json={"name": "e", "expires": "30d"}, headers=auth, timeout=30)
     assert created.status_code == 201, created.text
