@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from ingate_nats import NatsServer
-from tests.support.processes import INGATE, Service, clean_env, free_port
+from tests.support.processes import INGATE, Service, clean_env, free_port, run_cli
 
 _SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
 # Private addresses to "connect" a UDP socket to: the kernel picks the source address of the
@@ -105,3 +105,16 @@ def test_a_wildcard_admin_host_is_reachable_there(
         url = f"http://{outside_address}:{port}/admin/v1/openapi.json"
         document = httpx.get(url, timeout=30, trust_env=False)  # straight there, never through a proxy
         assert document.status_code == 200
+
+
+def test_a_busy_admin_port_is_one_line_and_an_exit(nats_server: NatsServer) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(port))
+        done = run_cli("admin", env=env)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"ingate: port {port} is already in use on 127.0.0.1 (set INGATE_ADMIN_PORT to use another)"
+    ], done.stderr
