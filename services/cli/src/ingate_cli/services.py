@@ -13,7 +13,7 @@ from typing import Any, Final
 from ingate_cli import admin_service, workers
 from ingate_config import ConfigError, Settings
 
-# sub-command → (module, entry point taking Settings)
+# sub-command → (module, entry point taking Settings; the edge's and the admin's also their socket)
 SERVICES: Final = {
     "edge": ("ingate_edge", "serve", "run the edge service (the HTTP gateway)"),
     "translator": ("ingate_translator", "serve", "run the translator service (OpenAI ⇄ Anthropic)"),
