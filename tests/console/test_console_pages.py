@@ -37,7 +37,7 @@ def test_editing_a_key_in_the_form_changes_what_the_api_answers(
                 "rpm": "",
                 "tpm": "900",
                 "budget_usd": "2.5",
-                "expires": "2030-01-01T00:00:00Z",
+                "expires": "30d",
                 "log_payloads": "on",
             },
         )

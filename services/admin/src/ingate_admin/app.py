@@ -3,12 +3,12 @@ and `actor` dependencies."""
 
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
 from ingate_admin import keys_api, reports_api
 from ingate_admin.auth import caller_actor
 from ingate_admin.console import console_router, static_router, template_config
 from ingate_admin.errors import EXCEPTION_HANDLERS
+from ingate_admin.openapi import openapi_config
 from ingate_admin.runtime import AdminRuntime
 
 
@@ -20,7 +20,7 @@ def create_app(runtime: AdminRuntime) -> Litestar:
         route_handlers=[*keys_api.handlers, *reports_api.handlers, console_router(), static_router()],
         dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Ingate admin API", version="1", path="/admin/v1"),
+        openapi_config=openapi_config(),
         request_max_body_size=runtime.config.admin.max_body_bytes,
         template_config=template_config(),
     )

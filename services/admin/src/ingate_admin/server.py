@@ -1,7 +1,8 @@
-"""Run the admin service under uvicorn on the admin host and port."""
+"""Run the admin service under uvicorn on a socket bound for it on the admin host and port."""
 
 import asyncio
 import logging
+import socket
 
 import uvicorn
 
@@ -14,14 +15,12 @@ from ingate_nats.connection import connect, drain_or_close
 log = logging.getLogger("ingate.admin")
 
 
-async def serve_admin(settings: Settings) -> None:
+async def serve_admin(settings: Settings, sock: socket.socket) -> None:
     client = await connect(settings.nats_url, "ingate-admin")
     js = client.jetstream()
     runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js))
     config = uvicorn.Config(
         create_app(runtime),
-        host=settings.admin.host,
-        port=settings.admin.port,
         access_log=False,
         server_header=False,
         log_level="warning",
@@ -29,10 +28,10 @@ async def serve_admin(settings: Settings) -> None:
     )
     log.warning("ingate admin listening on http://%s:%d", settings.admin.host, settings.admin.port)
     try:
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(config).serve(sockets=[sock])
     finally:
         await drain_or_close(client)
 
 
-def serve(settings: Settings) -> None:
-    asyncio.run(serve_admin(settings))
+def serve(settings: Settings, sock: socket.socket) -> None:
+    asyncio.run(serve_admin(settings, sock))
