@@ -2,9 +2,7 @@
 command line, and Debian's Chromium driven by Playwright."""
 
 import contextlib
-import json
 import os
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ingate_nats import NatsServer
-from tests.support.processes import Service, clean_env, free_port, run_cli
+from tests.support.admin import start_admin
+from tests.support.processes import clean_env, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,13 +29,6 @@ CHROMIUM_ARGS = [
 _CHROMIUM_WAIT_S = 600.0
 
 
-def admin_service(env: dict[str, str], logs_dir: Path, name: str = "admin") -> tuple[Service, str]:
-    url = f"http://127.0.0.1:{env['INGATE_ADMIN_PORT']}"
-    service = Service(name, [sys.executable, "-m", "ingate_cli", "admin"], env, logs_dir)
-    service.wait_http(f"{url}/admin/v1/openapi.json", timeout_s=60.0)
-    return service, url
-
-
 @pytest.fixture(scope="module")
 def console_env(nats_server: NatsServer) -> dict[str, str]:
     return clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(free_port()))
@@ -44,21 +36,9 @@ def console_env(nats_server: NatsServer) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def console_url(console_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
-    service, url = admin_service(console_env, logs_dir, "admin-console")
+    service, url = start_admin(console_env, logs_dir, "admin-console")
     yield url
     service.stop()
-
-
-def make_token(env: dict[str, str], name: str) -> str:
-    done = run_cli("admin-tokens", "create", "--name", name, "--json", env=env)
-    assert done.returncode == 0, done.stderr
-    token: str = json.loads(done.stdout)["token"]
-    return token
-
-
-def revoke_token(env: dict[str, str], name: str) -> None:
-    done = run_cli("admin-tokens", "revoke", name, env=env)
-    assert done.returncode == 0, done.stderr
 
 
 @contextlib.contextmanager

@@ -15,8 +15,9 @@ from playwright.sync_api import Page
 from ingate_nats import NatsServer
 from tests.analytics.processes import analytics_env
 from tests.conftest import Edge, start_edge
-from tests.console.conftest import Screens, admin_service, make_token
+from tests.console.conftest import Screens
 from tests.console.flow import create_key, revoke_key, sign_in, until
+from tests.support.admin import create_admin_token, start_admin
 from tests.support.processes import INGATE, Service, clean_env, free_port
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,9 @@ def stack(mock_url: str, logs_dir: Path, tmp_path_factory: pytest.TempPathFactor
         analytics.wait_log("ingate analytics consuming", 60.0)
         edge = start_edge(nats.url, mock_url, logs_dir, name="console-edge")
         env = clean_env(INGATE_NATS_URL=nats.url, INGATE_ADMIN_PORT=str(free_port()))
-        admin, url = admin_service(env, logs_dir, "console-flow-admin")
+        admin, url = start_admin(env, logs_dir, "console-flow-admin")
         services.append(admin)
-        yield Stack(edge=edge, console_url=url, token=make_token(env, "flow"))
+        yield Stack(edge=edge, console_url=url, token=create_admin_token(env, "flow"))
     finally:
         if edge is not None:
             edge.service.stop()
