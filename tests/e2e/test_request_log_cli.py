@@ -53,7 +53,7 @@ async def _publish_payload(nats_url: str, payload: PayloadRecord) -> None:
         await client.jetstream().publish(
             PAYLOADS_SUBJECT,
             msgspec.json.encode(payload),
-            headers={"Nats-Msg-Id": f"payload-{payload.request_id}"},
+            headers={"Nats-Msg-Id": f"payload:{payload.request_id}"},
         )
     finally:
         await client.close()
