@@ -175,6 +175,13 @@ def test_usage_series_per_bucket(api: tuple[str, dict[str, str]]) -> None:
     assert {row["user_id"] for row in series.json()} == {"ann"}
     sessions = httpx.get(f"{url}/usage/series", params={"by": "session"}, headers=auth, timeout=30).json()
     assert {(row["session_id"], row["user_id"]) for row in sessions} == {("s-1", "ann"), ("s-1", "bob")}
+    one_session = httpx.get(
+        f"{url}/usage/series",
+        params={"by": "session", "session": "s-1", "user": "bob"},
+        headers=auth,
+        timeout=30,
+    ).json()
+    assert {(row["session_id"], row["user_id"]) for row in one_session} == {("s-1", "bob")}
     too_many = httpx.get(
         f"{url}/usage/series", params={"since": "7d", "bucket": "1s"}, headers=auth, timeout=30
     )
@@ -182,3 +189,13 @@ def test_usage_series_per_bucket(api: tuple[str, dict[str, str]]) -> None:
     assert (
         httpx.get(f"{url}/usage/series", params={"by": "model"}, headers=auth, timeout=30).status_code == 400
     )
+
+
+def test_usage_totals_through_the_shared_request_helper(api: tuple[str, dict[str, str]]) -> None:
+    url, auth = api
+    _until(f"{url}/requests?key_id=key-admin", auth, lambda rows: len(rows) == 6)
+    usage = httpx.get(f"{url}/usage", params={"user": "bob", "since": "1h"}, headers=auth, timeout=30)
+    assert usage.status_code == 200, usage.text
+    [bob] = usage.json()["users"]
+    assert (bob["user_id"], bob["requests"], bob["errors"]) == ("bob", 3, 1)
+    assert httpx.get(f"{url}/usage", params={"since": "-1h"}, headers=auth, timeout=30).status_code == 400

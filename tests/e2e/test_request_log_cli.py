@@ -137,8 +137,15 @@ def test_keys_create_is_in_the_audit_trail_without_its_key(edge: Edge, analytics
     assert row["action"] == "key.create" and row["actor"].startswith("cli:")
     assert row["before"] is None and row["after"]["name"] == created["name"]
     assert not {"key", "key_hash"} & set(row["after"])
-    code, table, _ = edge.cli("audit", "--since", "1h")
-    assert code == 0 and "key.create" in table and created["key_id"] in table and created["key"] not in table
+    code, out, _ = edge.cli("audit", "--target", created["key_id"], "--actor", row["actor"], "--json")
+    assert code == 0 and [r["audit_id"] for r in json.loads(out)] == [row["audit_id"]]
+    code, out, _ = edge.cli("audit", "--target", created["key_id"], "--actor", "cli:somebody-else", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = edge.cli("audit", "--limit", "1", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+    code, table, _ = edge.cli("audit", "--since", "1h", "--target", created["key_id"])
+    assert code == 0 and table.splitlines()[0].split() == ["TIME", "ACTOR", "ACTION", "TARGET", "CHANGE"]
+    assert "key.create" in table and "created" in table and created["key"] not in table
 
 
 def test_with_no_analytics_service_the_commands_say_so_in_one_line(tmp_path: Path) -> None:
