@@ -6,13 +6,13 @@ where the thing did not exist before or no longer exists after. Writers strip ev
 before a row leaves them (`ingate_contracts.audit.audit_event`).
 """
 
-import math
 import time
 from typing import Any, Final
 
 import msgspec
 
-from ingate_analytics.responder import BadQuery, Responder, check_id
+from ingate_analytics.query_rules import SINCE_CONDITION, check_id, check_limit, check_since, since_parameters
+from ingate_analytics.responder import Responder
 from ingate_analytics.rows import as_objects
 from ingate_contracts.lookup import MAX_LOOKUP_ROWS, AuditQuery, LookupReply
 from ingate_contracts.subjects import AUDIT_QUERY_SUBJECT
@@ -24,18 +24,13 @@ _JSON_COLUMNS: Final = ("before", "after")
 def check_audit_query(query: AuditQuery) -> None:
     check_id("target", query.target)
     check_id("actor", query.actor)
-    if not (math.isfinite(query.since_s) and query.since_s > 0):
-        raise BadQuery("since_s must be a positive number of seconds")
-    if query.limit < 1:
-        raise BadQuery("limit must be at least 1")
+    check_since(query.since_s)
+    check_limit(query.limit)
 
 
 def audit_sql(query: AuditQuery, now_s: float) -> tuple[str, dict[str, Any]]:
-    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
-    parameters: dict[str, Any] = {
-        "since_ms": math.floor((now_s - query.since_s) * 1000),
-        "limit": min(query.limit, MAX_LOOKUP_ROWS),
-    }
+    where = [SINCE_CONDITION]
+    parameters = {**since_parameters(query.since_s, now_s), "limit": min(query.limit, MAX_LOOKUP_ROWS)}
     for name, value in (("target", query.target), ("actor", query.actor)):
         if value:
             where.append(f"{name} = {{{name}:String}}")

@@ -12,13 +12,20 @@ truncated, redacted}` when the bodies were captured, else null.
 FINAL, so a redelivered record is one row even before ClickHouse merges it away.
 """
 
-import math
 import re
 import time
 from typing import Any, Final
 
+from ingate_analytics.query_rules import (
+    SINCE_CONDITION,
+    BadQuery,
+    check_id,
+    check_limit,
+    check_since,
+    since_parameters,
+)
 from ingate_analytics.records import COLUMNS
-from ingate_analytics.responder import BadQuery, Refusal, Responder, check_id
+from ingate_analytics.responder import Refusal, Responder
 from ingate_analytics.rows import as_objects
 from ingate_analytics.usage import IS_ERROR
 from ingate_contracts.lookup import MAX_LOOKUP_ROWS, NO_SUCH_REQUEST, LookupReply, RequestsQuery
@@ -41,19 +48,14 @@ def check_requests_query(query: RequestsQuery) -> None:
         check_id(name, getattr(query, name))
     if query.status and query.status != ERRORS_STATUS and not _STATUS_RE.match(query.status):
         raise BadQuery(f"status must be an HTTP status code such as 429, or {ERRORS_STATUS!r}")
-    if not (math.isfinite(query.since_s) and query.since_s > 0):
-        raise BadQuery("since_s must be a positive number of seconds")
-    if query.limit < 1:
-        raise BadQuery("limit must be at least 1")
+    check_since(query.since_s)
+    check_limit(query.limit)
 
 
 def list_sql(query: RequestsQuery, now_s: float) -> tuple[str, dict[str, Any]]:
     """The newest records matching the filters, at most MAX_LOOKUP_ROWS whatever `limit` says."""
-    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
-    parameters: dict[str, Any] = {
-        "since_ms": math.floor((now_s - query.since_s) * 1000),
-        "limit": min(query.limit, MAX_LOOKUP_ROWS),
-    }
+    where = [SINCE_CONDITION]
+    parameters = {**since_parameters(query.since_s, now_s), "limit": min(query.limit, MAX_LOOKUP_ROWS)}
     for column, name, value in (
         ("user_id", "user", query.user),
         ("session_id", "session", query.session),

@@ -13,9 +13,10 @@ from typing import Any, Generic, TypeVar
 import msgspec
 from nats.aio.client import Client
 
+from ingate_analytics.query_rules import BadQuery
 from ingate_analytics.sink import ClickHouseSink
 from ingate_contracts.lookup import LookupFailure
-from ingate_contracts.usage import MAX_ID_LENGTH, USAGE_QUEUE_GROUP
+from ingate_contracts.usage import USAGE_QUEUE_GROUP
 
 log = logging.getLogger("ingate.analytics")
 
@@ -24,18 +25,8 @@ Q = TypeVar("Q", bound=msgspec.Struct)
 _MAX_ERROR_CHARS = 300
 
 
-class BadQuery(ValueError):
-    """A query that decodes but asks for something not answerable; the text says what, in one line."""
-
-
 class Refusal(Exception):
     """A query answered with exactly this error (not prefixed), one a caller may match on."""
-
-
-def check_id(name: str, value: str) -> None:
-    """Ids in a query are at most MAX_ID_LENGTH characters, as `ingate keys create --user` allows."""
-    if len(value) > MAX_ID_LENGTH:
-        raise BadQuery(f"{name} must be at most {MAX_ID_LENGTH} characters")
 
 
 def one_line(exc: BaseException) -> str:

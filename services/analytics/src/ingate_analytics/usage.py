@@ -6,14 +6,14 @@ Totals come from `ingate.requests FINAL`, so a row ClickHouse has not merged awa
 still counted once; percentiles are exact, interpolated between neighbouring latencies.
 """
 
-import math
 import time
 from typing import Any, Final
 
 import msgspec
 from nats.aio.client import Client
 
-from ingate_analytics.responder import BadQuery, Responder, check_id
+from ingate_analytics.query_rules import SINCE_CONDITION, BadQuery, check_id, check_since, since_parameters
+from ingate_analytics.responder import Responder
 from ingate_analytics.sink import ClickHouseSink
 from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import (
@@ -49,8 +49,8 @@ __all__ = ["IS_ERROR", "BadQuery", "UsageResponder", "check_query", "usage_sql"]
 def usage_sql(keys: str, query: UsageQuery, now_s: float, extra: str = "") -> tuple[str, dict[str, Any]]:
     """The statement grouping by `keys`, with the totals (then `extra` columns), and its
     parameters; every value the caller sent is bound."""
-    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
-    parameters: dict[str, Any] = {"since_ms": math.floor((now_s - query.since_s) * 1000)}
+    where = [SINCE_CONDITION]
+    parameters = since_parameters(query.since_s, now_s)
     if query.user is not None:
         where.append("user_id = {user:String}")
         parameters["user"] = query.user
@@ -66,8 +66,7 @@ def usage_sql(keys: str, query: UsageQuery, now_s: float, extra: str = "") -> tu
 
 
 def check_query(query: UsageQuery) -> None:
-    if not (math.isfinite(query.since_s) and query.since_s > 0):
-        raise BadQuery("since_s must be a positive number of seconds")
+    check_since(query.since_s)
     for name, value in (("user", query.user), ("session", query.session)):
         if value is not None:
             check_id(name, value)

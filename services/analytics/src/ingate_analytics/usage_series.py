@@ -11,7 +11,8 @@ import math
 import time
 from typing import Any, Final
 
-from ingate_analytics.responder import BadQuery, Responder, check_id
+from ingate_analytics.query_rules import SINCE_CONDITION, BadQuery, check_id, check_since, since_parameters
+from ingate_analytics.responder import Responder
 from ingate_analytics.rows import as_objects
 from ingate_analytics.usage import IS_ERROR
 from ingate_contracts.lookup import LookupReply, UsageSeriesQuery
@@ -28,8 +29,7 @@ _TOTALS_SQL: Final = f"count(), sum(input_tokens) + sum(output_tokens), sum(cost
 def check_series_query(query: UsageSeriesQuery) -> None:
     check_id("user", query.user)
     check_id("session", query.session)
-    if not (math.isfinite(query.since_s) and query.since_s > 0):
-        raise BadQuery("since_s must be a positive number of seconds")
+    check_since(query.since_s)
     if query.bucket_s < 1:
         raise BadQuery("bucket_s must be at least 1")
     if math.ceil(query.since_s / query.bucket_s) > MAX_BUCKETS:
@@ -39,11 +39,8 @@ def check_series_query(query: UsageSeriesQuery) -> None:
 def series_sql(query: UsageSeriesQuery, now_s: float) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement, the names of its columns, and its parameters."""
     keys = _KEYS[query.by]
-    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
-    parameters: dict[str, Any] = {
-        "since_ms": math.floor((now_s - query.since_s) * 1000),
-        "bucket_s": query.bucket_s,
-    }
+    where = [SINCE_CONDITION]
+    parameters = {**since_parameters(query.since_s, now_s), "bucket_s": query.bucket_s}
     if query.user:
         where.append("user_id = {user:String}")
         parameters["user"] = query.user
