@@ -199,3 +199,26 @@ def test_usage_totals_through_the_shared_request_helper(api: tuple[str, dict[str
     [bob] = usage.json()["users"]
     assert (bob["user_id"], bob["requests"], bob["errors"]) == ("bob", 3, 1)
     assert httpx.get(f"{url}/usage", params={"since": "-1h"}, headers=auth, timeout=30).status_code == 400
+
+
+def test_without_an_analytics_service_every_report_is_503(logs_dir: Path, tmp_path: Path) -> None:
+    server = NatsServer("127.0.0.1", free_port(), tmp_path / "jetstream")
+    server.start()
+    env = clean_env(INGATE_NATS_URL=server.url, INGATE_ADMIN_PORT=str(free_port()))
+    url = f"http://127.0.0.1:{env['INGATE_ADMIN_PORT']}/admin/v1"
+    admin = Service("reports-admin-alone", [sys.executable, "-m", "ingate_cli", "admin"], env, logs_dir)
+    try:
+        admin.wait_http(f"{url}/openapi.json", timeout_s=60.0)
+        done = run_cli("admin-tokens", "create", "--name", "alone", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        auth = {"authorization": f"Bearer {json.loads(done.stdout)['token']}"}
+        for path in ("requests", "requests/req-x", "audit", "usage", "usage/series"):
+            answer = httpx.get(f"{url}/{path}", headers=auth, timeout=30)
+            assert answer.status_code == 503, (path, answer.text)
+            assert answer.json()["error"] == {
+                "type": "analytics_unavailable",
+                "message": "no analytics service is running",
+            }
+    finally:
+        admin.stop()
+        server.stop()
