@@ -4,6 +4,7 @@ Signing in with an admin token makes a session (see `sessions`); every page grou
 whose `handlers` the router below gathers, each calling the functions the JSON API calls.
 """
 
+import json
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote
@@ -33,6 +34,10 @@ def _environment() -> Environment:
     )
     # A value as one URL path segment: "/" and "?" quoted too, unlike Jinja's own urlencode.
     environment.filters["segment"] = lambda value: quote(str(value), safe="")
+    # Audit rows' before/after are JSON objects; shown indented, keys in order, escaped as any text.
+    environment.filters["pretty"] = lambda value: (
+        "" if value is None else json.dumps(value, indent=2, sort_keys=True)
+    )
     environment.filters["usd"] = lambda value: "" if value is None else f"${float(value):,.4f}"
     return environment
 

@@ -1,7 +1,8 @@
 """Usage series as line charts drawn on the server: geometry only, the template writes the SVG.
 
 Pure: rows in, numbers out, so a chart can be checked without a browser. A row is one group (a
-user or a session) in one time bucket, as the analytics service's series lookup answers it.
+user or a session) in one time bucket, as the analytics service's series lookup answers it:
+`{ts, user_id | session_id, requests, tokens, cost_usd, errors}`, `ts` the bucket's start.
 """
 
 import datetime as dt
@@ -22,11 +23,9 @@ Metric = Callable[[dict[str, Any]], float]
 
 METRICS: Final[dict[str, tuple[str, Metric]]] = {
     "requests": ("Requests", lambda row: float(row.get("requests") or 0)),
-    "tokens": (
-        "Tokens (input + output)",
-        lambda row: float(row.get("input_tokens") or 0) + float(row.get("output_tokens") or 0),
-    ),
+    "tokens": ("Tokens (input + output)", lambda row: float(row.get("tokens") or 0)),
     "cost_usd": ("Cost (USD)", lambda row: float(row.get("cost_usd") or 0.0)),
+    "errors": ("Errors", lambda row: float(row.get("errors") or 0)),
 }
 
 
@@ -67,14 +66,20 @@ def _label(epoch: float) -> str:
 
 
 def line_chart(rows: Sequence[dict[str, Any]], group_field: str, metric: str) -> Chart:
-    """One line per group (the largest `MAX_LINES`, the others summed), x by time, y by `metric`."""
+    """One line per group (the `MAX_LINES` with most requests, the others summed), x by time, y by
+    `metric`."""
     title, value_of = METRICS[metric]
     per_group: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    requests: dict[str, float] = defaultdict(float)
     for row in rows:
-        per_group[str(row.get(group_field, ""))][bucket_time(row.get("bucket"))] += value_of(row)
+        group = str(row.get(group_field, ""))
+        per_group[group][bucket_time(row.get("ts"))] += value_of(row)
+        requests[group] += float(row.get("requests") or 0)
     if not per_group:
         return Chart(title, WIDTH, HEIGHT, (), 0.0, "", "")
-    ranked = sorted(per_group.items(), key=lambda item: -sum(item[1].values()))
+    # Ranked by requests whatever the metric, so every chart of one series shows the same groups
+    # in the same colours.
+    ranked = sorted(per_group.items(), key=lambda item: (-requests[item[0]], item[0]))
     shown = ranked[:MAX_LINES]
     if len(ranked) > MAX_LINES:
         others: dict[float, float] = defaultdict(float)
