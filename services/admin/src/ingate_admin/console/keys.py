@@ -61,7 +61,9 @@ def _form_values(key: Mapping[str, Any]) -> dict[str, str]:
 @get("/keys")
 async def keys_page(runtime: AdminRuntime, signed: SignedIn) -> Response[Any]:
     keys = await list_key_answers(runtime, signed.actor)
-    keys.sort(key=lambda k: (k.get("status") != "active", k.get("created_at", "")), reverse=False)
+    # Active keys first, newest first within each status.
+    keys.sort(key=lambda k: str(k.get("created_at", "")), reverse=True)
+    keys.sort(key=lambda k: k.get("status") != "active")
     return page("keys.html", signed, keys=keys)
 
 
