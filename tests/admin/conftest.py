@@ -1,13 +1,12 @@
 """An `ingate admin` process on the session's nats-server, and admin tokens made as a person does."""
 
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from ingate_nats import NatsServer
-from tests.support.admin import create_admin_token, start_admin
+from tests.support.admin import admin_token, running_admin
 from tests.support.processes import clean_env, free_port
 
 
@@ -18,12 +17,11 @@ def admin_env(nats_server: NatsServer) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def admin_url(admin_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
-    service, url = start_admin(admin_env, logs_dir)
-    yield f"{url}/admin/v1"
-    service.stop()
+    with running_admin(admin_env, logs_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def new_token(admin_env: dict[str, str]) -> Callable[[str], str]:
     """`ingate admin-tokens create --name NAME`: the token it prints once."""
-    return partial(create_admin_token, admin_env)
+    return lambda name: admin_token(admin_env, name)

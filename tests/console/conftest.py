@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ingate_nats import NatsServer
-from tests.support.admin import start_admin
+from tests.support.admin import running_admin
 from tests.support.processes import clean_env, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,11 +34,15 @@ def console_env(nats_server: NatsServer) -> dict[str, str]:
     return clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(free_port()))
 
 
+def console_root(api_url: str) -> str:
+    """The console's base URL, from the admin API's."""
+    return api_url.removesuffix("/admin/v1")
+
+
 @pytest.fixture(scope="module")
 def console_url(console_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
-    service, url = start_admin(console_env, logs_dir, "admin-console")
-    yield url
-    service.stop()
+    with running_admin(console_env, logs_dir, "admin-console") as api_url:
+        yield console_root(api_url)
 
 
 @contextlib.contextmanager

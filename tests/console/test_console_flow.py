@@ -2,6 +2,7 @@
 analytics with its own data dir, an edge, the admin service, the mock provider) and the official
 openai SDK using the key the page made."""
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from playwright.sync_api import Page
 from ingate_nats import NatsServer
 from tests.analytics.processes import analytics_env
 from tests.conftest import Edge, start_edge
-from tests.console.conftest import Screens
+from tests.console.conftest import Screens, console_root
 from tests.console.flow import create_key, revoke_key, sign_in, until
-from tests.support.admin import create_admin_token, start_admin
+from tests.support.admin import admin_token, running_admin
 from tests.support.processes import INGATE, Service, clean_env, free_port
 
 log = logging.getLogger(__name__)
@@ -35,28 +36,21 @@ def stack(mock_url: str, logs_dir: Path, tmp_path_factory: pytest.TempPathFactor
     # Its own nats-server: the durable analytics consumer must see every record these tests make.
     nats = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("console-jetstream"))
     nats.start()
-    services: list[Service] = []
-    edge: Edge | None = None
-    try:
+    with contextlib.ExitStack() as stop:
+        stop.callback(nats.stop)
         analytics = Service(
             "console-analytics",
             [*INGATE, "analytics"],
             analytics_env(nats.url, tmp_path_factory.mktemp("console-analytics")),
             logs_dir,
         )
-        services.append(analytics)
+        stop.callback(analytics.stop)
         analytics.wait_log("ingate analytics consuming", 60.0)
         edge = start_edge(nats.url, mock_url, logs_dir, name="console-edge")
+        stop.callback(edge.service.stop)
         env = clean_env(INGATE_NATS_URL=nats.url, INGATE_ADMIN_PORT=str(free_port()))
-        admin, url = start_admin(env, logs_dir, "console-flow-admin")
-        services.append(admin)
-        yield Stack(edge=edge, console_url=url, token=create_admin_token(env, "flow"))
-    finally:
-        if edge is not None:
-            edge.service.stop()
-        for service in services:
-            service.stop()
-        nats.stop()
+        api_url = stop.enter_context(running_admin(env, logs_dir, "console-flow-admin"))
+        yield Stack(edge=edge, console_url=console_root(api_url), token=admin_token(env, "flow"))
 
 
 def _sdk(stack: Stack, key: str) -> openai.OpenAI:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from ingate_nats import NatsServer
-from tests.console.conftest import page_csrf, signed_in_client
-from tests.support.admin import create_admin_token, start_admin
+from tests.console.conftest import console_root, page_csrf, signed_in_client
+from tests.support.admin import admin_token, running_admin
 from tests.support.processes import clean_env, free_port
 
 
@@ -22,7 +22,7 @@ def _api(url: str, token: str) -> httpx.Client:
 def test_editing_a_key_in_the_form_changes_what_the_api_answers(
     console_url: str, console_env: dict[str, str]
 ) -> None:
-    token = create_admin_token(console_env, "edit-form")
+    token = admin_token(console_env, "edit-form")
     with _api(console_url, token) as api, signed_in_client(console_url, token) as client:
         key_id = api.post("/keys", json={"name": "editable", "rpm": 5}).json()["id"]
         form = client.get(f"/keys/{key_id}")
@@ -67,7 +67,7 @@ def test_editing_a_key_in_the_form_changes_what_the_api_answers(
 def test_a_bad_value_gets_the_form_back_with_the_reason(
     console_url: str, console_env: dict[str, str], field: str, value: str, said: str
 ) -> None:
-    with signed_in_client(console_url, create_admin_token(console_env, f"bad-{field}-{value}")) as client:
+    with signed_in_client(console_url, admin_token(console_env, f"bad-{field}-{value}")) as client:
         csrf = page_csrf(client.get("/keys/new").text)
         answer = client.post("/keys/new", data={"csrf": csrf, "name": "bad", field: value})
         assert answer.status_code == 400
@@ -78,7 +78,7 @@ def test_a_bad_value_gets_the_form_back_with_the_reason(
 
 
 def test_a_revoked_key_has_no_edit_form(console_url: str, console_env: dict[str, str]) -> None:
-    token = create_admin_token(console_env, "revoked-form")
+    token = admin_token(console_env, "revoked-form")
     with _api(console_url, token) as api, signed_in_client(console_url, token) as client:
         key_id = api.post("/keys", json={"name": "gone"}).json()["id"]
         csrf = page_csrf(client.get(f"/keys/{key_id}").text)
@@ -97,9 +97,8 @@ def lonely_console() -> Iterator[tuple[str, dict[str, str]]]:
         nats.start()
         env = clean_env(INGATE_NATS_URL=nats.url, INGATE_ADMIN_PORT=str(free_port()))
         try:
-            service, url = start_admin(env, Path(scratch), "lonely-admin")
-            yield url, env
-            service.stop()
+            with running_admin(env, Path(scratch), "lonely-admin") as api_url:
+                yield console_root(api_url), env
         finally:
             nats.stop()
 
@@ -109,7 +108,7 @@ def test_report_pages_say_analytics_is_unavailable(
     lonely_console: tuple[str, dict[str, str]], path: str
 ) -> None:
     url, env = lonely_console
-    with signed_in_client(url, create_admin_token(env, f"lonely{path.replace('/', '-')}")) as client:
+    with signed_in_client(url, admin_token(env, f"lonely{path.replace('/', '-')}")) as client:
         answer = client.get(path)
         assert answer.status_code == 503
         assert "Analytics unavailable" in answer.text
@@ -118,7 +117,7 @@ def test_report_pages_say_analytics_is_unavailable(
 
 
 def test_a_bad_filter_is_said_in_the_page(console_url: str, console_env: dict[str, str]) -> None:
-    with signed_in_client(console_url, create_admin_token(console_env, "bad-filter")) as client:
+    with signed_in_client(console_url, admin_token(console_env, "bad-filter")) as client:
         answer = client.get("/requests", params={"since": "yesterday"})
         assert answer.status_code == 400
         assert "since" in answer.text

@@ -8,7 +8,7 @@ from playwright.sync_api import Dialog, Page
 
 from ingate_config import load_settings
 from tests.console.conftest import Screens, page_csrf, signed_in_client
-from tests.support.admin import create_admin_token, revoke_admin_token
+from tests.support.admin import admin_token, revoke_admin_token
 
 
 def test_pages_without_a_session_send_to_sign_in(console_url: str) -> None:
@@ -40,7 +40,7 @@ def test_a_wrong_token_gets_the_form_again_with_401(console_url: str) -> None:
 def test_the_session_cookie_is_httponly_strict_and_not_the_token(
     console_url: str, console_env: dict[str, str]
 ) -> None:
-    token = create_admin_token(console_env, "cookie-test")
+    token = admin_token(console_env, "cookie-test")
     with httpx.Client(base_url=console_url, timeout=30) as client:
         csrf = page_csrf(client.get("/sign-in").text)
         answer = client.post("/sign-in", data={"csrf": csrf, "token": token})
@@ -60,7 +60,7 @@ def test_the_session_cookie_is_httponly_strict_and_not_the_token(
 def test_the_session_cookie_is_secure_over_https(console_url: str, console_env: dict[str, str]) -> None:
     # uvicorn takes the scheme from X-Forwarded-Proto when the proxy is local, as a TLS
     # terminator in front of the admin listener would send it.
-    token = create_admin_token(console_env, "secure-test")
+    token = admin_token(console_env, "secure-test")
     with httpx.Client(base_url=console_url, timeout=30, headers={"x-forwarded-proto": "https"}) as client:
         form = client.get("/sign-in")
         # A Secure cookie: httpx keeps it for https only, so it is sent back by hand.
@@ -76,7 +76,7 @@ def test_the_session_cookie_is_secure_over_https(console_url: str, console_env: 
 
 
 def test_a_revoked_token_ends_its_sessions(console_url: str, console_env: dict[str, str]) -> None:
-    token = create_admin_token(console_env, "revoked-session")
+    token = admin_token(console_env, "revoked-session")
     with signed_in_client(console_url, token) as client:
         assert client.get("/keys").status_code == 200
         revoke_admin_token(console_env, "revoked-session")
@@ -86,7 +86,7 @@ def test_a_revoked_token_ends_its_sessions(console_url: str, console_env: dict[s
 
 
 def test_sign_out_ends_the_session(console_url: str, console_env: dict[str, str]) -> None:
-    with signed_in_client(console_url, create_admin_token(console_env, "sign-out")) as client:
+    with signed_in_client(console_url, admin_token(console_env, "sign-out")) as client:
         session = client.cookies["ingate_console"]
         csrf = page_csrf(client.get("/keys").text)
         assert client.post("/sign-out", data={"csrf": csrf}).status_code == 303
@@ -95,7 +95,7 @@ def test_sign_out_ends_the_session(console_url: str, console_env: dict[str, str]
 
 
 def test_a_post_without_the_csrf_token_is_refused(console_url: str, console_env: dict[str, str]) -> None:
-    with signed_in_client(console_url, create_admin_token(console_env, "csrf-test")) as client:
+    with signed_in_client(console_url, admin_token(console_env, "csrf-test")) as client:
         before = client.get("/keys").text
         missing = client.post("/keys/new", data={"name": "forged"})
         wrong = client.post("/keys/new", data={"name": "forged", "csrf": "x" * 43})
@@ -109,13 +109,13 @@ def test_a_post_without_the_csrf_token_is_refused(console_url: str, console_env:
 
 
 def test_the_json_api_needs_no_csrf_token(console_url: str, console_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {create_admin_token(console_env, 'api-no-csrf')}"}
+    auth = {"authorization": f"Bearer {admin_token(console_env, 'api-no-csrf')}"}
     answer = httpx.post(f"{console_url}/admin/v1/keys", json={"name": "api"}, headers=auth, timeout=30)
     assert answer.status_code == 201, answer.text
 
 
 def test_a_new_key_is_shown_once(console_url: str, console_env: dict[str, str]) -> None:
-    with signed_in_client(console_url, create_admin_token(console_env, "show-once")) as client:
+    with signed_in_client(console_url, admin_token(console_env, "show-once")) as client:
         csrf = page_csrf(client.get("/keys/new").text)
         created = client.post("/keys/new", data={"csrf": csrf, "name": "once"})
         assert created.status_code == 303
@@ -136,7 +136,7 @@ def test_a_user_id_is_shown_escaped(
     console_url: str, console_env: dict[str, str], page: Page, screens: Screens
 ) -> None:
     hostile = "<script>alert(1)</script>"
-    token = create_admin_token(console_env, "xss-test")
+    token = admin_token(console_env, "xss-test")
     auth = {"authorization": f"Bearer {token}"}
     made = httpx.post(
         f"{console_url}/admin/v1/keys", json={"name": "xss", "user": hostile}, headers=auth, timeout=30

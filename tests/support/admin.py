@@ -1,20 +1,28 @@
-"""`ingate admin` as a real process, and admin tokens made with the command line as a person does."""
+"""The admin service as a process, admin tokens for it, and a clean catalog after a test."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from tests.support.processes import INGATE, Service, run_cli
 
 
-def start_admin(env: dict[str, str], logs_dir: Path, name: str = "admin") -> tuple[Service, str]:
-    """The admin process `env` configures (it names the port), once it answers; and its base URL."""
-    url = f"http://127.0.0.1:{env['INGATE_ADMIN_PORT']}"
+@contextmanager
+def running_admin(env: dict[str, str], logs_dir: Path, name: str = "admin") -> Iterator[str]:
+    """`ingate admin` with `env` (INGATE_ADMIN_PORT set); its /admin/v1 URL while it runs."""
+    url = f"http://127.0.0.1:{env['INGATE_ADMIN_PORT']}/admin/v1"
     service = Service(name, [*INGATE, "admin"], env, logs_dir)
-    service.wait_http(f"{url}/admin/v1/openapi.json", timeout_s=60.0)
-    return service, url
+    try:
+        service.wait_http(f"{url}/openapi.json", timeout_s=60.0)
+        yield url
+    finally:
+        service.stop()
 
 
-def create_admin_token(env: dict[str, str], name: str) -> str:
+def admin_token(env: dict[str, str], name: str) -> str:
     """`ingate admin-tokens create --name NAME`: the token it prints once."""
     done = run_cli("admin-tokens", "create", "--name", name, "--json", env=env)
     assert done.returncode == 0, done.stderr
@@ -22,6 +30,17 @@ def create_admin_token(env: dict[str, str], name: str) -> str:
     return token
 
 
+def remove_runtime_catalog(url: str, auth: dict[str, str]) -> None:
+    """Delete every run-time route, then every run-time provider: the session's edges all watch
+    the same buckets, so what one test adds must not reach the next."""
+    for kind in ("routes", "providers"):
+        for entry in httpx.get(f"{url}/{kind}", headers=auth, timeout=30).json():
+            if entry["source"] == "runtime":
+                gone = httpx.delete(f"{url}/{kind}/{entry['name']}", headers=auth, timeout=30)
+                assert gone.status_code == 200, gone.text
+
+
 def revoke_admin_token(env: dict[str, str], name: str) -> None:
+    """`ingate admin-tokens revoke NAME`."""
     done = run_cli("admin-tokens", "revoke", name, env=env)
     assert done.returncode == 0, done.stderr
