@@ -1,32 +1,37 @@
-"""Run-time providers and routes checked by the configuration file's own types.
+"""Run-time providers and routes checked by the configuration file's own rules.
 
-A bad entry raises ConfigError naming the field, like a bad file does.
+A bad entry raises ConfigError naming the field, like a bad file does: the admin API answers
+it to the caller, and an edge that finds such an entry in its bucket logs it and skips it.
 """
 
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import msgspec
 
 from ingate_config.errors import ConfigError
+from ingate_config.loader import check_provider, check_provider_name
 from ingate_config.model import ProviderConfig
 from ingate_config.route_model import RouteConfig
+from ingate_config.routes import check_route_name, checked_route
 
 T = TypeVar("T")
 
 
 def runtime_provider(name: str, entry: dict[str, Any]) -> ProviderConfig:
+    check_provider_name("name", name)
     provider = _convert(
         f"providers.{name}", {**entry, "name": name, "base_url_configured": True}, ProviderConfig
     )
-    url = urlsplit(provider.base_url)
-    if url.scheme not in ("http", "https") or not url.hostname:
-        raise ConfigError(f"providers.{name}.base_url", "must be an http or https URL with a host")
+    check_provider(name, provider)
     return provider
 
 
-def runtime_route(name: str, entry: dict[str, Any]) -> RouteConfig:
-    return _convert(f"routes.{name}", {**entry, "name": name}, RouteConfig)
+def runtime_route(name: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
+    """`providers`: every provider the route's targets may name (the file's and the run-time ones)."""
+    check_route_name("name", name)
+    if not isinstance(entry, dict):
+        raise ConfigError(f"routes.{name}", "must be a JSON object")
+    return checked_route(f"routes.{name}", {**entry, "name": name}, providers)
 
 
 def _convert(where: str, raw: dict[str, Any], kind: type[T]) -> T:
@@ -46,6 +51,8 @@ def merged_providers(
     return {**{name: runtime_provider(name, entry) for name, entry in runtime.items()}, **file}
 
 
-def merged_routes(file: dict[str, RouteConfig], runtime: dict[str, dict[str, Any]]) -> dict[str, RouteConfig]:
+def merged_routes(
+    file: dict[str, RouteConfig], runtime: dict[str, dict[str, Any]], providers: dict[str, ProviderConfig]
+) -> dict[str, RouteConfig]:
     """File routes plus run-time ones; a file entry wins over a run-time one of the same name."""
-    return {**{name: runtime_route(name, entry) for name, entry in runtime.items()}, **file}
+    return {**{name: runtime_route(name, entry, providers) for name, entry in runtime.items()}, **file}

@@ -39,7 +39,7 @@ def load_routes(section: Any, routes_file: str | None, settings: Settings) -> di
         entries = {**entries, **_by_name(ROUTES_FILE_ENV, _read_routes_file(routes_file))}
     routes: dict[str, RouteConfig] = {}
     for name, (where, entry) in entries.items():
-        routes[name] = _route(where, entry, settings.providers)
+        routes[name] = checked_route(where, entry, settings.providers)
     _check_names_are_not_models(routes, {name: where for name, (where, _) in entries.items()}, settings)
     return routes
 
@@ -73,17 +73,21 @@ def _by_name(prefix: str, entries: list[Any]) -> dict[str, tuple[str, dict[str, 
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise ConfigError(f"{where}.name", "each route needs a name")
         name = entry["name"]
-        if not _ROUTE_NAME_RE.match(name):
-            raise ConfigError(
-                f"{where}.name", f"{name!r} must be 1 to 128 letters, digits and any of - _ . : / @"
-            )
+        check_route_name(f"{where}.name", name)
         if name in named:
             raise ConfigError(f"{where}.name", f"route {name!r} is defined twice")
         named[name] = (where, entry)
     return named
 
 
-def _route(where: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
+def check_route_name(setting: str, name: str) -> None:
+    if not _ROUTE_NAME_RE.match(name):
+        shown = repr(name[:140]) + ("…" if len(name) > 140 else "")
+        raise ConfigError(setting, f"{shown} must be 1 to 128 letters, digits and any of - _ . : / @")
+
+
+def checked_route(where: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
+    """The route `entry` (written at setting `where`), held to every rule but the name's."""
     # Checked before conversion so the message lists the choices instead of msgspec's wording.
     if not entry.get("targets"):
         raise ConfigError(f"{where}.targets", "a route needs at least one target")
