@@ -4,8 +4,20 @@ from typing import Any
 
 import pytest
 
-from ingate_config.catalog import merged_providers, runtime_provider, runtime_route
+from ingate_config.catalog import (
+    PROVIDER_FIELDS,
+    ROUTE_FIELDS,
+    merged_providers,
+    runtime_provider,
+    runtime_route,
+)
 from ingate_config.errors import ConfigError
+from ingate_contracts.catalog import ProviderEntry, RouteEntry
+
+
+def test_stored_fields_are_the_contracts() -> None:
+    assert ProviderEntry.__struct_fields__ == PROVIDER_FIELDS
+    assert RouteEntry.__struct_fields__ == ROUTE_FIELDS
 
 
 def test_good_provider_is_accepted() -> None:
@@ -18,7 +30,8 @@ def test_good_provider_is_accepted() -> None:
         ({"format": "openai", "base_url": 5}, "providers.p.base_url"),
         ({"format": "openai", "base_url": "file:///etc/passwd"}, "providers.p.base_url"),
         ({"format": "nope", "base_url": "https://h"}, "providers.p.format"),
-        ({"format": "openai", "base_url": "https://h", "extra": 1}, "providers.p.entry"),
+        ({"format": "openai", "base_url": "https://h", "extra": 1}, "providers.p.extra"),
+        ({"format": "openai", "base_url": "https://h", "api_key_env": "HOME"}, "providers.p.api_key_env"),
         ({"format": "openai", "base_url": "https://h", "read_timeout_s": 0}, "providers.p.read_timeout_s"),
     ],
 )
@@ -40,6 +53,7 @@ PROVIDERS = {"p": runtime_provider("p", {"format": "openai", "base_url": "https:
         ({"targets": []}, "routes.r.targets"),
         ({"targets": [{"provider": "p", "model": "m1"}], "max_attempts": 99}, "routes.r.max_attempts"),
         ({"targets": [{"provider": "p", "model": "m1"}], "strategy": "random"}, "routes.r.strategy"),
+        ({"targets": [{"provider": "p", "model": "m1"}], "name": "other"}, "routes.r.name"),
     ],
 )
 def test_bad_route_names_field(entry: dict[str, Any], setting: str) -> None:

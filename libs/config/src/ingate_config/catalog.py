@@ -4,7 +4,7 @@ A bad entry raises ConfigError naming the field, like a bad file does: the admin
 it to the caller, and an edge that finds such an entry in its bucket logs it and skips it.
 """
 
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -16,9 +16,16 @@ from ingate_config.routes import check_route_name, checked_route
 
 T = TypeVar("T")
 
+# What a stored provider may set (ingate_contracts' ProviderEntry): not `api_key_env`, which
+# would make an edge read its own environment, nor the loader's bookkeeping fields.
+PROVIDER_FIELDS: Final = ("format", "base_url", "api_key", "models", "connect_timeout_s", "read_timeout_s")
+# A route's fields but its name, which is the key it is stored under.
+ROUTE_FIELDS: Final = tuple(f for f in RouteConfig.__struct_fields__ if f != "name")
+
 
 def runtime_provider(name: str, entry: dict[str, Any]) -> ProviderConfig:
     check_provider_name("name", name)
+    _check_fields(f"providers.{name}", entry, PROVIDER_FIELDS)
     provider = _convert(
         f"providers.{name}", {**entry, "name": name, "base_url_configured": True}, ProviderConfig
     )
@@ -29,9 +36,19 @@ def runtime_provider(name: str, entry: dict[str, Any]) -> ProviderConfig:
 def runtime_route(name: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
     """`providers`: every provider the route's targets may name (the file's and the run-time ones)."""
     check_route_name("name", name)
-    if not isinstance(entry, dict):
-        raise ConfigError(f"routes.{name}", "must be a JSON object")
+    _check_fields(f"routes.{name}", entry, ROUTE_FIELDS)
     return checked_route(f"routes.{name}", {**entry, "name": name}, providers)
+
+
+def _check_fields(where: str, entry: Any, known: tuple[str, ...]) -> None:
+    if not isinstance(entry, dict):
+        raise ConfigError(where, "must be a JSON object")
+    for field in entry:
+        if field not in known:
+            shown = repr(field[:64]) if isinstance(field, str) else repr(field)
+            raise ConfigError(
+                f"{where}.{str(field)[:64]}", f"unknown field {shown}; known: {', '.join(known)}"
+            )
 
 
 def _convert(where: str, raw: dict[str, Any], kind: type[T]) -> T:
