@@ -5,6 +5,7 @@ Names are stored base64url-encoded because a provider or route name may hold cha
 """
 
 import base64
+import logging
 from typing import Any, TypeVar
 
 import msgspec
@@ -18,6 +19,7 @@ from ingate_contracts.subjects import PROVIDERS_BUCKET, ROUTES_BUCKET
 from ingate_nats.audit import publish_audit
 
 T = TypeVar("T")
+log = logging.getLogger("ingate.nats.catalog")
 
 
 def encode_name(name: str) -> str:
@@ -105,7 +107,14 @@ class CatalogStore:
             entry = await kv.get(encode_name(name))
         except KeyNotFoundError:
             return None
-        return None if entry.value is None else msgspec.json.decode(entry.value, type=kind)
+        if not entry.value:
+            return None
+        try:
+            return msgspec.json.decode(entry.value, type=kind)
+        except msgspec.DecodeError as exc:  # ValidationError included
+            # Written around the store (the edges skip it too); a write of a good entry replaces it.
+            log.warning("ignoring undecodable %s entry %r: %s", bucket, name[:140], exc)
+            return None
 
     async def _put(self, bucket: str, name: str, entry: Any) -> None:
         kv = await catalog_bucket(self._js, bucket)
