@@ -11,6 +11,7 @@ from ingate_admin.runtime import AdminRuntime
 from ingate_config import Settings
 from ingate_nats.admin_tokens import AdminTokenStore
 from ingate_nats.connection import connect, drain_or_close
+from ingate_nats.streams import ensure_event_streams
 
 log = logging.getLogger("ingate.admin")
 
@@ -18,6 +19,8 @@ log = logging.getLogger("ingate.admin")
 async def serve_admin(settings: Settings, sock: socket.socket) -> None:
     client = await connect(settings.nats_url, "ingate-admin")
     js = client.jetstream()
+    # Before any change is made: without the stream its audit row would be lost.
+    await ensure_event_streams(js, settings.events)
     runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js))
     config = uvicorn.Config(
         create_app(runtime),
