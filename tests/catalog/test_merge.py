@@ -46,6 +46,7 @@ def test_bad_entries_are_left_out_naming_entry_and_field() -> None:
             file_p={"format": "openai", "base_url": "https://x"},
         ),
         encode_name("garbage"): b"{not json",
+        encode_name("deep"): b"[" * 100_000 + b"]" * 100_000,
         "!!not-base64!!": b"{}",
     }
     routes = _stored(orphan={"targets": [{"provider": "bad-url", "model": "m"}]}, listy=[1, 2])
@@ -60,7 +61,8 @@ def test_bad_entries_are_left_out_naming_entry_and_field() -> None:
     assert "routes.orphan.targets[0].provider" in text
     assert "routes.listy" in text
     assert "'file-p' left out: the configuration file defines it" in text
-    assert len(catalog.problems) == 6
+    assert "'deep'" in text
+    assert len(catalog.problems) == 7
 
 
 def test_unchanged_providers_keep_their_pool_and_deployments_their_measurements() -> None:

@@ -74,7 +74,7 @@ def _entries(
             continue
         try:
             entry = msgspec.json.decode(raw)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:  # msgspec's depth limit is Python's
             problems.append(f"run-time {kind} {name[:140]!r} left out: not JSON ({exc})")
             continue
         found.append((name, entry))
