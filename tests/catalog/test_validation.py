@@ -7,12 +7,12 @@ import pytest
 from ingate_config.catalog import (
     PROVIDER_FIELDS,
     ROUTE_FIELDS,
-    merged_providers,
     runtime_provider,
     runtime_route,
 )
 from ingate_config.errors import ConfigError
 from ingate_contracts.catalog import ProviderEntry, RouteEntry
+from ingate_pricing import PriceTable
 
 
 def test_stored_fields_are_the_contracts() -> None:
@@ -41,6 +41,7 @@ def test_bad_provider_names_field(entry: dict[str, Any], setting: str) -> None:
     assert err.value.setting == setting
 
 
+PRICES = PriceTable.shipped()
 PROVIDERS = {"p": runtime_provider("p", {"format": "openai", "base_url": "https://h/v1", "models": ["m*"]})}
 
 
@@ -58,7 +59,7 @@ PROVIDERS = {"p": runtime_provider("p", {"format": "openai", "base_url": "https:
 )
 def test_bad_route_names_field(entry: dict[str, Any], setting: str) -> None:
     with pytest.raises(ConfigError) as err:
-        runtime_route("r", entry, PROVIDERS)
+        runtime_route("r", entry, PROVIDERS, PRICES)
     assert err.value.setting == setting
 
 
@@ -73,21 +74,27 @@ def test_provider_names_follow_the_file_rules(name: str) -> None:
 @pytest.mark.parametrize("name", ["has space", "a" * 129, "", "a*"])
 def test_route_names_follow_the_file_rules(name: str) -> None:
     with pytest.raises(ConfigError) as err:
-        runtime_route(name, {"targets": [{"provider": "p", "model": "m1"}]}, PROVIDERS)
+        runtime_route(name, {"targets": [{"provider": "p", "model": "m1"}]}, PROVIDERS, PRICES)
     assert err.value.setting == "name"
 
 
 def test_route_may_name_a_runtime_provider() -> None:
-    route = runtime_route("org/fast:1", {"targets": [{"provider": "p", "model": "m1"}]}, PROVIDERS)
+    route = runtime_route("org/fast:1", {"targets": [{"provider": "p", "model": "m1"}]}, PROVIDERS, PRICES)
     assert route.targets[0].provider == "p"
 
 
-def test_file_entry_wins_over_runtime() -> None:
-    file = {"p": runtime_provider("p", {"format": "openai", "base_url": "https://file/v1"})}
-    runtime = {
-        "p": {"format": "openai", "base_url": "https://runtime/v1"},
-        "q": {"format": "openai", "base_url": "https://q"},
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [("gpt-4o", "in the price catalog"), ("m1", "a target of route 'r'"), ("m-exact", "allow-list")],
+)
+def test_a_route_is_not_named_after_a_real_model(name: str, found: str) -> None:
+    providers = {
+        "p": runtime_provider(
+            "p", {"format": "openai", "base_url": "https://h/v1", "models": ["m*", "m-exact"]}
+        )
     }
-    merged = merged_providers(file, runtime)
-    assert merged["p"].base_url == "https://file/v1"
-    assert merged["q"].base_url == "https://q"
+    other = runtime_route("r", {"targets": [{"provider": "p", "model": "m1"}]}, providers, PRICES)
+    with pytest.raises(ConfigError) as err:
+        runtime_route(name, {"targets": [{"provider": "p", "model": "m2"}]}, providers, PRICES, [other])
+    assert err.value.setting == f"routes.{name}.name"
+    assert found.replace("allow-list", "in the models of provider 'p'") in str(err.value)

@@ -4,6 +4,7 @@ A bad entry raises ConfigError naming the field, like a bad file does: the admin
 it to the caller, and an edge that finds such an entry in its bucket logs it and skips it.
 """
 
+from collections.abc import Iterable
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -12,7 +13,8 @@ from ingate_config.errors import ConfigError
 from ingate_config.loader import check_provider, check_provider_name
 from ingate_config.model import ProviderConfig
 from ingate_config.route_model import RouteConfig
-from ingate_config.routes import check_route_name, checked_route
+from ingate_config.routes import check_not_a_model, check_route_name, checked_route
+from ingate_pricing import PriceTable
 
 T = TypeVar("T")
 
@@ -33,11 +35,20 @@ def runtime_provider(name: str, entry: dict[str, Any]) -> ProviderConfig:
     return provider
 
 
-def runtime_route(name: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
-    """`providers`: every provider the route's targets may name (the file's and the run-time ones)."""
+def runtime_route(
+    name: str,
+    entry: dict[str, Any],
+    providers: dict[str, ProviderConfig],
+    prices: PriceTable,
+    routes: Iterable[RouteConfig] = (),
+) -> RouteConfig:
+    """`providers`: every provider the route's targets may name (the file's and the run-time ones);
+    `routes`: the other routes in force, whose targets are real models the name must not be."""
     check_route_name("name", name)
     _check_fields(f"routes.{name}", entry, ROUTE_FIELDS)
-    return checked_route(f"routes.{name}", {**entry, "name": name}, providers)
+    route = checked_route(f"routes.{name}", {**entry, "name": name}, providers)
+    check_not_a_model(f"routes.{name}.name", name, [route, *routes], providers.values(), prices)
+    return route
 
 
 def _check_fields(where: str, entry: Any, known: tuple[str, ...]) -> None:
@@ -59,17 +70,3 @@ def _convert(where: str, raw: dict[str, Any], kind: type[T]) -> T:
         message = str(exc)
         field = message.rsplit("at `$.", 1)[-1].rstrip("`") if "at `$." in message else "entry"
         raise ConfigError(f"{where}.{field}", message.split(" - at ")[0]) from exc
-
-
-def merged_providers(
-    file: dict[str, ProviderConfig], runtime: dict[str, dict[str, Any]]
-) -> dict[str, ProviderConfig]:
-    """File providers plus run-time ones; a file entry wins over a run-time one of the same name."""
-    return {**{name: runtime_provider(name, entry) for name, entry in runtime.items()}, **file}
-
-
-def merged_routes(
-    file: dict[str, RouteConfig], runtime: dict[str, dict[str, Any]], providers: dict[str, ProviderConfig]
-) -> dict[str, RouteConfig]:
-    """File routes plus run-time ones; a file entry wins over a run-time one of the same name."""
-    return {**{name: runtime_route(name, entry, providers) for name, entry in runtime.items()}, **file}

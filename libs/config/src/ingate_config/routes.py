@@ -11,6 +11,7 @@ in the routes file.
 import fnmatch
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -142,18 +143,31 @@ def _check_names_are_not_models(
     """A caller's `model` must mean one thing: a route or a real model, never both."""
     if not routes:
         return
-    models: dict[str, str] = {}
-    for route in routes.values():
-        for target in (*route.targets, *route.fallbacks):
-            models.setdefault(target.model, f"a target of route {route.name!r}")
-    # Route names cannot hold * ? [ so only an allow-list's exact entries, not its globs, can match.
-    for provider in settings.providers.values():
-        for model in provider.models or ():
-            models.setdefault(model, f"in the models of provider {provider.name!r}")
-    # Any name the price catalog knows, dated snapshots included: each is a real model.
     prices = PriceTable.shipped(settings.prices)
     for name in routes:
-        found = models.get(name) or ("in the price catalog" if prices.lists(name) else None)
-        if found:
-            problem = f"{name!r} is a real model ({found}); pick another name"
-            raise ConfigError(f"{wheres[name]}.name", problem)
+        check_not_a_model(f"{wheres[name]}.name", name, routes.values(), settings.providers.values(), prices)
+
+
+def check_not_a_model(
+    setting: str,
+    name: str,
+    routes: Iterable[RouteConfig],
+    providers: Iterable[ProviderConfig],
+    prices: PriceTable,
+) -> None:
+    """Route `name` must not be a real model: one a route sends to, one a provider's allow-list
+    names, or one the price catalog (or a price override) knows, dated snapshots included."""
+    found = None
+    for route in routes:
+        if any(target.model == name for target in (*route.targets, *route.fallbacks)):
+            found = f"a target of route {route.name!r}"
+            break
+    # Route names cannot hold * ? [ so only an allow-list's exact entries, not its globs, can match.
+    for provider in providers if found is None else ():
+        if name in (provider.models or ()):
+            found = f"in the models of provider {provider.name!r}"
+            break
+    if found is None and prices.lists(name):
+        found = "in the price catalog"
+    if found:
+        raise ConfigError(setting, f"{name!r} is a real model ({found}); pick another name")
