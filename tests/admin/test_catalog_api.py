@@ -131,6 +131,11 @@ def test_routes_are_checked_against_the_providers_in_force(admin_url: str, auth:
     assert "routes.r3.targets[0].model" in _error(_call("PUT", f"{admin_url}/routes/r3", auth, refused), 400)
     assert "weight" in _error(_call("PUT", f"{admin_url}/routes/r4", auth, {**route, "weight": 1}), 400)
     assert "1 to 128" in _error(_call("PUT", f"{admin_url}/routes/{'r' * 129}", auth, route), 400)
+    # A caller's model means one thing: a route is not named after a real model, nor sends to a route.
+    real = _error(_call("PUT", f"{admin_url}/routes/gpt-4o", auth, route), 400)
+    assert "routes.gpt-4o.name" in real and "real model" in real
+    to_route = {"targets": [{"provider": "openai", "model": "team/fast:1"}]}
+    assert "is a route" in _error(_call("PUT", f"{admin_url}/routes/r5", auth, to_route), 400)
     # The provider cannot go, nor change so that the route breaks, while the route names it.
     delete = _call("DELETE", f"{admin_url}/providers/for-routes", auth)
     assert "route 'team/fast:1'" in _error(delete, 409)

@@ -9,13 +9,16 @@ from ingate_edge.catalog_watch import merge_catalog
 from ingate_edge.routing.table import RouteTable
 from ingate_edge.upstream import Upstreams
 from ingate_nats.catalog import encode_name
+from ingate_pricing import PriceTable
 
+PRICES = PriceTable.shipped()
+ROUTE = {"targets": [{"provider": "file-p", "model": "m"}]}
 FILE_PROVIDER = runtime_provider("file-p", {"format": "openai", "base_url": "https://file/v1"})
 SETTINGS = Settings(
     providers={"file-p": FILE_PROVIDER},
     routes={
         "file-r": runtime_route(
-            "file-r", {"targets": [{"provider": "file-p", "model": "m"}]}, {"file-p": FILE_PROVIDER}
+            "file-r", {"targets": [{"provider": "file-p", "model": "m"}]}, {"file-p": FILE_PROVIDER}, PRICES
         )
     },
 )
@@ -32,7 +35,7 @@ def test_good_entries_join_the_file_ones() -> None:
     routes = _stored(
         fast={"targets": [{"provider": "run-p", "model": "x"}, {"provider": "file-p", "model": "y"}]}
     )
-    catalog = merge_catalog(SETTINGS, providers, routes)
+    catalog = merge_catalog(SETTINGS, PRICES, providers, routes)
     assert sorted(catalog.providers) == ["file-p", "run-p"]
     assert catalog.providers["run-p"].format == "anthropic"
     assert sorted(catalog.routes) == ["fast", "file-r"]
@@ -49,8 +52,8 @@ def test_bad_entries_are_left_out_naming_entry_and_field() -> None:
         encode_name("deep"): b"[" * 100_000 + b"]" * 100_000,
         "!!not-base64!!": b"{}",
     }
-    routes = _stored(orphan={"targets": [{"provider": "bad-url", "model": "m"}]}, listy=[1, 2])
-    catalog = merge_catalog(SETTINGS, providers, routes)
+    routes = _stored(orphan={"targets": [{"provider": "bad-url", "model": "m"}]}, listy=[1, 2], gpt_4o=ROUTE)
+    catalog = merge_catalog(SETTINGS, PRICES, providers, routes)
     assert sorted(catalog.providers) == ["file-p"]
     assert catalog.providers["file-p"] is FILE_PROVIDER  # the file wins
     assert sorted(catalog.routes) == ["file-r"]
@@ -62,15 +65,17 @@ def test_bad_entries_are_left_out_naming_entry_and_field() -> None:
     assert "routes.listy" in text
     assert "'file-p' left out: the configuration file defines it" in text
     assert "'deep'" in text
-    assert len(catalog.problems) == 7
+    assert "routes.gpt-4o.name" in text and "real model" in text
+    assert len(catalog.problems) == 8
 
 
 def test_unchanged_providers_keep_their_pool_and_deployments_their_measurements() -> None:
-    first = merge_catalog(SETTINGS, _stored(a={"format": "openai", "base_url": "https://a"}), {})
+    first = merge_catalog(SETTINGS, PRICES, _stored(a={"format": "openai", "base_url": "https://a"}), {})
     old_upstreams = Upstreams(first.providers)
     old_table = RouteTable(first.routes, old_upstreams)
     second = merge_catalog(
         SETTINGS,
+        PRICES,
         _stored(
             a={"format": "openai", "base_url": "https://a"}, b={"format": "openai", "base_url": "https://b"}
         ),
@@ -86,7 +91,9 @@ def test_unchanged_providers_keep_their_pool_and_deployments_their_measurements(
     assert file_route.targets[0] is old_route.targets[0]
     assert upstreams.left_behind(old_upstreams) == []
     changed = Upstreams(
-        merge_catalog(SETTINGS, _stored(a={"format": "openai", "base_url": "https://a2"}), {}).providers,
+        merge_catalog(
+            SETTINGS, PRICES, _stored(a={"format": "openai", "base_url": "https://a2"}), {}
+        ).providers,
         upstreams,
     )
     left = changed.left_behind(upstreams)

@@ -84,13 +84,37 @@ async def _providers_in_force(
     return providers
 
 
-def _check_routes_still_hold(routes: dict[str, RouteEntry], providers: dict[str, ProviderConfig]) -> None:
+def _routes_in_force(runtime: AdminRuntime, stored: dict[str, RouteEntry]) -> list[RouteConfig]:
+    """The file's routes and the stored ones (their targets are real models a route is not named after)."""
+    routes = list(runtime.config.routes.values())
+    for name, entry in stored.items():
+        if name not in runtime.config.routes:
+            with contextlib.suppress(msgspec.ValidationError):  # the edges leave it out too
+                routes.append(msgspec.convert({**msgspec.to_builtins(entry), "name": name}, RouteConfig))
+    return routes
+
+
+def _check_routes_still_hold(
+    runtime: AdminRuntime, routes: dict[str, RouteEntry], providers: dict[str, ProviderConfig]
+) -> None:
     """409 naming the first stored route the providers in force would leave invalid."""
     for name, entry in sorted(routes.items()):
         try:
-            runtime_route(name, msgspec.to_builtins(entry), providers)
+            runtime_route(name, msgspec.to_builtins(entry), providers, runtime.prices)
         except ConfigError as exc:
             raise AdminError(409, _CONFLICT, f"route {name!r} would no longer be valid: {exc}") from exc
+
+
+def _check_targets_are_not_routes(config: RouteConfig, routes: list[RouteConfig]) -> None:
+    """A target's model must be a real model, not the name of another route."""
+    names = {route.name for route in routes}
+    for kind, targets in (("targets", config.targets), ("fallbacks", config.fallbacks)):
+        for index, target in enumerate(targets):
+            if target.model in names and target.model != config.name:
+                setting = f"routes.{config.name}.{kind}[{index}].model"
+                raise AdminError(
+                    400, _INVALID, f"invalid setting {setting}: {target.model!r} is a route, not a model"
+                )
 
 
 @get("/admin/v1/providers")
@@ -131,7 +155,7 @@ async def put_provider(runtime: AdminRuntime, actor: str, name: str, body: bytes
     store = CatalogStore(runtime.js)
     stored = await store.providers()
     providers = await _providers_in_force(runtime, stored)
-    _check_routes_still_hold(await store.routes(), {**providers, name: config})
+    _check_routes_still_hold(runtime, await store.routes(), {**providers, name: config})
     await store.put_provider(name, entry, actor=actor)
     return Response(_runtime_provider(name, entry), status_code=200 if name in stored else 201)
 
@@ -185,10 +209,13 @@ async def put_route(runtime: AdminRuntime, actor: str, name: str, body: bytes) -
         raise _read_only("route", name)
     fields = _body(body)
     store = CatalogStore(runtime.js)
+    providers = await _providers_in_force(runtime, await store.providers())
+    others = [r for r in _routes_in_force(runtime, await store.routes()) if r.name != name]
     try:
-        config = runtime_route(name, fields, await _providers_in_force(runtime, await store.providers()))
+        config = runtime_route(name, fields, providers, runtime.prices, others)
     except ConfigError as exc:
         raise _invalid(exc) from exc
+    _check_targets_are_not_routes(config, others)
     # Stored as checked: defaults filled in and retry_on spelled as strings.
     entry = msgspec.convert({k: v for k, v in msgspec.to_builtins(config).items() if k != "name"}, RouteEntry)
     created = await store.route(name) is None

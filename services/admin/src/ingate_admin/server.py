@@ -12,6 +12,7 @@ from ingate_config import Settings
 from ingate_nats.admin_tokens import AdminTokenStore
 from ingate_nats.connection import connect, drain_or_close
 from ingate_nats.streams import ensure_event_streams
+from ingate_pricing import PriceTable
 
 log = logging.getLogger("ingate.admin")
 
@@ -21,7 +22,8 @@ async def serve_admin(settings: Settings, sock: socket.socket) -> None:
     js = client.jetstream()
     # Before any change is made: without the stream its audit row would be lost.
     await ensure_event_streams(js, settings.events)
-    runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js))
+    prices = PriceTable.shipped(settings.prices)
+    runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js), prices=prices)
     config = uvicorn.Config(
         create_app(runtime),
         access_log=False,

@@ -23,6 +23,7 @@ from ingate_config.catalog import runtime_provider, runtime_route
 from ingate_contracts.subjects import PROVIDERS_BUCKET, ROUTES_BUCKET
 from ingate_nats.catalog import catalog_bucket, decode_name
 from ingate_nats.mirror import KvMirror
+from ingate_pricing import PriceTable
 
 log = logging.getLogger("ingate.edge.catalog")
 
@@ -39,7 +40,10 @@ class Catalog:
 
 
 def merge_catalog(
-    settings: Settings, stored_providers: dict[str, bytes], stored_routes: dict[str, bytes]
+    settings: Settings,
+    prices: PriceTable,
+    stored_providers: dict[str, bytes],
+    stored_routes: dict[str, bytes],
 ) -> Catalog:
     """`stored_*`: the buckets' entries by key (the base64url name), as stored."""
     catalog = Catalog(dict(settings.providers), dict(settings.routes))
@@ -50,7 +54,9 @@ def merge_catalog(
             catalog.problems.append(f"run-time provider {name[:80]!r} left out: {exc}")
     for name, entry in _entries("route", stored_routes, settings.routes, catalog.problems):
         try:
-            catalog.routes[name] = runtime_route(name, entry, catalog.providers)
+            catalog.routes[name] = runtime_route(
+                name, entry, catalog.providers, prices, catalog.routes.values()
+            )
         except ConfigError as exc:
             catalog.problems.append(f"run-time route {name[:140]!r} left out: {exc}")
     return catalog
@@ -93,9 +99,11 @@ def _opener(bucket: str) -> Callable[[Client], Any]:
 
 
 class CatalogWatch:
-    def __init__(self, settings: Settings, apply: Apply) -> None:
-        """`apply` is called with each new catalog, on the event loop, once both buckets are loaded."""
+    def __init__(self, settings: Settings, prices: PriceTable, apply: Apply) -> None:
+        """`apply` is called with each new catalog, on the event loop, once both buckets are loaded;
+        `prices` tells real models, which a route may not be named after."""
         self._settings = settings
+        self._prices = prices
         self._apply = apply
         self.providers: KvMirror[bytes] = KvMirror(
             _opener(PROVIDERS_BUCKET), _raw, "providers", self._changed
@@ -120,7 +128,7 @@ class CatalogWatch:
     def _changed(self) -> None:
         if not (self.providers.loaded.is_set() and self.routes.loaded.is_set()):
             return  # a route may name a provider not loaded yet
-        catalog = merge_catalog(self._settings, self.providers.entries, self.routes.entries)
+        catalog = merge_catalog(self._settings, self._prices, self.providers.entries, self.routes.entries)
         # Each problem is logged when it appears, not again on every later change.
         for problem in catalog.problems:
             if problem not in self._reported:

@@ -47,8 +47,6 @@ class EdgeRuntime:
         self.keys = KeyCache(settings.events.stream_replicas)
         self.upstreams = Upstreams(settings.providers)
         self.routes = RouteTable(settings.routes, self.upstreams)
-        self.catalog = CatalogWatch(settings, self.apply_catalog)
-        self._retiring: set[asyncio.Task[None]] = set()
         self.cooldowns = Cooldowns(settings.events.stream_replicas)
         events = settings.events
         spool_dir = Path(events.spool_dir or Path(settings.data_dir) / "spool")
@@ -62,6 +60,8 @@ class EdgeRuntime:
         self.tracer = None if self.tracing is None else RequestTracer(self.tracing.tracer("ingate.edge"))
         self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
         self.prices = PriceTable.shipped(settings.prices)
+        self.catalog = CatalogWatch(settings, self.prices, self.apply_catalog)
+        self._retiring: set[asyncio.Task[None]] = set()
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
         self.spend = SpendBook(settings.events.stream_replicas)
         self.limiter = Limiter(self.spend)
