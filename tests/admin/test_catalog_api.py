@@ -10,7 +10,9 @@ import nats
 import pytest
 
 from ingate_contracts.audit import AuditEvent
+from ingate_contracts.catalog import RouteEntry, RouteTargetEntry
 from ingate_contracts.subjects import AUDIT_SUBJECT
+from ingate_nats.catalog import CatalogStore
 from tests.support.admin import remove_runtime_catalog
 
 SECRET = "sk-upstream-catalog-secret"
@@ -178,3 +180,25 @@ def test_changes_are_audited_under_the_token_without_the_key(
     assert [row.action for row in rows] == actions
     assert all(SECRET not in row.before + row.after for row in rows)
     assert '"has_api_key":true' in rows[0].after
+
+
+async def _store_route_directly(nats_url: str, name: str, entry: RouteEntry) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        await CatalogStore(client.jetstream()).put_route(name, entry, actor="cli:test")
+    finally:
+        await client.close()
+
+
+def test_a_route_broken_around_the_api_blocks_no_other_change(
+    admin_url: str, auth: dict[str, str], admin_env: dict[str, str]
+) -> None:
+    ghost = RouteEntry(targets=[RouteTargetEntry(provider="ghost", model="m")])
+    asyncio.run(_store_route_directly(admin_env["INGATE_NATS_URL"], "broken", ghost))
+    assert _call("GET", f"{admin_url}/routes/broken", auth).json()["targets"][0]["provider"] == "ghost"
+    assert _call("PUT", f"{admin_url}/providers/unrelated", auth, PROVIDER).status_code == 201
+    assert _call("PUT", f"{admin_url}/providers/ghost", auth, {**PROVIDER, "models": None}).status_code == 201
+    # Now the route holds, so a change breaking it is refused.
+    breaking = _call("PUT", f"{admin_url}/providers/ghost", auth, {**PROVIDER, "models": ["n-*"]})
+    assert "route 'broken'" in _error(breaking, 409)
+    assert _call("DELETE", f"{admin_url}/routes/broken", auth).status_code == 200

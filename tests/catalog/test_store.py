@@ -55,3 +55,4 @@ async def test_provider_and_route_round_trip_with_audit(client: Client) -> None:
     assert [a.action for a in audit] == actions
     assert all(a.actor == ACTOR for a in audit)
     assert all(SECRET not in a.before + a.after for a in audit)
+    await store.delete_route("after", actor=ACTOR)  # the session's edges watch this bucket too

@@ -2,8 +2,10 @@
 
 from typing import Any
 
+import msgspec
 import pytest
 
+from ingate_config import RETRY_CLASSES
 from ingate_config.catalog import (
     PROVIDER_FIELDS,
     ROUTE_FIELDS,
@@ -11,7 +13,7 @@ from ingate_config.catalog import (
     runtime_route,
 )
 from ingate_config.errors import ConfigError
-from ingate_contracts.catalog import ProviderEntry, RouteEntry
+from ingate_contracts.catalog import ProviderEntry, RouteEntry, RouteTargetEntry
 from ingate_pricing import PriceTable
 
 
@@ -76,6 +78,11 @@ def test_route_names_follow_the_file_rules(name: str) -> None:
     with pytest.raises(ConfigError) as err:
         runtime_route(name, {"targets": [{"provider": "p", "model": "m1"}]}, PROVIDERS, PRICES)
     assert err.value.setting == "name"
+
+
+def test_a_stored_null_retry_on_is_the_default() -> None:
+    stored = msgspec.to_builtins(RouteEntry(targets=[RouteTargetEntry(provider="p", model="m1")]))
+    assert runtime_route("r", stored, PROVIDERS, PRICES).retry_on == list(RETRY_CLASSES)
 
 
 def test_route_may_name_a_runtime_provider() -> None:

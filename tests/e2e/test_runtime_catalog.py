@@ -20,6 +20,7 @@ from ingate_nats import NatsServer
 from ingate_nats.catalog import CatalogStore, catalog_bucket, encode_name
 from tests.conftest import MOCK_OPENAI_KEY, Edge, start_edge
 from tests.support.admin import admin_token, remove_runtime_catalog, running_admin
+from tests.support.local_stack import wait_for
 from tests.support.processes import free_port
 
 log = logging.getLogger(__name__)
@@ -71,19 +72,17 @@ def stack(nats_server: NatsServer, mock_url: str, logs_dir: Path) -> Iterator[St
 
 
 def _until(what: str, check: Callable[[], bool]) -> float:
-    """Seconds until `check()` holds; fails after DEADLINE_S."""
+    """Seconds until `check()` holds (polled, so to within a tenth); fails after DEADLINE_S."""
     started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > DEADLINE_S:
-            pytest.fail(f"not within {DEADLINE_S:.0f} s: {what}")
-        time.sleep(0.02)
+    wait_for(check, DEADLINE_S, what)
     return time.monotonic() - started
 
 
 def test_a_provider_and_a_route_put_at_run_time_are_served_then_gone(stack: Stack) -> None:
     unknown = stack.chat("rt-mock")
     assert unknown.status_code == 400 and "rt-mock" in unknown.text
-    assert stack.admin("PUT", "providers/rt-mock", stack.provider()).status_code == 201
+    put = stack.admin("PUT", "providers/rt-mock", stack.provider())
+    assert put.status_code == 201, put.text
     took = _until("X-Ingate-Provider: rt-mock answers", lambda: stack.chat("rt-mock").status_code == 200)
     log.warning("provider PUT to its first answer through the edge: %.3f s", took)
     route = {"targets": [{"provider": "rt-mock", "model": "gpt-4o-mini"}]}

@@ -46,6 +46,8 @@ def runtime_route(
     `routes`: the other routes in force, whose targets are real models the name must not be."""
     check_route_name("name", name)
     _check_fields(f"routes.{name}", entry, ROUTE_FIELDS)
+    if "retry_on" in entry and entry["retry_on"] is None:  # a stored null: the default
+        entry = {field: value for field, value in entry.items() if field != "retry_on"}
     route = checked_route(f"routes.{name}", {**entry, "name": name}, providers)
     check_not_a_model(f"routes.{name}.name", name, [route, *routes], providers.values(), prices)
     return route

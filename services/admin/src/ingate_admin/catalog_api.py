@@ -95,14 +95,32 @@ def _routes_in_force(runtime: AdminRuntime, stored: dict[str, RouteEntry]) -> li
 
 
 def _check_routes_still_hold(
-    runtime: AdminRuntime, routes: dict[str, RouteEntry], providers: dict[str, ProviderConfig]
+    runtime: AdminRuntime,
+    routes: dict[str, RouteEntry],
+    provider: str,
+    before: dict[str, ProviderConfig],
+    after: dict[str, ProviderConfig],
 ) -> None:
-    """409 naming the first stored route the providers in force would leave invalid."""
+    """409 naming the first stored route sending to `provider` that the change would break. One
+    broken already (written around the API) is the edges' to leave out, and blocks nothing."""
     for name, entry in sorted(routes.items()):
-        try:
-            runtime_route(name, msgspec.to_builtins(entry), providers, runtime.prices)
-        except ConfigError as exc:
-            raise AdminError(409, _CONFLICT, f"route {name!r} would no longer be valid: {exc}") from exc
+        if all(t.provider != provider for t in (*entry.targets, *entry.fallbacks)):
+            continue
+        fields = msgspec.to_builtins(entry)
+        if _route_problem(runtime, name, fields, before) is None:
+            problem = _route_problem(runtime, name, fields, after)
+            if problem is not None:
+                raise AdminError(409, _CONFLICT, f"route {name!r} would no longer be valid: {problem}")
+
+
+def _route_problem(
+    runtime: AdminRuntime, name: str, fields: dict[str, Any], providers: dict[str, ProviderConfig]
+) -> ConfigError | None:
+    try:
+        runtime_route(name, fields, providers, runtime.prices)
+    except ConfigError as exc:
+        return exc
+    return None
 
 
 def _check_targets_are_not_routes(config: RouteConfig, routes: list[RouteConfig]) -> None:
@@ -155,7 +173,7 @@ async def put_provider(runtime: AdminRuntime, actor: str, name: str, body: bytes
     store = CatalogStore(runtime.js)
     stored = await store.providers()
     providers = await _providers_in_force(runtime, stored)
-    _check_routes_still_hold(runtime, await store.routes(), {**providers, name: config})
+    _check_routes_still_hold(runtime, await store.routes(), name, providers, {**providers, name: config})
     await store.put_provider(name, entry, actor=actor)
     return Response(_runtime_provider(name, entry), status_code=200 if name in stored else 201)
 

@@ -21,7 +21,10 @@ async def serve_admin(settings: Settings, sock: socket.socket) -> None:
     client = await connect(settings.nats_url, "ingate-admin")
     js = client.jetstream()
     # Before any change is made: without the stream its audit row would be lost.
-    await ensure_event_streams(js, settings.events)
+    try:
+        await ensure_event_streams(js, settings.events)
+    except Exception as exc:  # the edges and the CLI set it up too; the API still answers
+        log.warning("cannot set up the events stream yet: %s", exc)
     prices = PriceTable.shipped(settings.prices)
     runtime = AdminRuntime(config=settings, client=client, js=js, tokens=AdminTokenStore(js), prices=prices)
     config = uvicorn.Config(
