@@ -31,8 +31,8 @@ from ingate_telemetry import tracing_from_env
 
 log = logging.getLogger("ingate.edge")
 
-# A removed or changed provider's pool stays open this long past its read timeout (at least
-# this long in all), so requests already on it can finish.
+# A removed or changed provider's pool stays open this long past its read timeout, so
+# requests already on it can finish.
 _RETIRE_GRACE_S = 30.0
 
 
@@ -98,7 +98,7 @@ class EdgeRuntime:
         self.upstreams = upstreams
         left = upstreams.left_behind(previous)
         if left:
-            grace = max(_RETIRE_GRACE_S, *(u.config.read_timeout_s + _RETIRE_GRACE_S for u in left))
+            grace = _RETIRE_GRACE_S + max(u.config.read_timeout_s for u in left)
             task = asyncio.create_task(close_after(left, grace), name="ingate-upstreams-retire")
             self._retiring.add(task)
             task.add_done_callback(self._retiring.discard)
