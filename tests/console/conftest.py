@@ -59,8 +59,10 @@ def page_csrf(html: str) -> str:
     return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """Chromium for one test. Playwright's sync API runs an event loop on this thread while it is
+    open, so it must close before any later test calls asyncio.run: not a session-wide browser."""
     deadline = time.monotonic() + _CHROMIUM_WAIT_S
     while not os.access(CHROMIUM, os.X_OK):
         assert time.monotonic() < deadline, f"{CHROMIUM} is missing: apt-get install chromium"

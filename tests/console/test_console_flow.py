@@ -101,6 +101,10 @@ def test_a_key_made_in_the_page_works_until_revoked_there(stack: Stack, page: Pa
     screens.shot("keys-with-new-key")
     assert page.get_by_role("link", name="flow-key").count() == 1
 
+    page.goto(f"{url}/catalog")
+    screens.shot("catalog")
+    assert page.get_by_role("cell", name="openai", exact=True).count() >= 1  # a built-in provider
+
     revoke_key(page, screens, url, made.key_id)
     delay = until("the edge refuses the revoked key", lambda: _chat(client, "still there?") is None)
     log.warning("revoked in the console; the edge refused the key %.2fs later", delay)

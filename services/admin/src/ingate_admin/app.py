@@ -4,7 +4,7 @@ and `actor` dependencies."""
 from litestar import Litestar
 from litestar.di import Provide
 
-from ingate_admin import keys_api, reports_api
+from ingate_admin import catalog_api, keys_api, reports_api
 from ingate_admin.auth import caller_actor
 from ingate_admin.console import console_router, static_router, template_config
 from ingate_admin.errors import EXCEPTION_HANDLERS
@@ -17,7 +17,13 @@ def create_app(runtime: AdminRuntime) -> Litestar:
         return runtime
 
     return Litestar(
-        route_handlers=[*keys_api.handlers, *reports_api.handlers, console_router(), static_router()],
+        route_handlers=[
+            *keys_api.handlers,
+            *catalog_api.handlers,
+            *reports_api.handlers,
+            console_router(),
+            static_router(),
+        ],
         dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
