@@ -36,6 +36,20 @@ def test_providers_and_routes_are_managed_in_the_page(console_url: str, console_
             assert provider["has_api_key"] is True
             shown = client.get("/catalog/providers/console-extra")
             assert "sk-console-secret" not in shown.text
+            # Saving a change with the key box empty keeps the stored key; ticking "remove" drops it.
+            kept = {
+                "csrf": csrf,
+                "name": "console-extra",
+                "format": "openai",
+                "base_url": "http://127.0.0.1:8/v1",
+            }
+            assert client.post("/catalog/providers", data=kept).status_code == 303
+            provider = httpx.get(f"{api}/providers/console-extra", headers=auth, timeout=30).json()
+            assert provider["base_url"] == "http://127.0.0.1:8/v1"
+            assert provider["has_api_key"] is True
+            assert client.post("/catalog/providers", data={**kept, "remove_api_key": "on"}).status_code == 303
+            provider = httpx.get(f"{api}/providers/console-extra", headers=auth, timeout=30).json()
+            assert provider["has_api_key"] is False
 
             bad = client.post("/catalog/providers", data={"csrf": csrf, "name": "bad one", "format": "openai",
                                                           "base_url": "nope"})  # fmt: skip

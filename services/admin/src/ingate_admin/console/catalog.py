@@ -19,21 +19,19 @@ from ingate_admin.console.pages import page
 from ingate_admin.console.sessions import SignedIn
 from ingate_admin.errors import AdminError
 from ingate_admin.runtime import AdminRuntime
+from ingate_nats.catalog import CatalogStore
 
 FORMATS: Final = ("openai", "anthropic", "ollama", "gemini")
 # What a route's form shows of its answer: everything the PUT body takes, nothing the API adds.
 _ANSWER_ONLY: Final = ("name", "source", "read_only")
 
 
-def _answer(response: Any) -> Any:
-    """A handler's answer: its value, or the content of the Response it built for the status."""
-    return response.content if isinstance(response, Response) else response
-
-
-def provider_body(form: Mapping[str, Any]) -> bytes:
-    """A provider form as the PUT body: empty boxes left out, so the file's defaults apply."""
+def provider_body(form: Mapping[str, Any], stored_api_key: str | None) -> bytes:
+    """A provider form as the PUT body: empty boxes left out, so the file's defaults apply. The
+    stored API key is never shown, so an empty key box keeps it unless "remove" is ticked."""
     body: dict[str, Any] = {"format": str(form.get("format", "")), "base_url": str(form.get("base_url", ""))}
-    if api_key := str(form.get("api_key", "")).strip():
+    api_key = str(form.get("api_key", "")).strip() or stored_api_key
+    if api_key and form.get("remove_api_key") != "on":
         body["api_key"] = api_key
     if models := str(form.get("models", "")).replace(",", " ").split():
         body["models"] = models
@@ -76,16 +74,32 @@ async def put_provider(
 ) -> Response[Any]:
     form = await request.form()
     name = str(form.get("name", "")).strip()
+    stored = await CatalogStore(runtime.js).provider(name) if name else None
     try:
         await catalog_api.put_provider.fn(
-            runtime=runtime, actor=signed.actor, name=name, body=provider_body(form)
+            runtime=runtime,
+            actor=signed.actor,
+            name=name,
+            body=provider_body(form, stored.api_key if stored else None),
         )
     except AdminError as exc:
         if exc.status not in (400, 409):
             raise
+        shown = (
+            await catalog_api.show_provider.fn(runtime=runtime, actor=signed.actor, name=name)
+            if stored
+            else None
+        )
         values = {**dict(form), "models": str(form.get("models", "")).replace(",", " ").split()}
-        return page("provider.html", signed, status=exc.status, provider=None, values=values, formats=FORMATS,
-                    error=exc.message)  # fmt: skip
+        return page(
+            "provider.html",
+            signed,
+            status=exc.status,
+            provider=shown,
+            values=values,
+            formats=FORMATS,
+            error=exc.message,
+        )
     return Redirect(f"/catalog/providers/{quote(name, safe='')}", status_code=303)
 
 
@@ -97,8 +111,15 @@ async def delete_provider(runtime: AdminRuntime, signed: SignedIn, name: str) ->
         if exc.status != 409:
             raise
         provider = await catalog_api.show_provider.fn(runtime=runtime, actor=signed.actor, name=name)
-        return page("provider.html", signed, status=409, provider=provider, values=provider, formats=FORMATS,
-                    error=exc.message)  # fmt: skip
+        return page(
+            "provider.html",
+            signed,
+            status=409,
+            provider=provider,
+            values=provider,
+            formats=FORMATS,
+            error=exc.message,
+        )
     return Redirect("/catalog", status_code=303)
 
 
