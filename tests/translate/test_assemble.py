@@ -129,12 +129,12 @@ def stream_bytes(shape: Shape, events: list[ir.Event]) -> bytes:
 
 def assemble(backend: Shape, client: Shape, raw: bytes, chunk: int) -> Json:
     """`raw` fed `chunk` bytes at a time through the edge's framer, as the edge would."""
-    assembly = StreamAssembly(backend, client, CONTEXT)
+    assembly = StreamAssembly(backend, client)
     framer = SseFramer()
     for offset in range(0, len(raw), chunk):
         assembly.feed(framer.feed(raw[offset : offset + chunk]))
     assembly.feed(framer.flush())
-    answer: Json = json.loads(assembly.finish())
+    answer: Json = json.loads(assembly.finish(CONTEXT))
     return answer
 
 
@@ -202,9 +202,9 @@ def test_an_openai_chat_stream_as_sent_by_openai() -> None:
     [[("", "not json at all")], [("", '{"choices": 5}')], [("", "\x00\xff" * 100)]],
 )
 def test_a_stream_that_is_not_in_its_format_stores_what_it_can(events: list[tuple[str, str]]) -> None:
-    assembly = StreamAssembly("openai-chat", "openai-chat", CONTEXT)
+    assembly = StreamAssembly("openai-chat", "openai-chat")
     assembly.feed([("", "data-less"), *events])
-    assert isinstance(assembly.finish(), str)  # never raises
+    assert isinstance(assembly.finish(CONTEXT), str)  # never raises
 
 
 def test_supports_names_the_shapes_with_codecs() -> None:

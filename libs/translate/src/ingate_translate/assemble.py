@@ -95,14 +95,13 @@ def _merge_usage(into: ir.Usage, update: ir.Usage) -> None:
 
 class StreamAssembly:
     """A provider's stream (SSE events in `backend` shape) as the caller's (`client` shape)
-    non-stream answer. `context` is what the caller asked (its model, the creation time)."""
+    non-stream answer."""
 
-    __slots__ = ("_backend", "_client", "_context", "_state", "assembly", "broken")
+    __slots__ = ("_backend", "_client", "_state", "assembly", "broken")
 
-    def __init__(self, backend: Shape, client: Shape, context: ir.Context) -> None:
+    def __init__(self, backend: Shape, client: Shape) -> None:
         self._backend = BACKEND_CODECS[backend]
         self._client = CLIENT_CODECS[client]
-        self._context = msgspec.structs.replace(context, stream=False)
         self._state = b""
         self.assembly = Assembly()
         self.broken = False  # the reader failed on an event: what came before is kept
@@ -122,11 +121,13 @@ class StreamAssembly:
             return
         self.assembly.add(decoded)
 
-    def finish(self) -> str:
-        """The assembled answer as the caller's JSON; only its text when it cannot be written."""
+    def finish(self, context: ir.Context) -> str:
+        """The assembled answer as the caller's JSON (`context`: what the caller asked, its
+        model and the creation time); only its text when it cannot be written."""
         self.feed([], final=True)
         try:
-            return self._client.write_response(self.assembly.response(), self._context).decode()
+            answer = self.assembly.response()
+            return self._client.write_response(answer, msgspec.structs.replace(context, stream=False)).decode()
         except Exception:  # e.g. a stream that broke before its start: nothing to write it from
             return self.assembly.text()
 

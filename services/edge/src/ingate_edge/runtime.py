@@ -10,6 +10,7 @@ from pathlib import Path
 from nats.aio.client import Client
 
 from ingate_config import Settings
+from ingate_edge.capture import Capturer
 from ingate_edge.cooldowns import Cooldowns
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
 from ingate_edge.publish import RecordPublisher
@@ -46,6 +47,8 @@ class EdgeRuntime:
             events.spool_file_max_bytes,
         )
         self.publisher = RecordPublisher(spool, enabled=events.publish)
+        credentials = [p.api_key for p in settings.providers.values() if p.api_key]
+        self.capturer = Capturer(settings.payloads, credentials)
         self.tracing = tracing_from_env("ingate-edge")
         self.tracer = None if self.tracing is None else RequestTracer(self.tracing.tracer("ingate.edge"))
         self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
