@@ -126,8 +126,8 @@ class StreamAssembly:
         model and the creation time); only its text when it cannot be written."""
         self.feed([], final=True)
         try:
-            answer = self.assembly.response()
-            return self._client.write_response(answer, msgspec.structs.replace(context, stream=False)).decode()
+            whole = msgspec.structs.replace(context, stream=False)
+            return self._client.write_response(self.assembly.response(), whole).decode()
         except Exception:  # e.g. a stream that broke before its start: nothing to write it from
             return self.assembly.text()
 

@@ -30,8 +30,8 @@ def utf8_prefix(data: bytes, limit: int) -> bytes:
 
 def keep(data: bytes, redactor: Redactor, max_bytes: int) -> Kept:
     """`data` (any bytes: a body that is not UTF-8 keeps U+FFFD where its bytes were not)."""
-    truncated = len(data) > max_bytes
-    window = utf8_prefix(data, max_bytes + redactor.margin) if truncated else data
+    window = utf8_prefix(data, max_bytes + redactor.margin) if len(data) > max_bytes else data
+    truncated = len(window) < len(data)  # else the whole body may fit once redacted
     text, redacted = redactor.redact(window.decode("utf-8", "replace"))
     # Replacements and U+FFFD can make the text longer in bytes than what it came from.
     if len(text) * 4 > max_bytes:
