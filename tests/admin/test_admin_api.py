@@ -1,36 +1,12 @@
 """The admin API served by a real `ingate admin` process on a real nats-server."""
 
-import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+import datetime as dt
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from ingate_nats import NatsServer
-from tests.support.processes import Service, clean_env, free_port, run_cli
-
-
-@pytest.fixture(scope="module")
-def admin_env(nats_server: NatsServer) -> dict[str, str]:
-    return clean_env(INGATE_NATS_URL=nats_server.url, INGATE_ADMIN_PORT=str(free_port()))
-
-
-@pytest.fixture(scope="module")
-def admin_url(admin_env: dict[str, str], logs_dir: Path) -> Iterator[str]:
-    url = f"http://127.0.0.1:{admin_env['INGATE_ADMIN_PORT']}/admin/v1"
-    service = Service("admin", [sys.executable, "-m", "ingate_cli", "admin"], admin_env, logs_dir)
-    service.wait_http(f"{url}/openapi.json", timeout_s=60.0)
-    yield url
-    service.stop()
-
-
-def _token(admin_env: dict[str, str], name: str) -> str:
-    done = run_cli("admin-tokens", "create", "--name", name, "--json", env=admin_env)
-    assert done.returncode == 0, done.stderr
-    token: str = json.loads(done.stdout)["token"]
-    return token
+from tests.support.processes import run_cli
 
 
 def test_a_call_without_a_token_is_refused(admin_url: str) -> None:
@@ -39,8 +15,8 @@ def test_a_call_without_a_token_is_refused(admin_url: str) -> None:
     assert answer.json()["error"]["type"] == "authentication_error"
 
 
-def test_keys_create_update_revoke(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'keys-test')}"}
+def test_keys_create_update_revoke(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('keys-test')}"}
     created = httpx.post(f"{admin_url}/keys", json={"name": "a", "rpm": 5}, headers=auth, timeout=30)
     assert created.status_code == 201, created.text
     key_id = created.json()["id"]
@@ -56,8 +32,10 @@ def test_keys_create_update_revoke(admin_url: str, admin_env: dict[str, str]) ->
     assert httpx.get(f"{admin_url}/keys/nope", headers=auth, timeout=30).status_code == 404
 
 
-def test_a_revoked_token_stops_working(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'revoke-test')}"}
+def test_a_revoked_token_stops_working(
+    admin_url: str, admin_env: dict[str, str], new_token: Callable[[str], str]
+) -> None:
+    auth = {"authorization": f"Bearer {new_token('revoke-test')}"}
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
     assert run_cli("admin-tokens", "revoke", "revoke-test", env=admin_env).returncode == 0
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 401
@@ -68,18 +46,58 @@ def test_a_revoked_token_stops_working(admin_url: str, admin_env: dict[str, str]
     [(b"{not json", 400), (b"[" * 100_000 + b"]" * 100_000, 400), (b"x" * (2 * 1024 * 1024), 413)],
 )
 def test_hostile_bodies_get_a_clear_error(
-    admin_url: str, admin_env: dict[str, str], body: bytes, status: int
+    admin_url: str, new_token: Callable[[str], str], body: bytes, status: int
 ) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, f'body-{status}-{len(body)}')}"}
+    auth = {"authorization": f"Bearer {new_token(f'body-{status}-{len(body)}')}"}
     answer = httpx.post(f"{admin_url}/keys", content=body, headers=auth, timeout=30)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["message"]
     assert httpx.get(f"{admin_url}/keys", headers=auth, timeout=30).status_code == 200
 
 
-def test_an_ingate_key_is_not_an_admin_token(admin_url: str, admin_env: dict[str, str]) -> None:
-    auth = {"authorization": f"Bearer {_token(admin_env, 'key-as-token')}"}
+def test_an_ingate_key_is_not_an_admin_token(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('key-as-token')}"}
     key = httpx.post(f"{admin_url}/keys", json={"name": "k"}, headers=auth, timeout=30).json()["key"]
     answer = httpx.get(f"{admin_url}/keys", headers={"authorization": f"Bearer {key}"}, timeout=30)
     assert answer.status_code == 401
     assert answer.json()["error"]["type"] == "authentication_error"
+
+
+def test_expires_takes_what_the_cli_takes(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('expires-test')}"}
+    before = dt.datetime.now(dt.UTC)
+    created = httpx.post(f"{admin_url}/keys", json={"name": "e", "expires": "30d"}, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    expires_at = dt.datetime.fromisoformat(created.json()["expires_at"])
+    assert dt.timedelta(days=30) - dt.timedelta(seconds=1) <= expires_at - before <= dt.timedelta(days=31)
+    key_id = created.json()["id"]
+    for given, stored in [
+        ("2030-12-31", "2030-12-31T00:00:00+00:00"),  # a date: midnight UTC
+        ("2030-12-31T18:00+02:00", "2030-12-31T16:00:00+00:00"),  # a zoned time, stored in UTC
+        (None, None),  # null removes the expiry
+    ]:
+        patched = httpx.patch(f"{admin_url}/keys/{key_id}", json={"expires": given}, headers=auth, timeout=30)
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["expires_at"] == stored
+    for bad in ["soon", "30x", "2001-01-01", 42]:
+        refused = httpx.patch(f"{admin_url}/keys/{key_id}", json={"expires": bad}, headers=auth, timeout=30)
+        assert refused.status_code == 400, (bad, refused.text)
+        message = refused.json()["error"]["message"]
+        assert "expires" in message and "expires_at" not in message, message
+
+
+_DOC_UIS = ["swagger", "redoc", "elements", "rapidoc", "scalar", "openapi.yaml", "openapi.yml", ""]
+
+
+def test_only_the_openapi_document_is_served(admin_url: str) -> None:
+    document = httpx.get(f"{admin_url}/openapi.json", timeout=30)
+    assert document.status_code == 200
+    assert "/admin/v1/keys" in document.json()["paths"]
+    root = admin_url.removesuffix("/admin/v1")
+    for page in [
+        f"{root}/schema",
+        *(f"{base}/{ui}" for base in (f"{root}/schema", admin_url) for ui in _DOC_UIS),
+    ]:
+        answer = httpx.get(page.rstrip("/"), timeout=30)
+        assert answer.status_code == 404, page
+        assert answer.json()["error"]["type"] == "not_found_error", page

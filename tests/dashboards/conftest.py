@@ -3,7 +3,7 @@
 import pytest
 from clickhouse_connect.driver.client import Client as ClickHouseClient
 
-from tests.dashboards.seed import PREFIX, SEED_COLUMNS, seed_rows
+from tests.dashboards.seed import PAYLOAD_COLUMNS, PAYLOAD_ROW, PREFIX, SEED_COLUMNS, seed_rows
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +15,5 @@ def seeded(clickhouse: ClickHouseClient) -> ClickHouseClient:
     )
     if present.result_rows[0][0] == 0:  # inserting twice would double-count the rollups
         clickhouse.insert("ingate.requests", seed_rows(), column_names=SEED_COLUMNS)
+        clickhouse.insert("ingate.request_payloads", [PAYLOAD_ROW], column_names=PAYLOAD_COLUMNS)
     return clickhouse

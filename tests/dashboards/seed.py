@@ -19,7 +19,9 @@ SESSIONS = {f"{PREFIX}session-1": USER_A, f"{PREFIX}session-2": USER_A, f"{PREFI
 MODELS = {"openai": ("gpt-4o", "gpt-4o-mini"), "anthropic": ("claude-sonnet-4", "claude-haiku-4")}
 NOW = datetime.now(UTC).replace(microsecond=0)
 CTX = QueryContext(time_from=NOW - timedelta(hours=6), time_to=NOW + timedelta(minutes=5), interval_s=60)
-VALUES = {"user": USER_A, "session": f"{PREFIX}session-1"}
+# The request the Request dashboard shows: routed, failed over twice, its payload captured.
+REQUEST_ID = f"{PREFIX}req-01"
+VALUES = {"user": USER_A, "session": f"{PREFIX}session-1", "request_id": REQUEST_ID}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -63,6 +65,14 @@ def routing(i: int, route: str, error: str) -> tuple[int, list[str]]:
     return attempts, failed
 
 
+def targets(i: int, route: str, provider: str, model: str, attempts: int) -> list[str]:
+    """Each attempt's target, the last the one recorded as provider/model; none for a request that
+    named its provider directly (its one attempt is provider/model), as the edge records them."""
+    if not route or not attempts:
+        return []
+    return [f"{PREFIX}fallback-{n}/m-{i}" for n in range(attempts - 1)] + [f"{provider}/{model}"]
+
+
 def seed_rows() -> list[tuple[Any, ...]]:
     rows = []
     for i in range(36):
@@ -76,17 +86,20 @@ def seed_rows() -> list[tuple[Any, ...]]:
         ok = not is_error(status, error)
         input_tokens, output_tokens = (100 + 10 * i, 20 + i) if ok else (0, 0)
         route = ROUTES[i % 3]
+        model = MODELS[provider][(i // 2) % 2]
+        attempts, failed = routing(i, route, error)
         # Every kind in some rows: cache reads and writes are part of the input, reasoning of the output.
         cache_read, cache_write = (input_tokens // 2, input_tokens // 4) if i % 3 else (0, 0)
         reasoning = output_tokens // 2 if i % 4 == 2 else 0
         rows.append((
             NOW - timedelta(minutes=5 * (36 - i)), f"{PREFIX}req-{i:02d}", f"{PREFIX}key", SESSIONS[session],
-            session, provider, MODELS[provider][(i // 2) % 2],
+            session, provider, model,
             "/v1/chat/completions" if provider == "openai" else "/v1/messages",
             status, i % 4 == 1, i % 5 == 2, input_tokens, output_tokens,
             (2 * input_tokens + 8 * output_tokens) / 1e6, 200.0 + 15 * i, 50.0 + i, error,
-            route, *routing(i, route, error),
+            route, attempts, failed,
             cache_read, cache_write, cache_write // 2 if i % 2 else 0, reasoning, i % 9 == 4,
+            targets(i, route, provider, model, attempts),
         ))  # fmt: skip
     return rows
 
@@ -96,7 +109,14 @@ SEED_COLUMNS = [
     "stream", "translated", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "ttfb_ms",
     "error_type", "route", "attempts", "attempt_errors",
     "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "usage_estimated",
+    "attempt_targets",
 ]  # fmt: skip
+
+PAYLOAD_COLUMNS = ["ts", "request_id", "request_body", "response_body", "truncated", "redacted"]
+PAYLOAD_ROW = (
+    NOW - timedelta(minutes=5 * 35), REQUEST_ID, '{"model": "gpt-4o", "messages": []}',
+    '{"choices": [{"message": {"content": "[REDACTED]"}}]}', False, True,
+)  # fmt: skip
 
 
 def run(client: ClickHouseClient, sql: str, values: dict[str, str] | None = None) -> Any:

@@ -81,6 +81,15 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "Whole session": "first_seen_at:time last_seen_at:time requests:num errors:num input_tokens:num "
         "output_tokens:num cost_usd:num",
     },
+    "ingate-request": {
+        "Record": "ts:time request_id:str key_id:str user_id:str session_id:str provider:str model:str "
+        "endpoint:str route:str status:num error_type:str stream:bool translated:bool",
+        "Tokens, cost and timing": "input_tokens:num cache_read_tokens:num cache_write_tokens:num "
+        "output_tokens:num reasoning_tokens:num usage_estimated:bool cost_usd:num price_known:bool "
+        "latency_ms:num ttfb_ms:num upstream_ms:num request_bytes:num response_bytes:num",
+        "Attempts": "n:num target:str error:str",
+        "Payload": "request_body:str response_body:str truncated:bool redacted:bool",
+    },
 }
 
 
@@ -236,8 +245,8 @@ def all_sql(dashboard: dict[str, Any]) -> list[str]:
     return panels + [variable_sql(v) for v in query_variables(dashboard)]
 
 
-def test_the_three_dashboards_exist_with_unique_uids() -> None:
-    assert set(DASHBOARDS) == {"overview", "per-user", "per-session"}
+def test_the_dashboards_exist_with_unique_uids() -> None:
+    assert set(DASHBOARDS) == {"overview", "per-user", "per-session", "request"}
     assert set(TABLE_COLUMNS) == {d["uid"] for d in DASHBOARDS.values()}
 
 

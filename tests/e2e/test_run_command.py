@@ -6,6 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -37,6 +38,7 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
     edge_port = free_port()
     env = clean_env(
         INGATE_EDGE_PORT=str(edge_port),
+        INGATE_ADMIN_PORT=str(free_port()),
         INGATE_NATS_URL=f"nats://127.0.0.1:{free_port()}",
         INGATE_DATA_DIR=str(tmp_path / "var"),
     )
@@ -91,12 +93,13 @@ def test_run_serves_the_quickstart_and_stops_cleanly(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(240)
 def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> None:
-    edge_port = free_port()
+    edge_port, admin_port = free_port(), free_port()
     config = tmp_path / "ingate.yaml"
     config.write_text(
         f"nats_url: nats://127.0.0.1:{free_port()}\n"
         f"data_dir: {tmp_path / 'var'}\n"
         f"edge:\n  port: {edge_port}\n  host: 127.0.0.1\n"
+        f"admin:\n  port: {admin_port}\n"
     )
     process = subprocess.Popen(
         [*INGATE, "--config", str(config), "run"],
@@ -115,7 +118,9 @@ def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> No
                 break
             key = line.strip() if line.startswith("sk-ingate-") else ""
         assert key, "ingate run printed no key"
-        # The edge child listens where the file says, so it read the file too.
+        # The edge and admin children listen where the file says, so they read the file too.
+        document = httpx.get(f"http://127.0.0.1:{admin_port}/admin/v1/openapi.json", timeout=30)
+        assert document.status_code == 200
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{edge_port}", api_key=key, max_retries=0)
         completion = client.chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": "hi"}]

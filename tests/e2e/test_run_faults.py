@@ -98,7 +98,7 @@ def test_nothing_outlives_a_killed_supervisor_and_the_next_run_starts(stack: Loc
     first = stack.start()
     stack.wait_banner()
     children = descendants(first.pid)
-    assert len(children) >= 5  # nats-server, mock provider, translator, analytics, edge
+    assert len(children) >= 6  # nats-server, mock provider, translator, analytics, admin, edge
 
     first.send_signal(signal.SIGKILL)
     first.wait(30)

@@ -81,3 +81,25 @@ async def test_a_watch_whose_consumer_vanished_is_made_again_within_seconds(clie
     # Half of nats-py's 10 s: far above the 0.5-0.75 s a missed heartbeat takes, so a busy
     # machine does not fail it, and far below what the old watch needed.
     assert took < 5.0, f"the change took {took:.2f} s to arrive"
+
+
+async def test_a_holder_hears_of_the_load_and_of_each_change(client: Client) -> None:
+    js = client.jetstream()
+    bucket = await js.create_key_value(KeyValueConfig(bucket="mirror_changes", history=1))
+    await bucket.put("before", b"1")
+    seen: list[dict[str, int]] = []
+
+    async def open_bucket(_: Client) -> KeyValue:
+        return bucket
+
+    mirror: KvMirror[int] = KvMirror(open_bucket, int, "changes", lambda: seen.append(dict(mirror.entries)))
+    mirror.start(client)
+    await asyncio.wait_for(mirror.loaded.wait(), 30)
+    assert seen == [{"before": 1}]  # the whole snapshot, once, never a part of it
+    await bucket.put("after", b"2")
+    await bucket.delete("before")
+    async with asyncio.timeout(30):
+        while len(seen) < 3:  # noqa: ASYNC110 - polling what a watch fills in
+            await asyncio.sleep(0.01)
+    assert seen == [{"before": 1}, {"before": 1, "after": 2}, {"after": 2}]
+    await mirror.stop()

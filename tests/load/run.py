@@ -57,6 +57,7 @@ class LocalStack:
         self.env = clean_env(
             INGATE_EDGE_HOST="127.0.0.1",
             INGATE_EDGE_PORT=str(port),
+            INGATE_ADMIN_PORT=str(free_port()),
             INGATE_NATS_URL=f"nats://127.0.0.1:{free_port()}",
             INGATE_DATA_DIR=str(workdir / "var"),
             INGATE_LOG_LEVEL="WARNING",

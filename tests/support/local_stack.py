@@ -55,14 +55,17 @@ class LocalStack:
     def __init__(self, root: Path, **env: str) -> None:
         self.root = root
         self.edge_port = free_port()
+        self.admin_port = free_port()  # every stack its own: the default 8081 would be shared
         defaults = {
             "INGATE_EDGE_HOST": "127.0.0.1",
             "INGATE_EDGE_PORT": str(self.edge_port),
+            "INGATE_ADMIN_PORT": str(self.admin_port),
             "INGATE_NATS_URL": f"nats://127.0.0.1:{free_port()}",
             "INGATE_DATA_DIR": str(root / "var"),
         }
         self.env = clean_env(**{**defaults, **env})
         self.url = f"http://127.0.0.1:{self.edge_port}"
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}/admin/v1"
         self.process: subprocess.Popen[bytes] | None = None
         self._runs = 0
         self.key: str | None = None

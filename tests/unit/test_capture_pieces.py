@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ingate_config import PayloadsConfig
+from ingate_config import PayloadsConfig, ProviderConfig
 from ingate_contracts import RequestRecord
 from ingate_edge.capture import REDACTED, Capturer, NdjsonCapture, Redactor
 from ingate_edge.capture.bodies import keep, utf8_prefix
@@ -119,8 +119,19 @@ def test_lines_that_are_not_json_are_kept_as_they_came() -> None:
     assert capture.finish(ir.Context(model="m")) == "\ufffdbroken"
 
 
+def provider(api_key: str | None) -> ProviderConfig:
+    return ProviderConfig(name="p", format="openai", base_url="http://p", api_key=api_key)
+
+
+def test_a_provider_added_later_has_its_credential_redacted_and_a_removed_one_still() -> None:
+    capturer = Capturer(PayloadsConfig(redact=["ACCT-1"]), [provider(CREDENTIAL)])
+    capturer.use_providers([provider("sk-added-at-run-time")])  # the first one removed
+    text = f"{CREDENTIAL} sk-added-at-run-time ACCT-1"
+    assert capturer.redactor.redact(text) == (f"{REDACTED} {REDACTED} {REDACTED}", True)
+
+
 def test_a_payload_is_cut_and_redacted_and_streams_are_assembled() -> None:
-    capturer = Capturer(PayloadsConfig(max_bytes=4096), [CREDENTIAL])
+    capturer = Capturer(PayloadsConfig(max_bytes=4096), [provider(CREDENTIAL), provider(None)])
     record = RequestRecord(ts=1.5, request_id="req_1", method="POST", endpoint="chat", model="m")
     capture = capturer.begin("openai-chat", f'{{"k": "{CREDENTIAL}"}}'.encode())
     capture.sse("openai-chat").feed(

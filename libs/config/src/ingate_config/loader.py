@@ -160,7 +160,7 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise ConfigError(f"{where}.name", "each provider needs a name")
         name = entry["name"]
-        _check_name(f"{where}.name", name)
+        check_provider_name(f"{where}.name", name)
         base = providers.get(name, {})
         if name in providers and name not in fallback_key_envs:
             raise ConfigError(f"{where}.name", f"provider {name!r} is defined twice")
@@ -169,7 +169,7 @@ def _providers_section(section: Any, env: Mapping[str, str]) -> dict[str, dict[s
             providers[name]["base_url_configured"] = True
     for name in _providers_named_in_env(env):
         if name not in providers:
-            _check_name(env_name(name, "format"), name)
+            check_provider_name(env_name(name, "format"), name)
             providers[name] = {"name": name}
     for name, provider in providers.items():
         for field, field_type in _PROVIDER_ENV_FIELDS.items():
@@ -199,7 +199,7 @@ def _offers_responses_websocket(provider: dict[str, Any]) -> bool:
     try:
         host = urlsplit(base_url).hostname
     except ValueError:
-        return False  # _check_provider names the bad URL
+        return False  # check_provider names the bad URL
     return host in fmt.responses_websocket_hosts
 
 
@@ -291,7 +291,7 @@ def _check(settings: Settings) -> None:
     if settings.clickhouse_url:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))
     for name, provider in settings.providers.items():
-        _check_provider(name, provider)
+        check_provider(name, provider)
 
 
 _REDACT_ENV: Final = "INGATE_PAYLOADS_REDACT"
@@ -308,16 +308,20 @@ def _check_patterns(patterns: list[str], setting: str) -> None:
             ) from None
 
 
-def _check_provider(name: str, provider: ProviderConfig) -> None:
+def check_provider(name: str, provider: ProviderConfig) -> None:
     _check_url(f"providers.{name}.base_url", provider.base_url, ("http", "https"))
     for field in ("connect_timeout_s", "read_timeout_s"):
         if getattr(provider, field) <= 0:
             raise ConfigError(f"providers.{name}.{field}", "must be positive")
 
 
-def _check_name(setting: str, name: str) -> None:
+def check_provider_name(setting: str, name: str) -> None:
+    """A provider's name is part of INGATE_<NAME>_* variables and of X-Ingate-Provider."""
     if not _NAME_RE.match(name):
-        raise ConfigError(setting, f"{name!r} must be lower-case letters, digits and dashes")
+        shown = repr(name[:70]) + ("…" if len(name) > 70 else "")
+        raise ConfigError(
+            setting, f"{shown} must be 1 to 63 lower-case letters, digits and dashes, starting with a letter"
+        )
     if name in _RESERVED_NAMES:
         raise ConfigError(setting, f"{name!r} is reserved")
 

@@ -11,6 +11,7 @@ in the routes file.
 import fnmatch
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,7 +40,7 @@ def load_routes(section: Any, routes_file: str | None, settings: Settings) -> di
         entries = {**entries, **_by_name(ROUTES_FILE_ENV, _read_routes_file(routes_file))}
     routes: dict[str, RouteConfig] = {}
     for name, (where, entry) in entries.items():
-        routes[name] = _route(where, entry, settings.providers)
+        routes[name] = checked_route(where, entry, settings.providers)
     _check_names_are_not_models(routes, {name: where for name, (where, _) in entries.items()}, settings)
     return routes
 
@@ -73,17 +74,21 @@ def _by_name(prefix: str, entries: list[Any]) -> dict[str, tuple[str, dict[str, 
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise ConfigError(f"{where}.name", "each route needs a name")
         name = entry["name"]
-        if not _ROUTE_NAME_RE.match(name):
-            raise ConfigError(
-                f"{where}.name", f"{name!r} must be 1 to 128 letters, digits and any of - _ . : / @"
-            )
+        check_route_name(f"{where}.name", name)
         if name in named:
             raise ConfigError(f"{where}.name", f"route {name!r} is defined twice")
         named[name] = (where, entry)
     return named
 
 
-def _route(where: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
+def check_route_name(setting: str, name: str) -> None:
+    if not _ROUTE_NAME_RE.match(name):
+        shown = repr(name[:140]) + ("…" if len(name) > 140 else "")
+        raise ConfigError(setting, f"{shown} must be 1 to 128 letters, digits and any of - _ . : / @")
+
+
+def checked_route(where: str, entry: dict[str, Any], providers: dict[str, ProviderConfig]) -> RouteConfig:
+    """The route `entry` (written at setting `where`), held to every rule but the name's."""
     # Checked before conversion so the message lists the choices instead of msgspec's wording.
     if not entry.get("targets"):
         raise ConfigError(f"{where}.targets", "a route needs at least one target")
@@ -138,18 +143,31 @@ def _check_names_are_not_models(
     """A caller's `model` must mean one thing: a route or a real model, never both."""
     if not routes:
         return
-    models: dict[str, str] = {}
-    for route in routes.values():
-        for target in (*route.targets, *route.fallbacks):
-            models.setdefault(target.model, f"a target of route {route.name!r}")
-    # Route names cannot hold * ? [ so only an allow-list's exact entries, not its globs, can match.
-    for provider in settings.providers.values():
-        for model in provider.models or ():
-            models.setdefault(model, f"in the models of provider {provider.name!r}")
-    # Any name the price catalog knows, dated snapshots included: each is a real model.
     prices = PriceTable.shipped(settings.prices)
     for name in routes:
-        found = models.get(name) or ("in the price catalog" if prices.lists(name) else None)
-        if found:
-            problem = f"{name!r} is a real model ({found}); pick another name"
-            raise ConfigError(f"{wheres[name]}.name", problem)
+        check_not_a_model(f"{wheres[name]}.name", name, routes.values(), settings.providers.values(), prices)
+
+
+def check_not_a_model(
+    setting: str,
+    name: str,
+    routes: Iterable[RouteConfig],
+    providers: Iterable[ProviderConfig],
+    prices: PriceTable,
+) -> None:
+    """Route `name` must not be a real model: one a route sends to, one a provider's allow-list
+    names, or one the price catalog (or a price override) knows, dated snapshots included."""
+    found = None
+    for route in routes:
+        if any(target.model == name for target in (*route.targets, *route.fallbacks)):
+            found = f"a target of route {route.name!r}"
+            break
+    # Route names cannot hold * ? [ so only an allow-list's exact entries, not its globs, can match.
+    for provider in providers if found is None else ():
+        if name in (provider.models or ()):
+            found = f"in the models of provider {provider.name!r}"
+            break
+    if found is None and prices.lists(name):
+        found = "in the price catalog"
+    if found:
+        raise ConfigError(setting, f"{name!r} is a real model ({found}); pick another name")

@@ -7,7 +7,7 @@ import datetime as dt
 import msgspec
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig
-from nats.js.errors import BucketNotFoundError
+from nats.js.errors import BucketNotFoundError, NoKeysError
 from nats.js.errors import KeyNotFoundError as EntryNotFoundError
 from nats.js.kv import KeyValue
 
@@ -82,8 +82,10 @@ class AdminTokenStore:
         bucket = await self._bucket()
         try:
             keys = await bucket.keys()
-        except Exception:  # nats-py raises NoKeysError on an empty bucket
+        except NoKeysError:  # nats-py's answer for an empty bucket
             return []
+        # Anything else (NATS away, a timeout) is raised: taken for "no tokens", it would make
+        # `revoke` say a token does not exist while it stays valid.
         found = []
         for key in keys:
             try:

@@ -5,6 +5,7 @@ Names are stored base64url-encoded because a provider or route name may hold cha
 """
 
 import base64
+import logging
 from typing import Any, TypeVar
 
 import msgspec
@@ -18,6 +19,7 @@ from ingate_contracts.subjects import PROVIDERS_BUCKET, ROUTES_BUCKET
 from ingate_nats.audit import publish_audit
 
 T = TypeVar("T")
+log = logging.getLogger("ingate.nats.catalog")
 
 
 def encode_name(name: str) -> str:
@@ -28,7 +30,9 @@ def decode_name(key: str) -> str:
     return base64.urlsafe_b64decode(key.encode()).decode()
 
 
-async def _bucket(js: JetStreamContext, name: str) -> KeyValue:
+async def catalog_bucket(js: JetStreamContext, name: str) -> KeyValue:
+    """PROVIDERS_BUCKET or ROUTES_BUCKET, created by whoever needs it first (an edge watching it,
+    or the first write)."""
     try:
         return await js.key_value(name)
     except BucketNotFoundError:
@@ -52,11 +56,16 @@ class CatalogStore:
         action = "provider.create" if before is None else "provider.update"
         await publish_audit(self._js, audit_event(actor, action, name, shown_before, provider_view(entry)))
 
-    async def delete_provider(self, name: str, *, actor: str) -> None:
+    async def delete_provider(self, name: str, *, actor: str) -> bool:
+        """False when there was no such provider: nothing changed, so nothing is audited."""
         before = await self.provider(name)
+        if before is None:
+            return False
         await self._delete(PROVIDERS_BUCKET, name)
-        shown = None if before is None else provider_view(before)
-        await publish_audit(self._js, audit_event(actor, "provider.delete", name, shown, None))
+        await publish_audit(
+            self._js, audit_event(actor, "provider.delete", name, provider_view(before), None)
+        )
+        return True
 
     async def routes(self) -> dict[str, RouteEntry]:
         return await self._all(ROUTES_BUCKET, RouteEntry)
@@ -70,13 +79,17 @@ class CatalogStore:
         action = "route.create" if before is None else "route.update"
         await publish_audit(self._js, audit_event(actor, action, name, before, entry))
 
-    async def delete_route(self, name: str, *, actor: str) -> None:
+    async def delete_route(self, name: str, *, actor: str) -> bool:
+        """False when there was no such route: nothing changed, so nothing is audited."""
         before = await self.route(name)
+        if before is None:
+            return False
         await self._delete(ROUTES_BUCKET, name)
         await publish_audit(self._js, audit_event(actor, "route.delete", name, before, None))
+        return True
 
     async def _all(self, bucket: str, kind: type[T]) -> dict[str, T]:
-        kv = await _bucket(self._js, bucket)
+        kv = await catalog_bucket(self._js, bucket)
         try:
             keys = await kv.keys()
         except NoKeysError:
@@ -89,17 +102,24 @@ class CatalogStore:
         return found
 
     async def _get(self, bucket: str, name: str, kind: type[T]) -> T | None:
-        kv = await _bucket(self._js, bucket)
+        kv = await catalog_bucket(self._js, bucket)
         try:
             entry = await kv.get(encode_name(name))
         except KeyNotFoundError:
             return None
-        return None if entry.value is None else msgspec.json.decode(entry.value, type=kind)
+        if not entry.value:
+            return None
+        try:
+            return msgspec.json.decode(entry.value, type=kind)
+        except msgspec.DecodeError as exc:  # ValidationError included
+            # Written around the store (the edges skip it too); a write of a good entry replaces it.
+            log.warning("ignoring undecodable %s entry %r: %s", bucket, name[:140], exc)
+            return None
 
     async def _put(self, bucket: str, name: str, entry: Any) -> None:
-        kv = await _bucket(self._js, bucket)
+        kv = await catalog_bucket(self._js, bucket)
         await kv.put(encode_name(name), msgspec.json.encode(entry))
 
     async def _delete(self, bucket: str, name: str) -> None:
-        kv = await _bucket(self._js, bucket)
+        kv = await catalog_bucket(self._js, bucket)
         await kv.delete(encode_name(name))

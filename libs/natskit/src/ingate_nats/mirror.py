@@ -49,11 +49,18 @@ _MARKER_REASON = "Nats-Marker-Reason"
 
 class KvMirror(Generic[T]):
     def __init__(
-        self, open_bucket: Callable[[Client], Awaitable[KeyValue]], decode: Callable[[bytes], T], name: str
+        self,
+        open_bucket: Callable[[Client], Awaitable[KeyValue]],
+        decode: Callable[[bytes], T],
+        name: str,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
+        """`on_change` runs after the snapshot is loaded (each time a watch begins again) and
+        after every change applied once it is, for holders that derive state from `entries`."""
         self._open_bucket = open_bucket
         self._decode = decode
         self._name = name
+        self._on_change = on_change
         self.entries: dict[str, T] = {}
         self.loaded = asyncio.Event()
         self._restart = asyncio.Event()
@@ -115,6 +122,7 @@ class KvMirror(Generic[T]):
                 self.entries = fresh
                 fresh = None
             self.loaded.set()
+            self._changed()
 
         try:
             info = await subscription.consumer_info()
@@ -132,7 +140,9 @@ class KvMirror(Generic[T]):
                 msg = update.result()
                 target = fresh if fresh is not None else self.entries
                 self._apply(target, msg.subject[len(prefix) :], msg)
-                if fresh is not None and msg.metadata.num_pending == 0:  # nothing pending behind it
+                if fresh is None:
+                    self._changed()
+                elif msg.metadata.num_pending == 0:  # nothing pending behind it
                     snapshot_complete()
         finally:
             if self._late is not None:
@@ -141,6 +151,14 @@ class KvMirror(Generic[T]):
             restart.cancel()
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
+
+    def _changed(self) -> None:
+        if self._on_change is None:
+            return
+        try:
+            self._on_change()
+        except Exception:  # a holder's bug must not stop the watch
+            log.exception("handling a change of %s failed", self._name)
 
     def _apply(self, target: dict[str, T], key: str, msg: Msg) -> None:
         removed = _removal(msg.headers or {})

@@ -2,11 +2,11 @@
 
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
-from ingate_admin import keys_api, reports_api
+from ingate_admin import catalog_api, keys_api, reports_api
 from ingate_admin.auth import caller_actor
 from ingate_admin.errors import EXCEPTION_HANDLERS
+from ingate_admin.openapi import openapi_config
 from ingate_admin.runtime import AdminRuntime
 
 
@@ -15,9 +15,9 @@ def create_app(runtime: AdminRuntime) -> Litestar:
         return runtime
 
     return Litestar(
-        route_handlers=[*keys_api.handlers, *reports_api.handlers],
+        route_handlers=[*keys_api.handlers, *catalog_api.handlers, *reports_api.handlers],
         dependencies={"runtime": Provide(provide_runtime), "actor": Provide(caller_actor)},
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Ingate admin API", version="1", path="/admin/v1"),
+        openapi_config=openapi_config(),
         request_max_body_size=runtime.config.admin.max_body_bytes,
     )

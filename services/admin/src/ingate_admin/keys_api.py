@@ -2,7 +2,7 @@
 so it leaves an audit row and reaches the edges through the keys bucket they watch."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 from litestar import delete, get, patch, post
@@ -11,7 +11,7 @@ from litestar.handlers import HTTPRouteHandler
 from ingate_admin.errors import AdminError
 from ingate_admin.runtime import AdminRuntime
 from ingate_contracts import KeyRecord
-from ingate_contracts.key_limits import KeyChanges, LimitError, check_changes
+from ingate_contracts.key_limits import KeyChanges, LimitError, check_changes, parse_expiry
 from ingate_nats.keystore import KeyNotFoundError, KeyRevokedError, KeyStore
 from ingate_nats.spend import month_of, read_spend
 
@@ -33,19 +33,30 @@ class KeyFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cache_ttl: Any = msgspec.UNSET
 
 
+# Body field → KeyRecord field, where the CLI's flag name differs from the record's.
+_RENAMED: Final = {"user": "user_id", "expires": "expires_at"}
+_BODY_NAME: Final = {record: body for body, record in _RENAMED.items()}
+
+
 def _changes(fields: KeyFields) -> KeyChanges:
     if fields.cache_ttl is not msgspec.UNSET:
         raise AdminError(400, "invalid_request_error", "cache_ttl: the response cache is not available yet")
     given = {f: getattr(fields, f) for f in fields.__struct_fields__ if f != "cache_ttl"}
-    renamed = {"user": "user_id", "expires": "expires_at"}
-    values = {renamed.get(f, f): v for f, v in given.items() if v is not msgspec.UNSET}
+    values = {_RENAMED.get(f, f): v for f, v in given.items() if v is not msgspec.UNSET}
     for listed in ("providers", "models"):
         if listed in values:
             values[listed] = tuple(values[listed])
+    now = dt.datetime.now(dt.UTC)
     try:
-        return check_changes(KeyChanges(**values), dt.datetime.now(dt.UTC))
+        if isinstance(values.get("expires_at"), str):
+            # What `ingate keys --expires` takes (30d, 2026-12-31, a zoned time), parsed the same way.
+            values["expires_at"] = parse_expiry(values["expires_at"], now)
+        return check_changes(KeyChanges(**values), now)
     except LimitError as exc:
-        raise AdminError(400, "invalid_request_error", str(exc)) from exc
+        # Named as the caller wrote it: `expires`, not the record's `expires_at`.
+        raise AdminError(
+            400, "invalid_request_error", f"{_BODY_NAME.get(exc.field, exc.field)} {exc.problem}"
+        ) from exc
 
 
 def _decode(body: bytes) -> KeyFields:

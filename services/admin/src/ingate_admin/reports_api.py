@@ -1,52 +1,64 @@
-"""Usage, requests and audit endpoints under /admin/v1/, answered by the analytics service over NATS."""
+"""Usage, requests and audit endpoints under /admin/v1/, answered by the analytics service over NATS.
 
-import re
+Every default (how far back, how many rows, which bucket) is the query struct's own, so the admin
+API and `ingate requests` / `ingate audit` answer the same thing when given the same filters.
+"""
+
 from typing import Any, Final
 
 import msgspec
 from litestar import get
 from litestar.handlers import HTTPRouteHandler
-from nats.errors import NoRespondersError
 
 from ingate_admin.errors import AdminError
 from ingate_admin.runtime import AdminRuntime
-from ingate_contracts.lookup import MAX_LOOKUP_ROWS, NO_SUCH_REQUEST, AuditQuery, RequestsQuery
-from ingate_contracts.subjects import AUDIT_QUERY_SUBJECT, REQUESTS_QUERY_SUBJECT, USAGE_QUERY_SUBJECT
+from ingate_contracts.durations import parse_duration
+from ingate_contracts.lookup import (
+    MAX_LOOKUP_ROWS,
+    NO_SUCH_REQUEST,
+    AuditQuery,
+    RequestsQuery,
+    SeriesGrouping,
+    UsageSeriesQuery,
+)
+from ingate_contracts.subjects import (
+    AUDIT_QUERY_SUBJECT,
+    REQUESTS_QUERY_SUBJECT,
+    USAGE_QUERY_SUBJECT,
+    USAGE_SERIES_SUBJECT,
+)
 from ingate_contracts.usage import UsageQuery
-from ingate_nats.lookup import AnalyticsUnavailable, LookupRefused, lookup
+from ingate_nats.lookup import AnalyticsUnavailable, LookupRefused, ask_analytics, lookup
 
-_DURATION_RE: Final = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
-_UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ANSWER_TIMEOUT_S: Final = 5.0
 
 
-def _seconds(since: str | None, default: float) -> float:
-    """`since` as the CLI spells it: 90s, 30m, 24h, 7d."""
-    if since is None:
-        return default
-    match = _DURATION_RE.match(since.strip())
-    seconds = float(match.group(1)) * _UNIT_S[match.group(2)] if match else 0.0
-    if seconds <= 0:
-        raise AdminError(400, "invalid_request_error", "since: expected a duration such as 30m, 24h or 7d")
-    return seconds
+def _seconds(name: str, text: str) -> float:
+    """A duration parameter as the CLI spells it: 90s, 30m, 24h, 7d."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise AdminError(400, "invalid_request_error", f"{name}: {exc}") from None
 
 
-def _limit(limit: int | None, default: int) -> int:
-    if limit is None:
-        return default
+def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LOOKUP_ROWS:
         raise AdminError(400, "invalid_request_error", f"limit: must be between 1 and {MAX_LOOKUP_ROWS}")
     return limit
+
+
+def _unavailable(exc: AnalyticsUnavailable) -> AdminError:
+    return AdminError(503, "analytics_unavailable", str(exc))
 
 
 async def _rows(runtime: AdminRuntime, subject: str, query: msgspec.Struct) -> list[dict[str, Any]]:
     try:
         return await lookup(runtime.client, subject, query, timeout=_ANSWER_TIMEOUT_S)
     except AnalyticsUnavailable as exc:
-        raise AdminError(503, "analytics_unavailable", str(exc)) from exc
+        raise _unavailable(exc) from exc
     except LookupRefused as exc:
         if str(exc) == NO_SUCH_REQUEST:
-            raise AdminError(404, "not_found_error", "no such request") from exc
+            raise AdminError(404, "not_found_error", NO_SUCH_REQUEST) from exc
         raise AdminError(400, "invalid_request_error", str(exc)) from exc
 
 
@@ -56,17 +68,16 @@ async def list_requests(
     actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
     user: str = "",
     session: str = "",
+    key_id: str = "",
     status: str = "",
     since: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    query = RequestsQuery(
-        user=user,
-        session=session,
-        status=status,
-        since_s=_seconds(since, 24 * 3600.0),
-        limit=_limit(limit, 50),
-    )
+    query = RequestsQuery(user=user, session=session, key_id=key_id, status=status)
+    if since is not None:
+        query.since_s = _seconds("since", since)
+    if limit is not None:
+        query.limit = _limit(limit)
     return await _rows(runtime, REQUESTS_QUERY_SUBJECT, query)
 
 
@@ -78,7 +89,7 @@ async def show_request(
 ) -> dict[str, Any]:
     rows = await _rows(runtime, REQUESTS_QUERY_SUBJECT, RequestsQuery(request_id=request_id))
     if not rows:
-        raise AdminError(404, "not_found_error", "no such request")
+        raise AdminError(404, "not_found_error", NO_SUCH_REQUEST)
     return rows[0]
 
 
@@ -86,11 +97,39 @@ async def show_request(
 async def list_audit(
     runtime: AdminRuntime,
     actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    target: str = "",
+    changed_by: str = "",
     since: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    query = AuditQuery(since_s=_seconds(since, 7 * 24 * 3600.0), limit=_limit(limit, 200))
+    # `changed_by`, not `actor`: `actor` is the dependency naming the caller.
+    query = AuditQuery(target=target, actor=changed_by)
+    if since is not None:
+        query.since_s = _seconds("since", since)
+    if limit is not None:
+        query.limit = _limit(limit)
     return await _rows(runtime, AUDIT_QUERY_SUBJECT, query)
+
+
+@get("/admin/v1/usage/series")
+async def usage_series(
+    runtime: AdminRuntime,
+    actor: str,  # noqa: ARG001 - declaring the caller is what authenticates the call
+    by: SeriesGrouping = "user",
+    user: str = "",
+    session: str = "",
+    since: str | None = None,
+    bucket: str | None = None,
+) -> list[dict[str, Any]]:
+    query = UsageSeriesQuery(by=by, user=user, session=session)
+    if since is not None:
+        query.since_s = _seconds("since", since)
+    if bucket is not None:
+        seconds = _seconds("bucket", bucket)
+        if not seconds.is_integer():
+            raise AdminError(400, "invalid_request_error", "bucket: must be a whole number of seconds")
+        query.bucket_s = int(seconds)
+    return await _rows(runtime, USAGE_SERIES_SUBJECT, query)
 
 
 @get("/admin/v1/usage")
@@ -101,17 +140,17 @@ async def usage(
     session: str | None = None,
     since: str | None = None,
 ) -> Any:
-    query = UsageQuery(user=user, session=session, since_s=_seconds(since, 24 * 3600.0))
+    query = UsageQuery(user=user, session=session)
+    if since is not None:
+        query.since_s = _seconds("since", since)
     try:
-        answer = await runtime.client.request(
-            USAGE_QUERY_SUBJECT, msgspec.json.encode(query), timeout=_ANSWER_TIMEOUT_S
-        )
-    except (NoRespondersError, TimeoutError) as exc:
-        raise AdminError(503, "analytics_unavailable", "no analytics service answered") from exc
-    reply: Any = msgspec.json.decode(answer.data)
-    if isinstance(reply, dict) and "error" in reply:
+        answer = await ask_analytics(runtime.client, USAGE_QUERY_SUBJECT, query, timeout=_ANSWER_TIMEOUT_S)
+    except AnalyticsUnavailable as exc:
+        raise _unavailable(exc) from exc
+    reply: Any = msgspec.json.decode(answer)
+    if isinstance(reply, dict) and reply.get("error"):
         raise AdminError(400, "invalid_request_error", str(reply["error"]))
     return reply
 
 
-handlers: list[HTTPRouteHandler] = [list_requests, show_request, list_audit, usage]
+handlers: list[HTTPRouteHandler] = [list_requests, show_request, list_audit, usage_series, usage]

@@ -1,4 +1,4 @@
-"""What every admin handler shares: settings, the NATS connection, the token store."""
+"""What every admin handler shares: settings, the NATS connection, the token store, the prices."""
 
 from dataclasses import dataclass
 
@@ -7,6 +7,7 @@ from nats.js import JetStreamContext
 
 from ingate_config import Settings
 from ingate_nats.admin_tokens import AdminTokenStore
+from ingate_pricing import PriceTable
 
 IngateConfig = Settings
 
@@ -17,3 +18,5 @@ class AdminRuntime:
     client: Client
     js: JetStreamContext
     tokens: AdminTokenStore
+    # A route may not be named after a real model the price catalog knows (loaded on first use).
+    prices: PriceTable

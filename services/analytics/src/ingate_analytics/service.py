@@ -1,24 +1,29 @@
-"""The analytics service: request records from JetStream into ClickHouse, and usage on request.
+"""The analytics service: request records from JetStream into ClickHouse, and reports on request.
 
-Start-up order: NATS and the streams, then the database and its migrations, then the
-usage responder and the consumer. SIGINT or SIGTERM stops fetching, writes and
-acknowledges the batch in hand, and closes everything.
+Start-up order: NATS and the streams, then the database and its migrations, then the consumer
+and the responders (usage, usage series, request lookups, the audit trail). SIGINT or SIGTERM
+stops fetching, writes and acknowledges the batch in hand, and closes everything.
 """
 
 import asyncio
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
+from ingate_analytics.audit_lookup import AuditResponder
 from ingate_analytics.batcher import Batcher
 from ingate_analytics.consumer import ACK_WAIT_S, EventConsumer
 from ingate_analytics.database import embedded_path, open_database
 from ingate_analytics.migrations import apply_migrations
+from ingate_analytics.requests_lookup import RequestsResponder
+from ingate_analytics.responder import Responder
 from ingate_analytics.sink import ClickHouseSink, Sink
 from ingate_analytics.telemetry import AnalyticsTelemetry
 from ingate_analytics.usage import UsageResponder
+from ingate_analytics.usage_series import UsageSeriesResponder
 from ingate_config import Settings
-from ingate_contracts.subjects import EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, USAGE_QUERY_SUBJECT
+from ingate_contracts.subjects import EVENTS_STREAM, EVENTS_STREAM_SUBJECTS
 from ingate_contracts.usage import Stats
 from ingate_nats import connect, drain_or_close, ensure_event_streams
 from ingate_telemetry import tracing_from_env
@@ -69,18 +74,26 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         duplicate_window_s=settings.events.duplicate_window_s,
     )
     consumer.batcher.on_stored = telemetry.stored
-    usage = UsageResponder(client, sink, stats)
+    responders: list[Responder[Any]] = [
+        UsageResponder(client, sink, stats),
+        UsageSeriesResponder(client, sink),
+        RequestsResponder(client, sink),
+        AuditResponder(client, sink),
+    ]
     try:
         await consumer.start()
-        await usage.start()
-        telemetry.consuming = True  # ready: consuming, and answering `ingate usage`
+        for responder in responders:
+            await responder.start()
+        telemetry.consuming = True  # ready: consuming, and answering `ingate usage`, `requests`, `audit`
         log.warning(
-            "ingate analytics consuming %s (%s) on %s into %s; usage on %s",
-            EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, settings.nats_url, _where(settings), USAGE_QUERY_SUBJECT,
+            "ingate analytics consuming %s (%s) on %s into %s; answering %s",
+            EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, settings.nats_url, _where(settings),
+            ", ".join(r.subject for r in responders),
         )  # fmt: skip
         await consumer.run(stop)
     finally:
-        await usage.stop()
+        for responder in responders:
+            await responder.stop()
         log.info("analytics stopped: %s", stats)
         await sink.close()
         await drain_or_close(client)

@@ -6,19 +6,17 @@ Totals come from `ingate.requests FINAL`, so a row ClickHouse has not merged awa
 still counted once; percentiles are exact, interpolated between neighbouring latencies.
 """
 
-import logging
-import math
 import time
 from typing import Any, Final
 
 import msgspec
 from nats.aio.client import Client
 
+from ingate_analytics.query_rules import SINCE_CONDITION, BadQuery, check_id, check_since, since_parameters
+from ingate_analytics.responder import Responder
 from ingate_analytics.sink import ClickHouseSink
 from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import (
-    MAX_ID_LENGTH,
-    USAGE_QUEUE_GROUP,
     RouteUsage,
     SessionUsage,
     Stats,
@@ -27,8 +25,6 @@ from ingate_contracts.usage import (
     UsageReply,
     UserUsage,
 )
-
-log = logging.getLogger("ingate.analytics")
 
 # What counts as an error, here, in the rollups (deploy/clickhouse/migrations) and in every
 # Grafana panel: a 4xx/5xx (a client gone mid-stream is 499, a provider's broken stream 502),
@@ -47,18 +43,14 @@ _ROUTES_KEYS: Final = "route"
 # A failover: a request that needed more than one upstream attempt (a retry or a fallback target).
 _FAILOVERS: Final = "countIf(attempts > 1)"
 
-_decoder: Final = msgspec.json.Decoder(UsageQuery)
-
-
-class BadQuery(ValueError):
-    pass
+__all__ = ["IS_ERROR", "BadQuery", "UsageResponder", "check_query", "usage_sql"]
 
 
 def usage_sql(keys: str, query: UsageQuery, now_s: float, extra: str = "") -> tuple[str, dict[str, Any]]:
     """The statement grouping by `keys`, with the totals (then `extra` columns), and its
     parameters; every value the caller sent is bound."""
-    where = ["ts >= fromUnixTimestamp64Milli({since_ms:Int64})"]
-    parameters: dict[str, Any] = {"since_ms": math.floor((now_s - query.since_s) * 1000)}
+    where = [SINCE_CONDITION]
+    parameters = since_parameters(query.since_s, now_s)
     if query.user is not None:
         where.append("user_id = {user:String}")
         parameters["user"] = query.user
@@ -74,34 +66,29 @@ def usage_sql(keys: str, query: UsageQuery, now_s: float, extra: str = "") -> tu
 
 
 def check_query(query: UsageQuery) -> None:
-    if not (math.isfinite(query.since_s) and query.since_s > 0):
-        raise BadQuery("since_s must be a positive number of seconds")
+    check_since(query.since_s)
     for name, value in (("user", query.user), ("session", query.session)):
-        if value is not None and len(value) > MAX_ID_LENGTH:
-            raise BadQuery(f"{name} must be at most {MAX_ID_LENGTH} characters")
+        if value is not None:
+            check_id(name, value)
     if not query.by:
         raise BadQuery("by must name at least one grouping: user, session or route")
 
 
-class UsageResponder:
+class UsageResponder(Responder[UsageQuery]):
     """Serves USAGE_QUERY_SUBJECT (or `subject`) in the analytics queue group."""
 
+    what = "usage query"
+    query_type = UsageQuery
+    default_subject = USAGE_QUERY_SUBJECT
+
     def __init__(
-        self, client: Client, sink: ClickHouseSink, stats: Stats, *, subject: str = USAGE_QUERY_SUBJECT
+        self, client: Client, sink: ClickHouseSink, stats: Stats, *, subject: str | None = None
     ) -> None:
-        self.client = client
-        self.sink = sink
+        super().__init__(client, sink, subject=subject)
         self.stats = stats
-        self.subject = subject
-        self._sub: Any = None
 
-    async def start(self) -> None:
-        self._sub = await self.client.subscribe(self.subject, queue=USAGE_QUEUE_GROUP, cb=self._handle)
-
-    async def stop(self) -> None:
-        if self._sub is not None:
-            await self._sub.unsubscribe()
-            self._sub = None
+    def failure(self, error: str) -> UsageFailure:
+        return UsageFailure(error=error)
 
     async def answer(self, query: UsageQuery) -> UsageReply:
         check_query(query)
@@ -126,18 +113,6 @@ class UsageResponder:
                 RouteUsage(route=row[0], failovers=int(row[-1]), **_totals(row[1:-1])) for row in rows
             ]
         return reply
-
-    async def _handle(self, msg: Any) -> None:
-        if not msg.reply:
-            return
-        try:
-            reply: UsageReply | UsageFailure = await self.answer(_decoder.decode(msg.data))
-        except (msgspec.DecodeError, BadQuery) as exc:
-            reply = UsageFailure(error=f"bad usage query: {exc}")
-        except Exception as exc:  # the database failed: say so, keep serving
-            log.warning("usage query failed: %s", exc)
-            reply = UsageFailure(error=f"usage query failed: {' '.join(str(exc).split())[:300]}")
-        await msg.respond(msgspec.json.encode(reply))
 
 
 def _totals(row: tuple[Any, ...]) -> dict[str, Any]:

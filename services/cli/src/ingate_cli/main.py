@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingate_cli import admin_tokens, keys, migrate, prices, services, stack, status, usage
+from ingate_cli import admin_tokens, audit, keys, migrate, prices, requests, services, stack, status, usage
 from ingate_cli.logs import configure_logging
 from ingate_config import ConfigError, Settings, load_settings
 
@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(commands)
     admin_tokens.add_parser(commands)
     usage.add_parser(commands)
+    requests.add_parser(commands)
+    audit.add_parser(commands)
     prices.add_parser(commands)
     migrate.add_parser(commands)
     services.add_parsers(commands)
@@ -47,6 +49,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(keys.run(args, settings))
     if args.command == "usage":
         sys.exit(usage.run(args, settings))
+    if args.command == "requests":
+        sys.exit(requests.run(args, settings))
+    if args.command == "audit":
+        sys.exit(audit.run(args, settings))
     if args.command == "prices":
         sys.exit(prices.run(args, settings))
     if args.command == "migrate":

@@ -10,10 +10,10 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-from ingate_cli import workers
+from ingate_cli import admin_service, workers
 from ingate_config import ConfigError, Settings
 
-# sub-command → (module, entry point taking Settings)
+# sub-command → (module, entry point taking Settings; the edge's and the admin's also their socket)
 SERVICES: Final = {
     "edge": ("ingate_edge", "serve", "run the edge service (the HTTP gateway)"),
     "translator": ("ingate_translator", "serve", "run the translator service (OpenAI ⇄ Anthropic)"),
@@ -27,6 +27,8 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
         service = commands.add_parser(name, help=help_text)
         if name == "edge":
             workers.add_arguments(service)
+        elif name == "admin":
+            admin_service.add_arguments(service)
     commands.add_parser(
         "mock-provider",
         help="run the fake OpenAI/Anthropic/Ollama upstream (flags: ingate mock-provider --help)",
@@ -44,6 +46,8 @@ def run_service(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "edge":
             return workers.run_edge(args, settings, _entry(module, name))
+        if args.command == "admin":
+            return admin_service.run_admin(args, settings, _entry(module, name))
         _entry(module, name)(settings)
     except ConfigError as exc:  # e.g. an OTEL_* variable the service cannot honour
         print(f"ingate: {exc}", file=sys.stderr)

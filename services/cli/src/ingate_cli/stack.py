@@ -1,13 +1,13 @@
 """`ingate run`: the whole local stack as child processes of one supervisor.
 
-Start-up: take the data folder and the edge's port (a busy one is one line and exit 1),
-start nats-server (JetStream, data under INGATE_DATA_DIR), then the mock provider when it
-is wanted, the translator, analytics (embedded ClickHouse under INGATE_DATA_DIR) and the
-edge workers, all at once. The banner comes when edge, translator and analytics are
-ready; while they are alive and starting the supervisor waits, saying for what. After
-that any child that exits, nats-server included, is started again with backoff, and
-`ingate status` shows each one. SIGINT, SIGTERM or SIGHUP stop the services first and
-NATS last; a SIGKILL takes the children with it (see supervisor.py).
+Start-up: take the data folder, the edge's port and the admin port (a busy one is one line
+and exit 1), start nats-server (JetStream, data under INGATE_DATA_DIR), then the mock
+provider when it is wanted, the translator, analytics (embedded ClickHouse under
+INGATE_DATA_DIR), the admin service and the edge workers, all at once. The banner comes
+when every one of them is ready; while they are alive and starting the supervisor waits,
+saying for what. After that any child that exits, nats-server included, is started again
+with backoff, and `ingate status` shows each one. SIGINT, SIGTERM or SIGHUP stop the
+services first and NATS last; a SIGKILL takes the children with it (see supervisor.py).
 """
 
 import argparse
@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from ingate_cli import status as status_file
+from ingate_cli.admin_service import admin_spec, admin_url, bind_admin_socket
+from ingate_cli.listeners import PortBusy
 from ingate_cli.logs import LOG_FORMAT_VAR
 from ingate_cli.supervisor import POLL_S, Child, ChildSpec, Supervisor, describe_exit, waiting_for
-from ingate_cli.workers import CHILD, PortBusy, bind_edge_socket, edge_ready_probe, http_probe, worker_specs
+from ingate_cli.workers import CHILD, bind_edge_socket, edge_ready_probe, http_probe, worker_specs
 from ingate_config import Settings, env_name
 from ingate_nats import KeyStore, NatsServer, connect, host_port
 from ingate_providers import FORMATS
@@ -41,7 +43,7 @@ class StartFailed(RuntimeError):
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     run = commands.add_parser(
-        "run", help="run the whole local stack (NATS, edge, translator, analytics, mock provider)"
+        "run", help="run the whole local stack (NATS, edge, translator, analytics, admin, mock provider)"
     )
     run.add_argument(
         "--mock",
@@ -63,10 +65,12 @@ class Stack:
         self.url = _edge_url(settings)
         self._lock: IO[str] | None = None
         self._socket: socket.socket | None = None
+        self._admin_socket: socket.socket | None = None
 
     def start(self) -> None:
         self._take_data_dir()
         self._socket = bind_edge_socket(self.settings)
+        self._admin_socket = bind_admin_socket(self.settings)
         env = dict(os.environ, INGATE_NATS_URL=self.nats.url)
         env.setdefault(LOG_FORMAT_VAR, "text")  # the services' lines read like the supervisor's
         self._start_nats()
@@ -83,6 +87,7 @@ class Stack:
                     stop_wave=1,
                 )
             )
+        self.supervisor.start(admin_spec(self.settings, self._admin_socket, env))
         for spec in worker_specs(self.settings, self._socket, env, edge_ready_probe(self.settings)):
             self.supervisor.start(spec)
         self._wait_until_ready()
@@ -193,8 +198,9 @@ class Stack:
     def stop(self) -> None:
         self.state = "stopping"
         self.supervisor.stop()
-        if self._socket is not None:
-            self._socket.close()
+        for sock in (self._socket, self._admin_socket):
+            if sock is not None:
+                sock.close()
         self.state = "stopped"
         self.write_status()
 
@@ -205,6 +211,7 @@ class Stack:
         status: dict[str, Any] = {
             "pid": os.getpid(),
             "url": self.url,
+            "admin_url": admin_url(self.settings),
             "state": self.state,
             "started": round(self.started, 3),
             "nats_url": self.nats.url,
@@ -253,6 +260,7 @@ async def _first_key(nats_url: str) -> str | None:
 
 def _announce(settings: Settings, first_key: str | None) -> None:
     lines = [f"Ingate is running at {_edge_url(settings)}"]
+    lines.append(f"Admin API at {admin_url(settings)} (a token: ingate admin-tokens create --name NAME)")
     if first_key:
         lines += ["Your first API key (shown once):", first_key]
     else:

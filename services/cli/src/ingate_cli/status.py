@@ -70,6 +70,8 @@ def render(status: dict[str, Any]) -> str:
     up_s = time.time() - float(status.get("started", time.time()))
     supervisor = f"supervisor pid {status.get('pid')}, up {_span(up_s)}"
     lines = [f"Ingate at {status.get('url')}: {status.get('state')} ({supervisor})"]
+    if status.get("admin_url"):
+        lines.append(f"Admin API at {status['admin_url']}")
     for service in status.get("services", []):
         state = str(service.get("state"))
         detail = f"pid {service['pid']}" if service.get("pid") else ""

@@ -6,17 +6,17 @@ service, which may be the only process to open it.
 
 import argparse
 import asyncio
-import re
 import sys
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 import msgspec
-from nats.aio.client import Client
-from nats.errors import NoRespondersError
 
+from ingate_cli.analytics_link import ANSWER_TIMEOUT_S, ask_bytes
 from ingate_cli.keys import CommandError
+from ingate_cli.table import text_table
 from ingate_config import Settings
+from ingate_contracts.durations import parse_duration
 from ingate_contracts.subjects import USAGE_QUERY_SUBJECT
 from ingate_contracts.usage import (
     DEFAULT_GROUPINGS,
@@ -28,12 +28,7 @@ from ingate_contracts.usage import (
     UsageReply,
     UserUsage,
 )
-from ingate_nats import connect
 
-ANSWER_TIMEOUT_S: Final = 5.0
-
-_DURATION_RE: Final = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
-_UNIT_S: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TOTAL_HEADERS: Final = (
     "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "CACHE READ", "CACHE WRITE", "REASONING", "ESTIMATED",
     "COST USD", "ERRORS", "P50 MS", "P95 MS",
@@ -47,13 +42,11 @@ class Since(NamedTuple):
 
 
 def parse_since(text: str) -> Since:
-    match = _DURATION_RE.match(text.strip())
-    seconds = float(match.group(1)) * _UNIT_S[match.group(2)] if match else 0.0
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive duration such as 90s, 30m, 24h or 7d, got {text!r}"
-        )
-    return Since(text.strip(), seconds)
+    """A `--since` value, for every command that takes one."""
+    try:
+        return Since(text.strip(), parse_duration(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -103,20 +96,7 @@ def groupings(chosen: Sequence[Grouping] | None) -> tuple[Grouping, ...]:
 
 
 async def ask(url: str, query: UsageQuery, timeout_s: float = ANSWER_TIMEOUT_S) -> UsageReply:
-    try:
-        client: Client = await connect(url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
-    except Exception:
-        raise CommandError(f"cannot reach NATS at {url} (is `ingate run` running?)") from None
-    try:
-        try:
-            answer = await client.request(USAGE_QUERY_SUBJECT, msgspec.json.encode(query), timeout=timeout_s)
-        except (NoRespondersError, TimeoutError):
-            raise CommandError(
-                f"no analytics service answered on NATS at {url} (is `ingate run` running?)"
-            ) from None
-        return _decode(answer.data)
-    finally:
-        await client.close()
+    return _decode(await ask_bytes(url, USAGE_QUERY_SUBJECT, query, timeout_s))
 
 
 def render(reply: UsageReply, since_label: str, by: Sequence[Grouping] = DEFAULT_GROUPINGS) -> str:
@@ -124,13 +104,13 @@ def render(reply: UsageReply, since_label: str, by: Sequence[Grouping] = DEFAULT
     lines = [f"Usage over the last {since_label}"]
     if "user" in by and reply.users:
         rows = [(_name(u.user_id), *_totals(u)) for u in reply.users]
-        lines += ["", *_table(("USER", *_TOTAL_HEADERS), rows, 1)]
+        lines += ["", *text_table(("USER", *_TOTAL_HEADERS), rows, 1)]
     if "session" in by and reply.sessions:
         rows = [(s.session_id, _name(s.user_id), *_totals(s)) for s in reply.sessions]
-        lines += ["", *_table(("SESSION", "USER", *_TOTAL_HEADERS), rows, 2)]
+        lines += ["", *text_table(("SESSION", "USER", *_TOTAL_HEADERS), rows, 2)]
     if "route" in by and reply.routes:
         rows = [(_name(r.route), *_totals(r), str(r.failovers)) for r in reply.routes]
-        lines += ["", *_table(("ROUTE", *_TOTAL_HEADERS, "FAILOVERS"), rows, 1)]
+        lines += ["", *text_table(("ROUTE", *_TOTAL_HEADERS, "FAILOVERS"), rows, 1)]
     if len(lines) == 1:
         # Every request has a user and a route, if only the empty one; not every one a session.
         lines += ["", "No requests." if {"user", "route"} & set(by) else "No requests with a session."]
@@ -165,16 +145,3 @@ def _totals(row: UserUsage | SessionUsage | RouteUsage) -> tuple[str, ...]:
 
 def _name(user_id: str) -> str:
     return user_id or "(none)"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int) -> list[str]:
-    """Left-aligned text columns first, right-aligned numbers after."""
-    grid = [tuple(headers), *(tuple(row) for row in rows)]
-    widths = [max(len(line[i]) for line in grid) for i in range(len(headers))]
-    return [
-        "  ".join(
-            cell.ljust(width) if i < text_columns else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
-        ).rstrip()
-        for line in grid
-    ]

@@ -8,7 +8,6 @@ two edges do.
 """
 
 import argparse
-import errno
 import logging
 import socket
 import sys
@@ -17,20 +16,16 @@ import urllib.request
 from collections.abc import Callable
 from typing import Final
 
+from ingate_cli.listeners import PortBusy, bind_listener, local_url
 from ingate_cli.supervisor import ChildSpec, ReadyProbe, Supervisor
 from ingate_config import Settings
 
 log = logging.getLogger("ingate.edge")
 
 CHILD: Final = [sys.executable, "-m", "ingate_cli"]
-_BACKLOG: Final = 4096
 # How long a supervised worker waits for NATS and the keys before it takes connections:
 # the socket is shared, so until then the other workers (or the queue) serve its callers.
 WORKER_READY_WAIT_S: Final = 15.0
-
-
-class PortBusy(RuntimeError):
-    pass
 
 
 def add_arguments(edge: argparse.ArgumentParser) -> None:
@@ -40,16 +35,7 @@ def add_arguments(edge: argparse.ArgumentParser) -> None:
 
 
 def bind_edge_socket(settings: Settings) -> socket.socket:
-    host, port = settings.edge.host, settings.edge.port
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        return socket.create_server((host, port), family=family, backlog=_BACKLOG)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise PortBusy(
-                f"port {port} is already in use on {host} (set INGATE_EDGE_PORT to use another)"
-            ) from None
-        raise PortBusy(f"cannot listen on {host}:{port} (INGATE_EDGE_HOST/PORT): {exc.strerror}") from None
+    return bind_listener(settings.edge.host, settings.edge.port, "INGATE_EDGE")
 
 
 def worker_specs(
@@ -70,14 +56,7 @@ def worker_specs(
 
 
 def edge_ready_probe(settings: Settings) -> ReadyProbe:
-    host = settings.edge.host
-    if host in ("", "0.0.0.0"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "[::1]"
-    elif ":" in host:
-        host = f"[{host}]"
-    return http_probe(f"http://{host}:{settings.edge.port}/readyz")
+    return http_probe(f"{local_url(settings.edge.host, settings.edge.port)}/readyz")
 
 
 def http_probe(url: str) -> ReadyProbe:

@@ -70,6 +70,7 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
             "nats_connected": nats_up,
             "keys_loaded": keys_loaded,
             "keys": len(runtime.keys),
+            "catalog_loaded": runtime.catalog.loaded.is_set(),
         }
         return Response(body, status_code=200 if runtime.ready else 503)
 

@@ -1,4 +1,9 @@
-"""Everything one edge process holds for its lifetime: NATS, keys, provider pools."""
+"""Everything one edge process holds for its lifetime: NATS, keys, provider pools.
+
+`upstreams` and `routes` are replaced whole when the run-time catalog changes, each by one
+assignment: a request reads them once, as it starts, and keeps the objects it read, so one
+in flight finishes on the pools and routes it began with.
+"""
 
 import asyncio
 import contextlib
@@ -9,8 +14,9 @@ from pathlib import Path
 
 from nats.aio.client import Client
 
-from ingate_config import Settings
+from ingate_config import ProviderConfig, RouteConfig, Settings
 from ingate_edge.capture import Capturer
+from ingate_edge.catalog_watch import CatalogWatch
 from ingate_edge.cooldowns import Cooldowns
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
 from ingate_edge.publish import RecordPublisher
@@ -18,13 +24,17 @@ from ingate_edge.routing.table import RouteTable
 from ingate_edge.spool import Spool
 from ingate_edge.telemetry import EdgeMetrics, RequestTracer
 from ingate_edge.translator_client import TranslatorClient
-from ingate_edge.upstream import Upstreams
+from ingate_edge.upstream import Upstreams, close_after
 from ingate_nats import KeyCache, connect, drain_or_close, ensure_event_streams
 from ingate_nats.buckets import limits_bucket
 from ingate_pricing import PriceTable
 from ingate_telemetry import tracing_from_env
 
 log = logging.getLogger("ingate.edge")
+
+# A removed or changed provider's pool stays open this long past its read timeout, so
+# requests already on it can finish.
+_RETIRE_GRACE_S = 30.0
 
 
 def spool_name(port: int, worker: int) -> str:
@@ -47,12 +57,13 @@ class EdgeRuntime:
             events.spool_file_max_bytes,
         )
         self.publisher = RecordPublisher(spool, enabled=events.publish)
-        credentials = [p.api_key for p in settings.providers.values() if p.api_key]
-        self.capturer = Capturer(settings.payloads, credentials)
+        self.capturer = Capturer(settings.payloads, settings.providers.values())
         self.tracing = tracing_from_env("ingate-edge")
         self.tracer = None if self.tracing is None else RequestTracer(self.tracing.tracer("ingate.edge"))
         self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
         self.prices = PriceTable.shipped(settings.prices)
+        self.catalog = CatalogWatch(settings, self.prices, self.apply_catalog)
+        self._retiring: set[asyncio.Task[None]] = set()
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
         self.spend = SpendBook(settings.events.stream_replicas)
         self.limiter = Limiter(self.spend)
@@ -67,15 +78,33 @@ class EdgeRuntime:
     def ready(self) -> bool:
         # Keys loaded once is enough: while NATS is away the edge serves from its copy and
         # spools records, so an orchestrator must keep sending it traffic (a readiness that
-        # followed NATS would take every edge out of service at once).
-        return self.keys.loaded.is_set()
+        # followed NATS would take every edge out of service at once). The same for the run-time
+        # providers and routes: an edge without them would answer their callers "unknown".
+        return self.keys.loaded.is_set() and self.catalog.loaded.is_set()
 
     async def wait_ready(self, timeout_s: float) -> None:
-        """Until the keys are loaded from NATS, or `timeout_s` has passed."""
+        """Until the keys and the run-time catalog are loaded from NATS, or `timeout_s` has passed."""
         try:
-            await asyncio.wait_for(self.keys.loaded.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self.keys.loaded.wait()
+                await self.catalog.loaded.wait()
         except TimeoutError:
-            log.warning("keys not loaded after %.0f s (is NATS up?); serving anyway", timeout_s)
+            log.warning("keys or catalog not loaded after %.0f s (is NATS up?); serving anyway", timeout_s)
+
+    def apply_catalog(self, providers: dict[str, ProviderConfig], routes: dict[str, RouteConfig]) -> None:
+        """Route by these providers and routes from now on (the file's merged with the stored ones)."""
+        previous = self.upstreams
+        upstreams = Upstreams(providers, previous)
+        upstreams.open()
+        self.routes = RouteTable(routes, upstreams, self.routes)
+        self.upstreams = upstreams
+        self.capturer.use_providers(providers.values())
+        left = upstreams.left_behind(previous)
+        if left:
+            grace = _RETIRE_GRACE_S + max(u.config.read_timeout_s for u in left)
+            task = asyncio.create_task(close_after(left, grace), name="ingate-upstreams-retire")
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     async def start(self) -> None:
         self.upstreams.open()
@@ -91,6 +120,7 @@ class EdgeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         await self.keys.stop()
+        await self.catalog.stop()
         await self.cooldowns.stop()
         await self.limiter.stop()
         await self.spend.stop()
@@ -98,6 +128,10 @@ class EdgeRuntime:
         for client in (self.records_nats, self.nats):
             if client is not None:
                 await drain_or_close(client)
+        for task in list(self._retiring):  # their pools close at once
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.upstreams.close()
         if self.tracing is not None:  # send the spans still buffered
             await asyncio.to_thread(self.tracing.shutdown)
@@ -119,6 +153,7 @@ class EdgeRuntime:
             self.publisher.attach(self.records_nats)
         self.translator.attach(client)
         self.keys.start(client)
+        self.catalog.start(client)
         self.spend.start(client)
         self.cooldowns.start(client)
         await self._attach_limits(client)
@@ -145,6 +180,7 @@ class EdgeRuntime:
 
     async def _on_reconnect(self) -> None:
         self.keys.resync()
+        self.catalog.resync()
         self.spend.mirror.resync()
         self.cooldowns.resync()
         # Not awaited here: the client calls this from its reconnect path.

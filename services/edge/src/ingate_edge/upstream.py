@@ -1,9 +1,13 @@
 """Providers as the edge forwards to them: address, injected credential, one pooled client.
 
 Each provider gets one long-lived aiohttp session (its own connection pool and
-timeouts), created at start and shared by every request.
+timeouts), created when the provider first appears and shared by every request. When the
+run-time providers change, a new `Upstreams` takes over the unchanged providers' sessions;
+the sessions of the providers left behind are closed only after a grace, because requests
+in flight still hold them.
 """
 
+import asyncio
 import fnmatch
 from typing import Final
 
@@ -23,7 +27,7 @@ class Upstream:
         self.base_url = config.base_url.rstrip("/")
         self.read_timeout_s = config.read_timeout_s
         self.responses_websocket = config.responses_websocket  # serves GET {base_url}/responses upgraded
-        self._config = config
+        self.config: Final = config
         self._models = tuple(config.models) if config.models else None
         self.auth_headers: Final = self.format.credential_headers(config.api_key) if config.api_key else ()
         self._urls: dict[str, URL] = {}
@@ -35,13 +39,17 @@ class Upstream:
             raise RuntimeError(f"upstream {self.name} used before start()")
         return self._session
 
+    @property
+    def is_open(self) -> bool:
+        return self._session is not None
+
     def open(self) -> None:
         """Create the pool; must run inside the event loop that will use it."""
         timeout = aiohttp.ClientTimeout(
             total=None,
-            connect=self._config.connect_timeout_s,
-            sock_connect=self._config.connect_timeout_s,
-            sock_read=self._config.read_timeout_s,
+            connect=self.config.connect_timeout_s,
+            sock_connect=self.config.connect_timeout_s,
+            sock_read=self.config.read_timeout_s,
         )
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
         self._session = aiohttp.ClientSession(
@@ -79,8 +87,14 @@ class Upstream:
 
 
 class Upstreams:
-    def __init__(self, providers: dict[str, ProviderConfig]) -> None:
-        self._by_name = {name: Upstream(config) for name, config in providers.items()}
+    def __init__(self, providers: dict[str, ProviderConfig], previous: "Upstreams | None" = None) -> None:
+        """`previous`: the set this one replaces; its providers whose settings did not change
+        are taken over, pool and all, so their warm connections and requests carry on."""
+        kept = previous._by_name if previous is not None else {}
+        self._by_name: dict[str, Upstream] = {
+            name: old if (old := kept.get(name)) is not None and old.config == config else Upstream(config)
+            for name, config in providers.items()
+        }
         self.names: Final = tuple(sorted(self._by_name))
 
     def get(self, name: str) -> Upstream | None:
@@ -92,9 +106,25 @@ class Upstreams:
         return "" if upstream is None else upstream.format.name
 
     def open(self) -> None:
+        """Create the pools not created yet (those taken over keep theirs)."""
         for upstream in self._by_name.values():
-            upstream.open()
+            if not upstream.is_open:
+                upstream.open()
+
+    def left_behind(self, previous: "Upstreams") -> list[Upstream]:
+        """The upstreams of `previous` this set did not take over: removed or changed providers."""
+        mine = {id(upstream) for upstream in self._by_name.values()}
+        return [upstream for upstream in previous._by_name.values() if id(upstream) not in mine]
 
     async def close(self) -> None:
         for upstream in self._by_name.values():
+            await upstream.close()
+
+
+async def close_after(upstreams: list[Upstream], grace_s: float) -> None:
+    """Close pools left behind once requests started on them have had `grace_s` to finish."""
+    try:
+        await asyncio.sleep(grace_s)
+    finally:  # cancelled at shutdown: close at once
+        for upstream in upstreams:
             await upstream.close()

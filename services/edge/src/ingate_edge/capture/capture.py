@@ -8,7 +8,9 @@ the bodies it sees (no copies); cutting and redaction happen once, when it settl
 caller has its answer.
 """
 
-from ingate_config import PayloadsConfig
+from collections.abc import Iterable
+
+from ingate_config import PayloadsConfig, ProviderConfig
 from ingate_contracts import RequestRecord
 from ingate_contracts.payloads import PayloadRecord
 from ingate_edge.capture.bodies import keep
@@ -43,14 +45,25 @@ class Capture:
 
 
 class Capturer:
-    """The edge's capture settings, compiled once at start."""
+    """The edge's capture settings, compiled once at start and again when its providers change."""
 
-    __slots__ = ("all", "max_bytes", "redactor")
+    __slots__ = ("_credentials", "_patterns", "all", "max_bytes", "redactor")
 
-    def __init__(self, settings: PayloadsConfig, credentials: list[str]) -> None:
+    def __init__(self, settings: PayloadsConfig, providers: Iterable[ProviderConfig]) -> None:
         self.all = settings.enabled
         self.max_bytes = settings.max_bytes
-        self.redactor = Redactor(credentials, settings.redact)
+        self._patterns = settings.redact
+        self._credentials = _credentials(providers)
+        self.redactor = Redactor(self._credentials, self._patterns)
+
+    def use_providers(self, providers: Iterable[ProviderConfig]) -> None:
+        """Redact these providers' credentials too: one added through the run-time catalog must
+        be as safe as one from the file, and one removed is still redacted (a request it
+        answered may still be settling; a rotated key is still a secret)."""
+        known = self._credentials | _credentials(providers)
+        if known != self._credentials:
+            self._credentials = known
+            self.redactor = Redactor(known, self._patterns)
 
     def begin(self, shape: Shape | None, body: bytes) -> Capture:
         """A request to capture: `all`, or its key's `log_payloads` (the proxy checks, inline)."""
@@ -74,3 +87,7 @@ class Capturer:
             truncated=request.truncated or answer.truncated,
             redacted=request.redacted or answer.redacted,
         )
+
+
+def _credentials(providers: Iterable[ProviderConfig]) -> frozenset[str]:
+    return frozenset(provider.api_key for provider in providers if provider.api_key)

@@ -76,11 +76,18 @@ class VirtualModel:
 
 
 class RouteTable:
-    def __init__(self, routes: dict[str, RouteConfig], upstreams: Upstreams) -> None:
+    def __init__(
+        self, routes: dict[str, RouteConfig], upstreams: Upstreams, previous: "RouteTable | None" = None
+    ) -> None:
+        """`previous`: the table this one replaces; a deployment still at the same pool keeps
+        what the edge measured of it (requests in flight, time to first byte)."""
+        kept = previous._deployments if previous is not None else {}
         self._deployments: dict[str, Deployment] = {}
         self._by_name = {
             name: VirtualModel(
-                config, self._compile(config.targets, upstreams), self._compile(config.fallbacks, upstreams)
+                config,
+                self._compile(config.targets, upstreams, kept),
+                self._compile(config.fallbacks, upstreams, kept),
             )
             for name, config in routes.items()
         }
@@ -89,14 +96,18 @@ class RouteTable:
     def get(self, model: str | None) -> VirtualModel | None:
         return self._by_name.get(model) if model else None
 
-    def _compile(self, targets: Iterable[RouteTarget], upstreams: Upstreams) -> list[Deployment]:
+    def _compile(
+        self, targets: Iterable[RouteTarget], upstreams: Upstreams, kept: dict[str, Deployment]
+    ) -> list[Deployment]:
         compiled = []
         for target in targets:
             upstream = upstreams.get(target.provider)
-            if upstream is None:  # the config check names unknown providers at start
+            if upstream is None:  # the config check names unknown providers first
                 raise ValueError(f"route target names unknown provider {target.provider!r}")
-            deployment = self._deployments.setdefault(
-                f"{target.provider}/{target.model}", Deployment(target.provider, target.model, upstream)
-            )
+            target_id = f"{target.provider}/{target.model}"
+            deployment = self._deployments.get(target_id) or kept.get(target_id)
+            if deployment is None or deployment.upstream is not upstream:
+                deployment = Deployment(target.provider, target.model, upstream)
+            self._deployments[target_id] = deployment
             compiled.append(deployment)
         return compiled
