@@ -1,7 +1,9 @@
 """Captured payloads land in `ingate.request_payloads` once, with nothing of a credential in it.
 
-A stack of its own (nats-server, analytics, a capturing edge): the embedded database can be
-read only once its analytics process has stopped, so the suite's shared one will not do.
+The first test has a stack of its own (nats-server, analytics, a capturing edge): the embedded
+database can be read only once its analytics process has stopped, so the suite's shared one
+will not do for reading every row. The second asks the suite's analytics service, as
+`ingate requests show` does.
 """
 
 import asyncio
@@ -16,9 +18,10 @@ import pytest
 from ingate_contracts.subjects import ANALYTICS_CONSUMER, EVENTS_STREAM, PAYLOADS_SUBJECT
 from ingate_nats import NatsServer, connect
 from tests.analytics.processes import query_data_dir, start_analytics
-from tests.conftest import MOCK_OPENAI_KEY, start_edge
+from tests.conftest import MOCK_OPENAI_KEY, Edge, start_edge
+from tests.support.local_stack import wait_for
 from tests.support.payloads import tap_payloads
-from tests.support.processes import free_port
+from tests.support.processes import Service, free_port
 
 
 @pytest.fixture
@@ -97,3 +100,25 @@ async def test_a_payload_is_stored_once_and_holds_no_secret(
         {"id": ids[0]},
     )
     assert targets == [[["openai/gpt-4o"]]]
+
+
+async def test_requests_show_has_the_captured_payload_and_no_secret(edge: Edge, analytics: Service) -> None:
+    del analytics  # running: it stores the payloads and answers the lookup
+    key = edge.new_key("--name", "shown", "--log-payloads")
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.post(
+            f"{edge.url}/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": [{"role": "user", "content": f"my key: {key}"}]},
+            headers={"authorization": f"Bearer {key}", "x-mock-echo-headers": "true"},
+        )
+    assert answer.status_code == 200 and MOCK_OPENAI_KEY in answer.text
+    request_id = answer.headers["x-ingate-request-id"]
+
+    def shown() -> str | None:
+        code, out, _ = edge.cli("requests", "show", request_id, "--json")
+        return out if code == 0 and json.loads(out)["payload"] is not None else None
+
+    out = wait_for(shown, what=f"the payload of {request_id} in ingate requests show")
+    payload = json.loads(out)["payload"]
+    assert payload["redacted"] and "[REDACTED]" in payload["request_body"]
+    assert MOCK_OPENAI_KEY not in out and key not in out and "sk-ingate-" not in out
