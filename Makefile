@@ -41,6 +41,7 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) || (echo "make bench needs wrk (apt-get install wrk)"; exit 1)
 	$(UV) run python -m bench
 	$(UV) run python -m bench.limits
+	$(UV) run python -m bench.capture
 	$(UV) run python -m bench.prices
 	$(UV) run python -m bench.budgets
 	$(UV) run python -m bench.routing

@@ -6,11 +6,10 @@ import json
 from itertools import pairwise
 from typing import Any
 
-import msgspec
 import pytest
 
 from ingate_edge.sse import SseFramer
-from ingate_translate import SseEvent, ir
+from ingate_translate import Assembly, SseEvent, ir
 from ingate_translate.shapes.gemini import GeminiCodec
 from ingate_translate.shapes.gemini_parts import seal, unseal
 from tests.translate.support import batchings
@@ -111,31 +110,9 @@ def read_every_split(raw: bytes) -> list[ir.Event]:
 
 def assemble(events: list[ir.Event]) -> ir.Response:
     """A stream's events as the answer they make up."""
-    response = ir.Response(id="", model="")
-    parts: dict[int, ir.Part] = {}
-    arguments: dict[int, str] = {}
-    for event in events:
-        if isinstance(event, ir.Start):
-            response.id, response.model = event.id, event.model
-        elif isinstance(event, ir.PartStart):
-            parts[event.index] = msgspec.structs.replace(event.part)
-            response.parts.append(parts[event.index])
-        elif isinstance(event, ir.PartDelta):
-            part = parts[event.index]
-            if isinstance(part, ir.Text):
-                part.text += event.text
-            elif isinstance(part, ir.Thinking):
-                part.text += event.thinking
-                part.signature += event.signature
-            else:
-                arguments[event.index] = arguments.get(event.index, "") + event.arguments
-        elif isinstance(event, ir.Finish):
-            response.stop, response.usage = event.stop, event.usage or ir.Usage()
-    for index, text in arguments.items():
-        call = parts[index]
-        assert isinstance(call, ir.ToolCall)
-        call.arguments = json.loads(text)
-    return response
+    assembly = Assembly()
+    assembly.add(events)
+    return assembly.response()
 
 
 def test_tool_calls_with_thinking() -> None:

@@ -262,3 +262,26 @@ def test_advice_for_accepted_but_odd_values() -> None:
 def test_quoted_values_are_escaped_and_short() -> None:
     shown = quoted("\x1b[31m" + "x" * 100)
     assert "\x1b" not in shown and shown.endswith("…") and len(shown) < 60
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("on", True),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+    ],
+)
+def test_log_payloads_is_a_switch(text: str, expected: bool) -> None:
+    assert parse_changes(now=NOW, log_payloads=text).given() == {"log_payloads": expected}
+
+
+@pytest.mark.parametrize("text", ["", "1", "maybe", "none", "truee"])
+def test_log_payloads_refuses_anything_but_true_or_false(text: str) -> None:
+    with pytest.raises(LimitError) as caught:
+        parse_changes(now=NOW, log_payloads=text)
+    assert caught.value.field == "log_payloads"

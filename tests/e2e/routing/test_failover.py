@@ -74,6 +74,7 @@ def test_primary_500_is_answered_by_the_fallback_and_recorded(
             assert (record.route, record.provider, record.model) == ("failover", "beta", "gpt-4o-mini")
             assert (record.status, record.error_type) == (200, "")
             assert record.attempts == 2 and record.attempt_errors == ["upstream_500"]
+            assert record.attempt_targets == ["alpha/gpt-4o-mini", "beta/gpt-4o-mini"]  # in order tried
             assert record.input_tokens > 0 and record.cost_usd > 0
 
     asyncio.run(run())
@@ -317,6 +318,7 @@ def test_records_of_requests_without_a_route(routed: Edge, routing_key: str) -> 
             assert "x-ingate-target" not in raw.headers
             plain = await tap.record_for(raw.headers["x-ingate-request-id"])
             assert (plain.route, plain.attempts, plain.attempt_errors) == ("", 1, [])
+            assert plain.attempt_targets == [f"{plain.provider}/gpt-4o"]
             async with httpx.AsyncClient(timeout=30) as http:
                 refused = await http.post(
                     f"{routed.url}/v1/chat/completions",
@@ -325,7 +327,7 @@ def test_records_of_requests_without_a_route(routed: Edge, routing_key: str) -> 
                 )
             assert refused.status_code == 401
             record = await tap.record_for(refused.headers["x-ingate-request-id"])
-            assert (record.route, record.attempts) == ("", 0)  # refused before any attempt
+            assert (record.route, record.attempts, record.attempt_targets) == ("", 0, [])  # none tried
 
     asyncio.run(run())
 

@@ -31,5 +31,20 @@ def convert_one(raw: Any, target: type[_T], prefix: str) -> _T:
         raise ConfigError(setting, _plain(message)) from None
 
 
+def env_list(var: str, value: str) -> list[str]:
+    """A list setting given as one variable: a JSON array, or one item per line.
+
+    Lines rather than commas, because the items may be regular expressions, where commas
+    are common (`{3,5}`); blank lines are skipped, other whitespace is kept as written.
+    """
+    if value.lstrip().startswith("["):
+        try:
+            items = msgspec.json.decode(value.strip(), type=list[str])
+        except msgspec.DecodeError as exc:  # ValidationError included
+            raise ConfigError(var, f"expected a JSON array of strings: {_plain(str(exc))}") from None
+        return items
+    return [line for line in value.splitlines() if line.strip()]
+
+
 def _plain(message: str) -> str:
     return message.replace("`", "").replace("Expected", "expected").replace("Invalid", "invalid")

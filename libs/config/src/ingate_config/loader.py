@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 import yaml
 
-from ingate_config.convert import convert_one, parse_yaml
+from ingate_config.convert import convert_one, env_list, parse_yaml
 from ingate_config.errors import ConfigError
 from ingate_config.model import (
     LOG_LEVELS,
@@ -95,6 +95,7 @@ def load_settings(config_path: str | None = None, environ: Mapping[str, str] | N
     merged["providers"] = _providers_section(raw.get("providers"), env)
     settings = _convert(merged)
     _check(settings)
+    _check_patterns(settings.payloads.redact, _REDACT_ENV if env.get(_REDACT_ENV) else "payloads.redact")
     routes = load_routes(raw.get("routes"), env.get(ROUTES_FILE_ENV), settings)
     return msgspec.structs.replace(settings, routes=routes)
 
@@ -248,6 +249,8 @@ def _resolve_credential(
 
 
 def _typed_env(var: str, value: str, field_type: Any) -> Any:
+    if getattr(field_type, "__origin__", None) is list:
+        return env_list(var, value)
     try:
         return msgspec.convert(value.strip(), field_type, strict=False)
     except msgspec.ValidationError:
@@ -289,6 +292,20 @@ def _check(settings: Settings) -> None:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))
     for name, provider in settings.providers.items():
         check_provider(name, provider)
+
+
+_REDACT_ENV: Final = "INGATE_PAYLOADS_REDACT"
+
+
+def _check_patterns(patterns: list[str], setting: str) -> None:
+    """Each operator regex compiles: one that does not fails the start, not the first capture."""
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{setting}[{index}]", f"{pattern!r} is not a valid regular expression: {exc}"
+            ) from None
 
 
 def check_provider(name: str, provider: ProviderConfig) -> None:

@@ -179,6 +179,7 @@ def parse_changes(
     per_user_rpm: str | None = None,
     per_user_tpm: str | None = None,
     expires_at: str | None = None,
+    log_payloads: str | None = None,
 ) -> KeyChanges:
     """Text as typed (None = not given) to checked changes, each argument named as the field it
     sets. Lists are comma-separated and may come in several pieces; `none` removes a limit or
@@ -200,7 +201,19 @@ def parse_changes(
         given["budget_usd"] = parse_budget(budget_usd)
     if expires_at is not None:
         given["expires_at"] = parse_expiry(expires_at, now)
+    if log_payloads is not None:
+        given["log_payloads"] = parse_switch("log_payloads", log_payloads)
     return KeyChanges(**given)
+
+
+_SWITCH_VALUES: Final = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def parse_switch(field: str, text: str) -> bool:
+    value = _SWITCH_VALUES.get(text.strip(" ").lower())
+    if value is None:
+        raise LimitError(field, f"must be true or false, got {quoted(text)}")
+    return value
 
 
 def parse_count(field: str, text: str) -> int | None:

@@ -6,6 +6,7 @@ internal representation (`ir`). Pairs keep no state: stream state is an opaque v
 caller hands back with each batch of events.
 """
 
+from ingate_translate.assemble import Assembly, StreamAssembly
 from ingate_translate.base import (
     BackendFormatError,
     SseEvent,
@@ -22,9 +23,11 @@ __all__ = [
     "CLIENT_CODECS",
     "DEFAULT_MAX_TOKENS",
     "PAIRS",
+    "Assembly",
     "BackendFormatError",
     "CodecPair",
     "SseEvent",
+    "StreamAssembly",
     "TranslatedRequest",
     "TranslationError",
     "encode_sse",

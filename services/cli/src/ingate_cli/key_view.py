@@ -14,8 +14,8 @@ _SCALES: Final = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 
 
 def limits_summary(record: KeyRecord) -> str:
-    """Access lists and limits in one short line, e.g. `rpm=60 tpm=100k $50/mo providers=openai`;
-    empty when the key has none."""
+    """Access lists and limits in one short line, e.g. `rpm=60 tpm=100k $50/mo providers=openai`
+    (and `log-payloads` when its bodies are captured); empty when the key has none."""
     parts = [
         f"{label}={_count(value)}"
         for label, value in (
@@ -31,6 +31,8 @@ def limits_summary(record: KeyRecord) -> str:
     for label, items in (("providers", record.providers), ("models", record.models)):
         if items:
             parts.append(f"{label}={_cut(','.join(items))}")
+    if record.log_payloads:
+        parts.append("log-payloads")
     return " ".join(parts)
 
 

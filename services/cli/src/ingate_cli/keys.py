@@ -43,6 +43,7 @@ class _Flag(NamedTuple):
     metavar: str
     help: str
     repeatable: bool = False
+    switch: bool = False  # given alone, the flag means "true"
 
 
 _FLAGS: Final = (
@@ -56,6 +57,14 @@ _FLAGS: Final = (
     _Flag("--per-user-rpm", "per_user_rpm", "N", "requests per minute for each X-Ingate-User-Id"),
     _Flag("--per-user-tpm", "per_user_tpm", "N", "tokens per minute for each X-Ingate-User-Id"),
     _Flag("--expires", "expires_at", "WHEN", "ISO date/time (UTC unless zoned) or a duration: 30d, 12h, 90m"),
+    _Flag(
+        "--log-payloads",
+        "log_payloads",
+        "true|false",
+        "capture this key's request and response bodies (redacted) into ingate.request_payloads; "
+        "alone it means true",
+        switch=True,
+    ),
 )
 _FLAG_FOR: Final = {f.field: f.flag for f in _FLAGS}
 
@@ -91,6 +100,11 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def _add_attribute_flags(parser: argparse.ArgumentParser) -> None:
     for flag in _FLAGS:
+        if flag.switch:
+            parser.add_argument(
+                flag.flag, dest=flag.field, metavar=flag.metavar, nargs="?", const="true", help=flag.help
+            )
+            continue
         parser.add_argument(
             flag.flag,
             dest=flag.field,

@@ -57,6 +57,8 @@ async def send_answer(
     record.ttfb_ms = (time.perf_counter() - exchange.t0) * 1000.0
     await send({"type": "http.response.body", "body": data})
     record.response_bytes = len(data)
+    if exchange.capture is not None:  # as the caller got it, after the edge's own changes
+        exchange.capture.response_body = data
 
 
 async def send_local(exchange: Exchange, status: int, body: bytes, send: Any) -> None:
@@ -71,6 +73,8 @@ async def send_local(exchange: Exchange, status: int, body: bytes, send: Any) ->
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
     exchange.record.response_bytes = len(body)
+    if exchange.capture is not None:
+        exchange.capture.response_body = body
 
 
 def with_request_id_field(body: bytes, request_id: str) -> bytes:

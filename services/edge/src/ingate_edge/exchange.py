@@ -5,6 +5,7 @@ import time
 from opentelemetry.trace import Span
 
 from ingate_contracts import RequestRecord
+from ingate_edge.capture import Capture
 from ingate_edge.limits import Admission
 from ingate_edge.metering import record_usage
 from ingate_edge.runtime import EdgeRuntime
@@ -18,6 +19,7 @@ class Exchange:
 
     __slots__ = (
         "admission",
+        "capture",
         "dialect",
         "meter",
         "record",
@@ -44,10 +46,12 @@ class Exchange:
         self.t0 = time.perf_counter()
         self.span: Span | None = None  # only when tracing is on
         self.traceparent: str | None = None  # handed on to the translator and with the record
+        self.capture: Capture | None = None  # only when the request's bodies are captured
 
     def settle(self, runtime: EdgeRuntime) -> None:
         """However the request ended: its latency and usage on the record, what it used paid
-        back to the key's limits and budget, its span ended, then counted and published."""
+        back to the key's limits and budget, its span ended, then counted and published (its
+        captured bodies after it)."""
         record = self.record
         record.latency_ms = (time.perf_counter() - self.t0) * 1000.0
         record_usage(record, self.meter, runtime.prices, runtime.upstreams.format_name(record.provider))
@@ -60,3 +64,5 @@ class Exchange:
             end_request_span(self.span, record)
         runtime.metrics.observe(record)
         runtime.publisher.emit(record, self.traceparent)
+        if self.capture is not None:
+            runtime.publisher.emit_payload(runtime.capturer.payload(self.capture, record), self.traceparent)

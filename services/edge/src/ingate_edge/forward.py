@@ -70,12 +70,14 @@ async def relay(
         if content_type.startswith(STREAM_CONTENT_TYPES) and status < 400:
             transform: StreamTransform
             if translation is not None:
-                transform = translation.stream(exchange.meter)
+                transform = translation.stream(exchange.meter, exchange.capture)
                 # The caller's stream is in its own framing (NDJSON for Ollama callers).
                 out_headers = [h for h in out_headers if h[0] != b"content-type"]
                 out_headers.append((b"content-type", translation.client.stream_content_type))
             else:
-                transform = stream_tap(exchange.dialect, exchange.meter, target.strip_usage_chunk)
+                transform = stream_tap(
+                    exchange.dialect, exchange.meter, target.strip_usage_chunk, exchange.capture
+                )
             exchange.started = True
             await pump_stream(response, out_headers, send, receive, exchange.t0, record, transform)
             return

@@ -8,6 +8,7 @@ again on the way back, so the caller sees exactly the stream it asked for.
 import msgspec
 
 from ingate_contracts import RequestRecord
+from ingate_edge.capture import Capture
 from ingate_edge.streaming import StreamTransform
 from ingate_edge.taps import NdjsonUsageTap, SseUsageTap
 from ingate_edge.usage_meter import UsageMeter
@@ -30,11 +31,14 @@ def ask_for_stream_usage(body: bytes) -> tuple[bytes, bool]:
     return msgspec.json.encode(document), True
 
 
-def stream_tap(fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool) -> StreamTransform:
+def stream_tap(
+    fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool, capture: Capture | None = None
+) -> StreamTransform:
+    """`capture`: the request's, when its bodies are captured; the tap hands it the events."""
     meter.streamed = True
     if fmt.framing == "ndjson":
-        return NdjsonUsageTap(fmt, meter)
-    return SseUsageTap(fmt, meter, strip_usage_chunk)
+        return NdjsonUsageTap(fmt, meter, None if capture is None else capture.ndjson())
+    return SseUsageTap(fmt, meter, strip_usage_chunk, None if capture is None else capture.sse(capture.shape))
 
 
 def record_usage(record: RequestRecord, meter: UsageMeter, prices: PriceTable, fmt: str) -> None:

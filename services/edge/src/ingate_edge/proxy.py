@@ -60,6 +60,8 @@ class Proxy:
         self.max_headers = edge.max_headers
         self.tracer = runtime.tracer  # None when tracing is off: then no span objects at all
         self.router = Router(runtime.cooldowns, runtime.translator)
+        self.capturer = runtime.capturer
+        self.capture_all = runtime.capturer.all
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -106,6 +108,8 @@ class Proxy:
         key = self._authenticate(record, inbound, key_param)
         body = await read_body(method, inbound.content_length, receive, self.max_body)
         record.request_bytes = len(body)
+        if self.capture_all or key.log_payloads:  # Capturer.captures, inlined: the hot path
+            exchange.capture = self.capturer.begin(api.endpoint.shape, body)
         probe = probe_request(api, id_tail, method, body, inbound.content_type)
         virtual = self.runtime.routes.get(probe.model) if probe is not None else None
         if virtual is not None and probe is not None:
@@ -145,6 +149,7 @@ class Proxy:
             )
             record.translated = True
         record.attempts = 1
+        record.attempt_targets = [f"{upstream.name}/{record.model}"]
         await relay(exchange, target, await open_upstream(exchange, target), send, receive)
 
     def _prepare_route(
@@ -290,6 +295,8 @@ class Proxy:
             return
         exchange.started = True
         body = exchange.dialect.error_body(err.kind, err.message, exchange.record.request_id)
+        if exchange.capture is not None:
+            exchange.capture.response_body = body
         headers = [
             *_JSON_HEADERS,
             (b"content-length", str(len(body)).encode()),

@@ -1,6 +1,8 @@
 """One request record per request onto JetStream, off the hot path, never lost silently.
 
-`emit` only encodes and queues. A background task publishes what has queued up; under
+`emit` only encodes and queues; `emit_payload` does the same for a captured request's bodies
+(their own subject, `Nats-Msg-Id` = `payload:<request id>`), so payloads share the records'
+batching, spool and retries. A background task publishes what has queued up; under
 load that is a JetStream *atomic batch*: every record is still its own message
 (`Nats-Msg-Id` = request id), but only the batch's last message asks for an
 acknowledgement, which costs a quarter of acknowledging each record. When a batch is not
@@ -23,10 +25,13 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from ingate_contracts import RequestRecord
-from ingate_contracts.subjects import events_subject
+from ingate_contracts.payloads import PayloadRecord
+from ingate_contracts.subjects import PAYLOADS_SUBJECT, events_subject
 from ingate_edge.spool import Pending, Spool
 
 log = logging.getLogger("ingate.edge.publish")
+
+PAYLOAD_MSG_ID_PREFIX: Final = "payload:"
 
 _encode = msgspec.json.Encoder().encode
 _BATCH: Final = 512  # below the server's default limit of 1,000 messages per atomic batch
@@ -92,7 +97,18 @@ class RecordPublisher:
         if not self.enabled:
             return
         subject = events_subject(record.provider or "none")
-        self.spool.put(Pending(subject, record.request_id, _encode(record), traceparent or ""))
+        self._queue(Pending(subject, record.request_id, _encode(record), traceparent or ""))
+
+    def emit_payload(self, payload: PayloadRecord, traceparent: str | None = None) -> None:
+        """A captured request's bodies; the prefix keeps the id apart from the record's own in
+        the stream's duplicate window."""
+        if not self.enabled:
+            return
+        msg_id = f"{PAYLOAD_MSG_ID_PREFIX}{payload.request_id}"
+        self._queue(Pending(PAYLOADS_SUBJECT, msg_id, _encode(payload), traceparent or ""))
+
+    def _queue(self, item: Pending) -> None:
+        self.spool.put(item)
         self._wake.set()
 
     async def stop(self, drain_timeout_s: float = 2.0) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from nats.aio.client import Client
 
 from ingate_config import ProviderConfig, RouteConfig, Settings
+from ingate_edge.capture import Capturer
 from ingate_edge.catalog_watch import CatalogWatch
 from ingate_edge.cooldowns import Cooldowns
 from ingate_edge.limits import Limiter, SharedBuckets, SpendBook
@@ -56,6 +57,7 @@ class EdgeRuntime:
             events.spool_file_max_bytes,
         )
         self.publisher = RecordPublisher(spool, enabled=events.publish)
+        self.capturer = Capturer(settings.payloads, settings.providers.values())
         self.tracing = tracing_from_env("ingate-edge")
         self.tracer = None if self.tracing is None else RequestTracer(self.tracing.tracer("ingate.edge"))
         self.metrics = EdgeMetrics(self.publisher, self.keys, lambda: self.ready)
@@ -96,6 +98,7 @@ class EdgeRuntime:
         upstreams.open()
         self.routes = RouteTable(routes, upstreams, self.routes)
         self.upstreams = upstreams
+        self.capturer.use_providers(providers.values())
         left = upstreams.left_behind(previous)
         if left:
             grace = _RETIRE_GRACE_S + max(u.config.read_timeout_s for u in left)

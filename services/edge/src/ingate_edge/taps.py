@@ -8,6 +8,7 @@ caller did not ask for is taken out again.
 
 from typing import Final
 
+from ingate_edge.capture import NdjsonCapture, SseCapture
 from ingate_edge.sse import SseFramer
 from ingate_edge.usage_meter import UsageMeter
 from ingate_providers import FORMATS, ProviderFormat
@@ -25,23 +26,36 @@ def read_events_usage(fmt: ProviderFormat, events: list[tuple[str, str]], meter:
 
 
 class SseUsageTap:
-    """Reads usage from SSE events; optionally drops OpenAI's usage-only chunk."""
+    """Reads usage from SSE events; optionally drops OpenAI's usage-only chunk. A captured
+    request's `capture` sees every event the provider sent, the dropped chunk included."""
 
-    def __init__(self, fmt: ProviderFormat, meter: UsageMeter, strip_usage_chunk: bool = False) -> None:
+    def __init__(
+        self,
+        fmt: ProviderFormat,
+        meter: UsageMeter,
+        strip_usage_chunk: bool = False,
+        capture: SseCapture | None = None,
+    ) -> None:
         self._fmt = fmt
         self._meter = meter
         self._strip = strip_usage_chunk
         self._framer = SseFramer()
+        self._capture = capture
 
     async def feed(self, chunk: bytes) -> bytes:
+        # Always framed: a usage event may straddle two chunks.
+        events = self._framer.feed(chunk)
+        if self._capture is not None:
+            self._capture.feed(events)
         if not self._strip:
-            # Always framed: a usage event may straddle two chunks.
-            read_events_usage(self._fmt, self._framer.feed(chunk), self._meter)
+            read_events_usage(self._fmt, events, self._meter)
             return chunk
-        return self._rewrite(self._framer.feed(chunk))
+        return self._rewrite(events)
 
     async def finish(self) -> bytes:
         events = self._framer.flush()
+        if self._capture is not None:
+            self._capture.feed(events)
         if not self._strip:
             read_events_usage(self._fmt, events, self._meter)
             return b""
@@ -61,11 +75,12 @@ class SseUsageTap:
 class NdjsonUsageTap:
     """Reads usage from the NDJSON lines that report it (Ollama's final `"done":true`)."""
 
-    def __init__(self, fmt: ProviderFormat, meter: UsageMeter) -> None:
+    def __init__(self, fmt: ProviderFormat, meter: UsageMeter, capture: NdjsonCapture | None = None) -> None:
         self._fmt = fmt
         self._marker = _LINE_MARKERS[fmt.name]
         self._meter = meter
         self._partial = b""
+        self._capture = capture
 
     async def feed(self, chunk: bytes) -> bytes:
         lines = (self._partial + chunk).split(b"\n")
@@ -82,3 +97,5 @@ class NdjsonUsageTap:
     def _observe(self, line: bytes) -> None:
         if line.strip():
             self._meter.read_event(self._fmt, line, self._marker in line.replace(b" ", b""))
+            if self._capture is not None:
+                self._capture.line(line)

@@ -10,6 +10,7 @@ import os
 
 from ingate_contracts import translation as wire
 from ingate_edge import errors
+from ingate_edge.capture import Capture, SseCapture
 from ingate_edge.errors import GatewayError
 from ingate_edge.paths import ApiPath
 from ingate_edge.sse import SseFramer
@@ -82,19 +83,23 @@ class Translation:
             reply = await self.translator.response(call, self.traceparent)
         return reply.status, reply.body
 
-    def stream(self, meter: UsageMeter) -> "TranslatingStream":
+    def stream(self, meter: UsageMeter, capture: Capture | None = None) -> "TranslatingStream":
+        """`capture`: the request's, when its bodies are captured: it reads the provider's events."""
         meter.streamed = True
-        return TranslatingStream(self, meter)
+        return TranslatingStream(self, meter, None if capture is None else capture.sse(self.backend_shape))
 
 
 class TranslatingStream:
     """A StreamTransform: provider SSE bytes in, the caller's stream bytes (SSE or NDJSON) out."""
 
-    def __init__(self, translation: Translation, meter: UsageMeter) -> None:
+    def __init__(
+        self, translation: Translation, meter: UsageMeter, capture: SseCapture | None = None
+    ) -> None:
         self._translation = translation
         self._meter = meter
         self._framer = SseFramer()
         self._state = b""
+        self._capture = capture
 
     async def feed(self, chunk: bytes) -> bytes:
         events = self._framer.feed(chunk)
@@ -106,6 +111,8 @@ class TranslatingStream:
     async def _call(self, events: list[tuple[str, str]], final: bool) -> bytes:
         t = self._translation
         read_events_usage(t.backend, events, self._meter)  # in the backend shape's format
+        if self._capture is not None:
+            self._capture.feed(events)
         call = wire.StreamCall(
             client=t.client_shape,
             backend=t.backend_shape,

@@ -93,6 +93,7 @@ class Router:
                     continue
                 target = translated
             record.attempts += 1
+            record.attempt_targets.append(deployment.id)
             load = deployment.load
             load.in_flight += 1
             try:

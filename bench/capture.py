@@ -1,0 +1,76 @@
+"""What payload capture costs the edge: one stack, two keys, measured in alternation.
+
+    python -m bench.capture [--rounds 15] [--seconds 3] [--no-write]
+
+One key is not captured (payload capture off: the edge checks one attribute); the other has
+`log_payloads`, so each of its requests keeps its bodies, is redacted and cut at settle
+time, and publishes a PayloadRecord after its record. Both keys are measured back to back
+in each round, in alternating order, against the same edge process (bench/paired.py says
+why); the edge's CPU time per request is what capture adds, without the queueing.
+"""
+
+import asyncio
+import statistics
+import time
+from typing import Final
+
+from bench.markdown import section_main
+from bench.paired import Runs, measure
+from bench.procs import ROOT, Pinning, Stack, create_key
+from ingate_contracts.key_limits import KeyChanges
+
+DOC: Final = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- capture:start -->", "<!-- capture:end -->"
+AFTER: Final = "<!-- limits:end -->"
+KEYS: Final = ("off", "captured")
+
+
+def _captured_key(stack: Stack) -> str:
+    return asyncio.run(create_key(stack.nats.url, KeyChanges(log_payloads=True)))
+
+
+def section(runs: Runs, rounds: int, seconds: int) -> str:
+    median = statistics.median
+    rps_change = runs.paired(runs.rps, relative=True)
+    p50_added = runs.paired(runs.p50_ms, relative=False)
+    cpu_added = runs.paired(runs.cpu_us, relative=False)
+    return "\n".join(
+        [
+            START,
+            "### Payload capture, measured in alternation",
+            "",
+            f"- Command: `python -m bench.capture --rounds {rounds} --seconds {seconds}`"
+            " (part of `make bench`)",
+            f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; one stack, a key whose"
+            " requests are not captured and a key with `log_payloads`, measured back to back in each"
+            " round (order alternating); figures are medians over rounds of the per-round comparison."
+            " The captured key's bodies are small JSON (the usual chat request and answer), so this is"
+            " the fixed cost per request: redaction and the publish, not size.",
+            "",
+            "| measure | capture off | capture on | change |",
+            "|---|---:|---:|---:|",
+            f"| p50 at c=1 | {median(runs.p50_ms['off']):.3f} ms | {median(runs.p50_ms['captured']):.3f} ms "
+            f"| {p50_added * 1000:+.0f} µs |",
+            f"| req/s at c=32 | {median(runs.rps['off']):,.0f} | {median(runs.rps['captured']):,.0f} "
+            f"| {rps_change * 100:+.1f}% |",
+            f"| edge CPU per request at c=32 | {median(runs.cpu_us['off']):.1f} µs "
+            f"| {median(runs.cpu_us['captured']):.1f} µs | {cpu_added:+.1f} µs |",
+            END,
+        ]
+    )
+
+
+def main() -> None:
+    section_main(
+        "python -m bench.capture",
+        __doc__ or "",
+        (("rounds", 15, None), ("seconds", 3, None)),
+        lambda rounds, seconds: section(
+            measure(Stack(Pinning.detect()), KEYS, _captured_key, rounds, seconds), rounds, seconds
+        ),
+        (DOC, START, END, AFTER),
+    )
+
+
+if __name__ == "__main__":
+    main()
