@@ -26,6 +26,16 @@ __all__ = ["console_router", "static_router", "template_config"]
 _STATIC: Final = Path(__file__).parent / "static"
 
 
+def _indented(text: object) -> str:
+    """A captured body indented when it is JSON (most are), as stored otherwise."""
+    if not isinstance(text, str):
+        return ""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
 def _environment() -> Environment:
     # Autoescape for every template, whatever its name: all output is escaped unless marked safe.
     environment = Environment(
@@ -38,6 +48,7 @@ def _environment() -> Environment:
     environment.filters["pretty"] = lambda value: (
         "" if value is None else json.dumps(value, indent=2, sort_keys=True)
     )
+    environment.filters["body"] = _indented
     environment.filters["usd"] = lambda value: "" if value is None else f"${float(value):,.4f}"
     return environment
 
