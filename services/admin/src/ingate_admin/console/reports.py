@@ -32,7 +32,8 @@ REQUEST_COLUMNS: Final = (
     "output_tokens",
     "cost_usd",
 )
-# A report page that could not get its rows: 400 for what the operator typed, 503 otherwise.
+# A report page that could not get its rows: 400 for a filter the operator typed, 404 for an
+# unknown request id, 503 when the analytics service did not answer.
 _NOTICE_STATUS: Final = {400: 400, 404: 404}
 
 
