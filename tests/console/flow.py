@@ -1,7 +1,5 @@
 """What a person does in the console, as browser steps the flow tests share."""
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.sync_api import Page
@@ -49,12 +47,3 @@ def revoke_key(page: Page, screens: Screens, url: str, key_id: str) -> None:
     page.wait_for_url(f"{url}/keys/{key_id}")
     assert page.inner_text("strong.status") == "revoked"
     screens.shot("key-revoked")
-
-
-def until(what: str, check: Callable[[], bool], timeout_s: float = 90.0, every_s: float = 0.5) -> float:
-    """Seconds until `check()` held; fails naming `what` if it never did within a generous deadline."""
-    start = time.monotonic()
-    while not check():
-        assert time.monotonic() - start < timeout_s, f"{what}: not within {timeout_s}s"
-        time.sleep(every_s)
-    return time.monotonic() - start
