@@ -2,7 +2,6 @@
 same store the JSON API reads, bad values get the form back with the API's own message, and
 report pages say "analytics unavailable" when no analytics service answers."""
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,17 +89,18 @@ def test_a_revoked_key_has_no_edit_form(console_url: str, console_env: dict[str,
 
 
 @pytest.fixture(scope="module")
-def lonely_console() -> Iterator[tuple[str, dict[str, str]]]:
+def lonely_console(
+    logs_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
     """An admin service on a nats-server of its own, where no analytics service runs."""
-    with tempfile.TemporaryDirectory() as scratch:
-        nats = NatsServer("127.0.0.1", free_port(), Path(scratch) / "jetstream")
-        nats.start()
-        env = clean_env(INGATE_NATS_URL=nats.url, INGATE_ADMIN_PORT=str(free_port()))
-        try:
-            with running_admin(env, Path(scratch), "lonely-admin") as api_url:
-                yield console_root(api_url), env
-        finally:
-            nats.stop()
+    nats = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("lonely-jetstream"))
+    nats.start()
+    env = clean_env(INGATE_NATS_URL=nats.url, INGATE_ADMIN_PORT=str(free_port()))
+    try:
+        with running_admin(env, logs_dir, "lonely-admin") as api_url:
+            yield console_root(api_url), env
+    finally:
+        nats.stop()
 
 
 @pytest.mark.parametrize("path", ["/usage", "/requests", "/requests/req_x", "/audit"])
