@@ -2,7 +2,7 @@
 command line, and Debian's Chromium driven by Playwright."""
 
 import contextlib
-import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +15,8 @@ from ingate_nats import NatsServer
 from tests.support.admin import running_admin
 from tests.support.processes import clean_env, free_port
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's package (CI installs it first), never a browser Playwright downloads.
+CHROMIUM = "chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -64,11 +65,11 @@ def browser() -> Iterator[Browser]:
     """Chromium for one test. Playwright's sync API runs an event loop on this thread while it is
     open, so it must close before any later test calls asyncio.run: not a session-wide browser."""
     deadline = time.monotonic() + _CHROMIUM_WAIT_S
-    while not os.access(CHROMIUM, os.X_OK):
+    while (executable := shutil.which(CHROMIUM)) is None:
         assert time.monotonic() < deadline, f"{CHROMIUM} is missing: apt-get install chromium"
         time.sleep(2)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
