@@ -1,12 +1,15 @@
 """The console's security properties, against a real admin process: who gets in, what a form
 needs, what a cookie says, what is shown once, what is escaped."""
 
+import asyncio
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Dialog, Page
 
 from ingate_config import load_settings
+from ingate_contracts.subjects import CONSOLE_SESSIONS_BUCKET
+from ingate_nats import connect
 from tests.console.conftest import Screens, page_csrf, signed_in_client
 from tests.support.admin import admin_token, revoke_admin_token
 
@@ -114,20 +117,45 @@ def test_the_json_api_needs_no_csrf_token(console_url: str, console_env: dict[st
     assert answer.status_code == 201, answer.text
 
 
+async def _stored_sessions(nats_url: str) -> list[bytes]:
+    """Every console session as NATS holds it."""
+    client = await connect(nats_url, "console-test")
+    try:
+        bucket = await client.jetstream().key_value(CONSOLE_SESSIONS_BUCKET)
+        return [(await bucket.get(key)).value or b"" for key in await bucket.keys()]
+    finally:
+        await client.close()
+
+
 def test_a_new_key_is_shown_once(console_url: str, console_env: dict[str, str]) -> None:
     with signed_in_client(console_url, admin_token(console_env, "show-once")) as client:
         csrf = page_csrf(client.get("/keys/new").text)
         created = client.post("/keys/new", data={"csrf": csrf, "name": "once"})
         assert created.status_code == 303
+        pad_cookie = next(
+            c for c in created.headers.get_list("set-cookie") if c.startswith("ingate_console_reveal=")
+        )
+        assert "httponly" in pad_cookie.lower()
+        assert f"path={created.headers['location']}" in pad_cookie.lower()
+        # Between the form and the result page, NATS holds the key only sealed.
+        waiting = asyncio.run(_stored_sessions(console_env["INGATE_NATS_URL"]))
         result = client.get(created.headers["location"])
         assert result.status_code == 200
         assert result.headers["cache-control"] == "no-store"
         secret = result.text.split('id="new-key">', 1)[1].split("<", 1)[0]
         assert secret.startswith("sk-ingate-")
+        key_id = created.headers["location"].split("/")[2]
+        assert any(key_id.encode() in stored for stored in waiting)  # the sealed key was there
+        assert all(secret.encode() not in stored for stored in waiting)
+        hint = httpx.get(
+            f"{console_url}/admin/v1/keys/{key_id}",
+            headers={"authorization": f"Bearer {admin_token(console_env, 'show-once-api')}"},
+            timeout=30,
+        ).json()["hint"]
+        assert hint.endswith(secret[-4:])  # the key shown is the key made
         again = client.get(created.headers["location"])
         assert secret not in again.text
         assert "shown once already" in again.text
-        key_id = created.headers["location"].split("/")[2]
         assert secret not in client.get(f"/keys/{key_id}").text
         assert secret not in client.get("/keys").text
 

@@ -2,13 +2,15 @@
 
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from ingate_admin.console.pages import page
-from ingate_admin.console.sessions import SignedIn
+from ingate_admin.console.reveal import REVEAL_COOKIE, REVEAL_TTL_S, seal, unseal
+from ingate_admin.console.sessions import SignedIn, console_cookie
 from ingate_admin.errors import AdminError
 from ingate_admin.keys_api import (
     KeyFields,
@@ -84,18 +86,27 @@ async def create_key(
             raise
         return page("key_form.html", signed, status=400, key=None, values=dict(form), error=exc.message)
     # Shown by the next page once and then forgotten, so a reload cannot show it again.
-    signed.session.unshown_keys[created["id"]] = created["key"]
+    sealed, pad = seal(created["key"])
+    signed.session.unshown_keys[created["id"]] = sealed
     await signed.save()
-    return Redirect(f"/keys/{created['id']}/created", status_code=303)
+    result = f"/keys/{quote(created['id'], safe='')}/created"
+    answer = Redirect(result, status_code=303)
+    answer.set_cookie(console_cookie(request, REVEAL_COOKIE, pad, REVEAL_TTL_S, path=result))
+    return answer
 
 
 @get("/keys/{key_id:str}/created")
-async def created_key_page(runtime: AdminRuntime, signed: SignedIn, key_id: str) -> Response[Any]:
-    secret = signed.session.unshown_keys.pop(key_id, None)
-    if secret is not None:
+async def created_key_page(
+    request: Request[Any, Any, Any], runtime: AdminRuntime, signed: SignedIn, key_id: str
+) -> Response[Any]:
+    sealed = signed.session.unshown_keys.pop(key_id, None)
+    if sealed is not None:
         await signed.save()
+    secret = unseal(sealed, request.cookies.get(REVEAL_COOKIE, "")) if sealed else None
     key = await show_key_answer(runtime, signed.actor, key_id)
-    return page("key_created.html", signed, key=key, secret=secret)
+    answer = page("key_created.html", signed, key=key, secret=secret)
+    answer.set_cookie(console_cookie(request, REVEAL_COOKIE, "", 0, path=request.url.path))
+    return answer
 
 
 @get("/keys/{key_id:str}")

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import msgspec
 from litestar import Request
+from litestar.datastructures import Cookie
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
@@ -34,7 +35,8 @@ class ConsoleSession(msgspec.Struct, kw_only=True):
     name: str
     csrf: str
     signed_in_at: float
-    # Keys created in this session and not yet shown: id -> key, removed when shown.
+    # Keys created in this session and not yet shown: id -> the key sealed (see `reveal`), removed
+    # when shown.
     unshown_keys: dict[str, str] = {}
 
 
@@ -64,6 +66,23 @@ class SignedIn:
 
     async def save(self) -> None:
         await self.bucket.put(self.session_id, _encode(self.session))
+
+
+def console_cookie(
+    request: Request[Any, Any, Any], key: str, value: str, max_age: int, path: str = "/"
+) -> Cookie:
+    """A console cookie: never readable by a script, never sent by another site's page."""
+    return Cookie(
+        key=key,
+        value=value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        # Secure when the browser came over https (uvicorn honours X-Forwarded-Proto from a
+        # trusted proxy); over plain loopback http a Secure cookie would never come back.
+        secure=request.url.scheme == "https",
+    )
 
 
 def new_secret() -> str:

@@ -3,7 +3,6 @@
 from typing import Any, Final
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
@@ -14,6 +13,7 @@ from ingate_admin.console.sessions import (
     SESSION_TTL_S,
     CsrfRefused,
     SignedIn,
+    console_cookie,
     csrf_matches,
     end_session,
     new_secret,
@@ -28,24 +28,10 @@ SIGN_IN_COOKIE: Final = "ingate_console_signin"
 HOME_PATH: Final = "/keys"
 
 
-def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
-    return Cookie(
-        key=key,
-        value=value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        # Secure when the browser came over https (uvicorn honours X-Forwarded-Proto from a
-        # trusted proxy); over plain loopback http a Secure cookie would never come back.
-        secure=request.url.scheme == "https",
-    )
-
-
 def _sign_in_form(request: Request[Any, Any, Any], *, status: int = 200, error: str = "") -> Response[Any]:
     token = request.cookies.get(SIGN_IN_COOKIE) or new_secret()
     answer = page("sign_in.html", None, status=status, sign_in_csrf=token, error=error)
-    answer.set_cookie(_cookie(request, SIGN_IN_COOKIE, token, SESSION_TTL_S))
+    answer.set_cookie(console_cookie(request, SIGN_IN_COOKIE, token, SESSION_TTL_S))
     return answer
 
 
@@ -73,8 +59,8 @@ async def sign_in(request: Request[Any, Any, Any], runtime: AdminRuntime) -> Res
         )
     session_id = await start_session(runtime, hash_admin_token(token), record.name)
     answer = Redirect(HOME_PATH, status_code=303)
-    answer.set_cookie(_cookie(request, SESSION_COOKIE, session_id, SESSION_TTL_S))
-    answer.set_cookie(_cookie(request, SIGN_IN_COOKIE, "", 0))
+    answer.set_cookie(console_cookie(request, SESSION_COOKIE, session_id, SESSION_TTL_S))
+    answer.set_cookie(console_cookie(request, SIGN_IN_COOKIE, "", 0))
     return answer
 
 
@@ -82,7 +68,7 @@ async def sign_in(request: Request[Any, Any, Any], runtime: AdminRuntime) -> Res
 async def sign_out(request: Request[Any, Any, Any], runtime: AdminRuntime, signed: SignedIn) -> Redirect:
     await end_session(runtime, signed.session_id)
     answer = Redirect(SIGN_IN_PATH, status_code=303)
-    answer.set_cookie(_cookie(request, SESSION_COOKIE, "", 0))
+    answer.set_cookie(console_cookie(request, SESSION_COOKIE, "", 0))
     return answer
 
 
