@@ -101,6 +101,13 @@ def test_a_key_made_in_the_page_works_until_revoked_there(stack: Stack, page: Pa
     screens.shot("catalog")
     assert page.get_by_role("cell", name="openai", exact=True).count() >= 1  # a built-in provider
 
+    page.goto(f"{url}/admin-tokens")
+    screens.shot("admin-tokens")
+    assert page.locator("tr.active").count() >= 1  # the token this browser signed in with
+    page.goto(f"{url}/prices?model=gpt-4o-2024-08-06&provider=openai")
+    screens.shot("prices")
+    assert page.inner_text("#price-source")
+
     revoke_key(page, screens, url, made.key_id)
     revoked_at = time.monotonic()
     wait_for(lambda: _chat(client, "still there?") is None, _DEADLINE_S, "the edge refuses the revoked key")

@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from ingate_admin.console import catalog, keys, reports, signin
+from ingate_admin.console import catalog, keys, prices, reports, signin, tokens
 from ingate_admin.console.pages import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from ingate_admin.console.sessions import signed_in
 
@@ -60,7 +60,14 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def console_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[*signin.handlers, *keys.handlers, *catalog.handlers, *reports.handlers],
+        route_handlers=[
+            *signin.handlers,
+            *keys.handlers,
+            *catalog.handlers,
+            *reports.handlers,
+            *prices.handlers,
+            *tokens.handlers,
+        ],
         dependencies={"signed": Provide(signed_in)},
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],

@@ -9,8 +9,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from ingate_admin.console.pages import page
-from ingate_admin.console.reveal import REVEAL_COOKIE, REVEAL_TTL_S, seal, unseal
-from ingate_admin.console.sessions import SignedIn, console_cookie
+from ingate_admin.console.reveal import forget_pad, show_next_once, take_shown
+from ingate_admin.console.sessions import SignedIn
 from ingate_admin.errors import AdminError
 from ingate_admin.keys_api import (
     KeyFields,
@@ -86,27 +86,17 @@ async def create_key(
             raise
         return page("key_form.html", signed, status=400, key=None, values=dict(form), error=exc.message)
     # Shown by the next page once and then forgotten, so a reload cannot show it again.
-    sealed, pad = seal(created["key"])
-    signed.session.unshown_keys[created["id"]] = sealed
-    await signed.save()
     result = f"/keys/{quote(created['id'], safe='')}/created"
-    answer = Redirect(result, status_code=303)
-    answer.set_cookie(console_cookie(request, REVEAL_COOKIE, pad, REVEAL_TTL_S, path=result))
-    return answer
+    return await show_next_once(request, signed, created["id"], created["key"], result)
 
 
 @get("/keys/{key_id:str}/created")
 async def created_key_page(
     request: Request[Any, Any, Any], runtime: AdminRuntime, signed: SignedIn, key_id: str
 ) -> Response[Any]:
-    sealed = signed.session.unshown_keys.pop(key_id, None)
-    if sealed is not None:
-        await signed.save()
-    secret = unseal(sealed, request.cookies.get(REVEAL_COOKIE, "")) if sealed else None
+    secret = await take_shown(request, signed, key_id)
     key = await show_key_answer(runtime, signed.actor, key_id)
-    answer = page("key_created.html", signed, key=key, secret=secret)
-    answer.set_cookie(console_cookie(request, REVEAL_COOKIE, "", 0, path=request.url.path))
-    return answer
+    return forget_pad(request, page("key_created.html", signed, key=key, secret=secret))
 
 
 @get("/keys/{key_id:str}")
