@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 from nats.aio.client import Client
@@ -42,6 +42,10 @@ _encode = msgspec.json.Encoder().encode
 _decode_record = msgspec.json.Decoder(KeyRecord).decode
 # Compare-and-set attempts before giving up on a key that other writers keep changing.
 _WRITE_ATTEMPTS: Final = 5
+
+
+# What `KeyStore.restore` did with one exported record.
+RestoreOutcome = Literal["added", "replaced", "unchanged", "kept"]
 
 
 class KeyNotFoundError(LookupError):
@@ -114,6 +118,34 @@ class KeyStore:
 
     async def records(self) -> list[KeyRecord]:
         return [record for _, record in await self._all()]
+
+    async def entries(self) -> list[tuple[str, KeyRecord]]:
+        """Every (hash, record), oldest first: what `ingate keys export` writes."""
+        return await self._all()
+
+    async def restore(
+        self, key_hash: str, record: KeyRecord, *, replace: bool, actor: str | None = None
+    ) -> RestoreOutcome:
+        """Put back an exported record under its hash. One already stored is left as it is
+        ("kept") unless `replace`; the same record is "unchanged"."""
+        for _ in range(_WRITE_ATTEMPTS):
+            found = await self._get(key_hash)
+            try:
+                if found is None:
+                    await self._bucket.create(key_hash, _encode(record))
+                    await self._audit(actor, "key.import", None, record)
+                    return "added"
+                stored, revision = found
+                if stored == record:
+                    return "unchanged"
+                if not replace:
+                    return "kept"
+                await self._bucket.update(key_hash, _encode(record), last=revision)
+            except KeyWrongLastSequenceError:  # written meanwhile: look again
+                continue
+            await self._audit(actor, "key.import", stored, record)
+            return "replaced"
+        raise KeyConflictError(f"{record.key_id} kept changing while being restored; try again")
 
     async def revoke(self, key_or_id: str, *, actor: str | None = None) -> KeyRecord:
         def revoked(record: KeyRecord) -> KeyRecord | None:

@@ -1,4 +1,4 @@
-"""`ingate keys create|list|update|revoke`: manage API keys in the NATS key bucket."""
+"""`ingate keys create|list|update|revoke|export|import`: manage API keys in the NATS key bucket."""
 
 import argparse
 import asyncio
@@ -13,9 +13,10 @@ from typing import Final, NamedTuple
 import msgspec
 from nats.aio.client import Client
 
-from ingate_cli import key_view
+from ingate_cli import key_view, keys_backup
 from ingate_config import Settings
 from ingate_contracts import KeyRecord
+from ingate_contracts.key_export import KeyExportError, read_key_export
 from ingate_contracts.key_limits import (
     CLEAR,
     KeyChanges,
@@ -96,6 +97,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     revoke = actions.add_parser("revoke", help="revoke a key by its id or by the key itself")
     revoke.add_argument("key", help="key id (key_…) or the key (sk-ingate-…)")
     revoke.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    keys_backup.add_parsers(actions)
 
 
 def _add_attribute_flags(parser: argparse.ArgumentParser) -> None:
@@ -120,8 +122,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "list": _list,
         "update": _update,
         "revoke": _revoke,
+        "export": _export,
+        "import": _import,
     }
     changes = KeyChanges()
+    if args.action == "import":
+        # Read and checked before connecting, as arguments are: a bad file changes nothing.
+        try:
+            args.data = keys_backup.read_import_file(args.file)
+            read_key_export(args.data)
+        except KeyExportError as exc:
+            _say(str(exc))
+            return keys_backup.EXIT_BAD_FILE
     if args.action in ("create", "update"):
         # Checked before connecting: a bad argument is refused the same way with NATS up or down.
         try:
@@ -164,7 +176,7 @@ async def _with_store(
         _say(f"cannot reach NATS at {url} (is `ingate run` running?)")
         return EXIT_FAILED
     try:
-        if args.action != "list":  # the audit rows of the change need the events stream
+        if args.action not in ("list", "export"):  # the audit rows of a change need the events stream
             await ensure_event_streams(client.jetstream(), settings.events)
         store = await KeyStore.open(client, settings.events.stream_replicas, actor=cli_actor())
         await action(_Call(client, store, args, changes))
@@ -218,6 +230,14 @@ async def _revoke(call: _Call) -> None:
         print(msgspec.json.encode(record).decode())
     else:
         print(f"revoked {record.key_id}")
+
+
+async def _export(call: _Call) -> None:
+    await keys_backup.export_keys(call.store, call.args.output)
+
+
+async def _import(call: _Call) -> None:
+    await keys_backup.import_keys(call.store, call.args.data, call.args.replace)
 
 
 def _advise(record: KeyRecord) -> None:
