@@ -202,7 +202,7 @@ BAD_FILES = [
     ("providers:\n  - name: Bad Name\n    format: openai\n    base_url: http://x\n", "providers[0].name"),
     ("providers:\n  - name: edge\n    format: openai\n    base_url: http://x\n", "providers[0].name"),
     ("providers:\n  - name: g\n    format: openai\n    base_url: http://x\n    colour: red\n", "providers.g"),
-    ("providers:\n  - name: g\n    format: openai\n    base_url: http://x\n    api_key_env: NOPE_UNSET\n",
+    ("providers:\n  - name: g\n    format: openai\n    base_url: http://x\n    api_key_env: [1]\n",
      "providers.g.api_key_env"),
     ("providers:\n  - name: g\n    format: openai\n    base_url: http://x\n"
      "  - name: g\n    format: openai\n    base_url: http://y\n", "providers[1].name"),
@@ -226,6 +226,17 @@ def test_the_shipped_example_configuration_loads() -> None:
     settings = load_settings(str(example), environ={"OPENAI_API_KEY": "sk-o", "GROQ_API_KEY": "gsk"})
     assert settings.providers["groq"].models == ["llama-*", "mixtral-*"]
     assert settings.providers["openai"].api_key == "sk-o"
+    assert not settings.providers["openai"].missing_credential
+
+
+def test_the_shipped_example_loads_with_no_credential_set() -> None:
+    """As shipped and with nothing exported: every command works; the providers whose variables
+    are unset are marked, for the edge to warn at start and answer their requests with 503."""
+    example = Path(__file__).parents[2] / "deploy" / "ingate.example.yaml"
+    settings = load_settings(str(example), environ={})
+    assert settings.providers["groq"].missing_credential == "GROQ_API_KEY"
+    assert settings.providers["openai"].missing_credential == "OPENAI_API_KEY"
+    assert settings.providers["groq"].api_key is None
 
 
 def test_price_overrides_from_yaml_and_prices_file(tmp_path: Path) -> None:

@@ -18,6 +18,9 @@ class ProviderConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     # Resolved credential; `api_key_env` names a variable to read it from instead.
     api_key: str | None = msgspec.field(default=None)
     api_key_env: str | None = None
+    # The variable `api_key_env` names when it was not set: the edge starts all the same (with a
+    # warning) and answers this provider's requests with an error saying what to set.
+    missing_credential: str = ""
     # Glob patterns of model names this provider may be asked for; None allows all.
     models: list[str] | None = None
     connect_timeout_s: float = 10.0

@@ -34,6 +34,8 @@ INTERNAL: Final = _kind(500, "internal_error", "api_error", "api_error")
 UPSTREAM_UNREACHABLE: Final = _kind(502, "upstream_unreachable", "api_error", "api_error")
 UNAVAILABLE: Final = _kind(503, "service_unavailable", "api_error", "api_error")
 TOO_MANY_CONNECTIONS: Final = _kind(503, "too_many_connections", "api_error", "overloaded_error")
+# A provider the configuration names a credential variable for, which was not set at start.
+PROVIDER_CREDENTIAL_MISSING: Final = _kind(503, "provider_credential_missing", "api_error", "api_error")
 TRANSLATOR_UNAVAILABLE: Final = _kind(503, "translator_unavailable", "api_error", "api_error")
 TRANSLATION_FAILED: Final = _kind(502, "translation_failed", "api_error", "api_error")
 # A provider's WebSocket that closed mid-response (its HTTP streams breaking are recorded so too).

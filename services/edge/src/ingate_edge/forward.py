@@ -27,6 +27,12 @@ log = logging.getLogger("ingate.edge.forward")
 async def open_upstream(exchange: Exchange, target: Target) -> aiohttp.ClientResponse:
     """The provider's response, its head read; a 502 or 504 when there is none."""
     upstream = target.upstream
+    if upstream.config.missing_credential:
+        raise GatewayError(
+            errors.PROVIDER_CREDENTIAL_MISSING,
+            f"Provider {upstream.name!r} has no credential: {upstream.config.missing_credential} "
+            "was not set when the edge started.",
+        )
     try:
         response = await upstream.session.request(
             target.method, target.url, data=target.body or None, headers=target.headers, allow_redirects=False

@@ -107,6 +107,13 @@ class EdgeRuntime:
             task.add_done_callback(self._retiring.discard)
 
     async def start(self) -> None:
+        for provider in self.settings.providers.values():
+            if provider.missing_credential:
+                log.warning(
+                    "provider %s: %s is not set; its requests get 503 until it is",
+                    provider.name,
+                    provider.missing_credential,
+                )
         self.upstreams.open()
         self.publisher.start()
         # Off the event loop: building the price catalog takes most of a second.
