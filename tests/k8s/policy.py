@@ -34,6 +34,8 @@ ANYWHERE: Final = "anywhere"
 # Who may open each (workload, port); every port not listed is open to nobody.
 EXPECTED_INGRESS: Final[dict[tuple[str, int], frozenset[str]]] = {
     (EDGE, EDGE_PORT): frozenset({ANYWHERE}),
+    # /metrics apart from the public port: only Prometheus' namespace reaches it.
+    (EDGE, 9464): frozenset({"namespaces labelled ingate.dev/metrics-scraper=true"}),
     ("nats", 4222): INGATE_SERVICES,
     ("nats", 6222): frozenset({"nats"}),
     ("clickhouse", 8123): frozenset({"ingate-analytics", "ingate-migrate", "grafana"}),

@@ -273,8 +273,11 @@ def _convert(merged: dict[str, Any]) -> Settings:
 
 def _check(settings: Settings) -> None:
     edge = settings.edge
-    if not 0 <= edge.port <= 65535:
-        raise ConfigError("edge.port", f"must be between 0 and 65535, got {edge.port}")
+    for field in ("port", "metrics_port"):
+        if not 0 <= getattr(edge, field) <= 65535:
+            raise ConfigError(f"edge.{field}", f"must be between 0 and 65535, got {getattr(edge, field)}")
+    if edge.metrics_port and edge.metrics_port == edge.port:
+        raise ConfigError("edge.metrics_port", "must differ from edge.port")
     positive = ("max_body_bytes", "max_header_bytes", "max_headers", "header_timeout_s", "body_timeout_s")
     for field in (*positive, "max_connections", "workers", "translate_timeout_s", "websocket_idle_timeout_s"):
         if getattr(edge, field) <= 0:

@@ -58,6 +58,9 @@ class EdgeConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     # A Responses WebSocket with no response under way and no frame for this long is closed.
     websocket_idle_timeout_s: float = 300.0
     workers: int = 1
+    # Where /healthz, /readyz and /metrics are served apart from the public port; 0: /metrics is
+    # served on the public port, as locally.
+    metrics_port: int = 0
 
 
 class AdminConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

@@ -44,10 +44,11 @@ class OpsServer:
         app.router.add_get("/metrics", self._metrics)
         self._app = app
 
-    async def start(self, port: int, host: str = "0.0.0.0") -> None:
+    async def start(self, port: int, host: str = "0.0.0.0", *, reuse_port: bool = False) -> None:
+        """`reuse_port`: processes sharing one port (the edge's workers) may each listen on it."""
         runner = web.AppRunner(self._app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         self._runner = runner
         log.info("operations listener on http://%s:%d (/healthz, /readyz, /metrics)", host, port)
 

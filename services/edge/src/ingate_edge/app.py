@@ -17,12 +17,16 @@ from litestar.plugins.core import MsgspecDIPlugin
 
 from ingate_config import Settings
 from ingate_edge.front_door import raise_open_files_limit
+from ingate_edge.operations import readiness, start_operations_listener
 from ingate_edge.proxy import Proxy
 from ingate_edge.runtime import EdgeRuntime
 from ingate_edge.websocket_responses import ResponsesSockets
 from ingate_telemetry import exposition
 
 _OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# With `edge.metrics_port` set, /metrics is served there alone; the public port answers it as
+# any path it does not know.
+_OPERATIONS_PATHS_WITHOUT_METRICS = _OPERATIONS_PATHS - {"/metrics"}
 
 
 class _OperationsLitestar(Litestar):
@@ -63,15 +67,7 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
 
     @get("/readyz", sync_to_thread=False)
     def readyz() -> Response[dict[str, Any]]:
-        nats_up = runtime.nats is not None and runtime.nats.is_connected
-        keys_loaded = runtime.keys.loaded.is_set()
-        body = {
-            "status": "ready" if runtime.ready else "not ready",
-            "nats_connected": nats_up,
-            "keys_loaded": keys_loaded,
-            "keys": len(runtime.keys),
-            "catalog_loaded": runtime.catalog.loaded.is_set(),
-        }
+        body = {"status": "ready" if runtime.ready else "not ready", **readiness(runtime)}
         return Response(body, status_code=200 if runtime.ready else 503)
 
     @get("/metrics", sync_to_thread=False)
@@ -79,20 +75,25 @@ def _operations_app(runtime: EdgeRuntime, wait_ready_s: float) -> Litestar:
         body, content_type = exposition(runtime.metrics.registry)
         return Response(body, media_type=content_type)
 
+    metrics_port = runtime.settings.edge.metrics_port
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         raise_open_files_limit(runtime.settings.edge.max_connections)
         await runtime.start()
         if wait_ready_s > 0:
             await runtime.wait_ready(wait_ready_s)
+        operations = await start_operations_listener(runtime) if metrics_port else None
         try:
             yield
         finally:
+            if operations is not None:
+                await operations.stop()
             await runtime.stop()
 
     # logging_config=None: Litestar would otherwise replace the process's log handler with its own.
     return _OperationsLitestar(
-        route_handlers=[healthz, readyz, metrics],
+        route_handlers=[healthz, readyz] if metrics_port else [healthz, readyz, metrics],
         lifespan=[lifespan],
         event_emitter_backend=_NoEvents,
         openapi_config=None,
@@ -108,9 +109,12 @@ class EdgeApp:
         self.proxy = Proxy(self.runtime)
         self.sockets = ResponsesSockets(self.runtime, self.proxy)
         self.operations = _operations_app(self.runtime, wait_ready_s)
+        self.operations_paths = (
+            _OPERATIONS_PATHS_WITHOUT_METRICS if settings.edge.metrics_port else _OPERATIONS_PATHS
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] not in _OPERATIONS_PATHS:
+        if scope["type"] == "http" and scope["path"] not in self.operations_paths:
             await self.proxy(scope, receive, send)
         elif scope["type"] == "websocket":  # the front door upgrades only the Responses paths
             await self.sockets(scope, receive, send)
