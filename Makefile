@@ -3,13 +3,15 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format bench clean
+.PHONY: help install run test lint format bench image clean
+IMAGE_TAG ?= 0.1.0
 
 help:
 	@echo "make run    - run Ingate locally (NATS, edge, mock provider) on http://localhost:8080"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - measure the edge's overhead and start-up times (writes docs/benchmarks.md)"
+	@echo "make image  - build the container images: ghcr.io/ingate/ingate and ghcr.io/ingate/grafana (IMAGE_TAG=$(IMAGE_TAG))"
 	@echo "make load   - mixed traffic with locust against a local stack, or LOAD_HOST= LOAD_KEY= (docs/load-testing.md)"
 
 install:
@@ -55,6 +57,11 @@ bench: install
 # load an existing deployment instead of a local stack. Command-line variables reach the script's environment.
 load: install
 	$(UV) run python -m tests.load.run
+
+# What compose and k8s/ run: Ingate's image, and Grafana's with its ClickHouse plugin baked in.
+image:
+	docker build -f deploy/Dockerfile -t ghcr.io/ingate/ingate:$(IMAGE_TAG) .
+	docker build -t ghcr.io/ingate/grafana:$(IMAGE_TAG) deploy/grafana
 
 clean:
 	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache

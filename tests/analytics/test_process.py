@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from nats.js import JetStreamContext
 
+from ingate_cli.invocation import is_it_running
 from ingate_config import EventsConfig
 from ingate_contracts import RequestRecord
 from ingate_contracts.usage import UsageReply
@@ -156,7 +157,7 @@ def test_usage_with_no_analytics_service_says_so_in_one_line(tmp_path: Path) -> 
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
-        f"ingate: no analytics service answered on NATS at {server.url} (is `ingate run` running?)\n"
+        f"ingate: no analytics service answered on NATS at {server.url} ({is_it_running()})\n"
     )
 
 

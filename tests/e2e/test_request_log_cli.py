@@ -13,6 +13,7 @@ import httpx
 import msgspec
 import nats
 
+from ingate_cli.invocation import is_it_running
 from ingate_contracts.payloads import PayloadRecord
 from ingate_contracts.subjects import PAYLOADS_SUBJECT
 from ingate_nats import NatsServer
@@ -161,5 +162,5 @@ def test_with_no_analytics_service_the_commands_say_so_in_one_line(tmp_path: Pat
     for command in done:
         assert (command.returncode, command.stdout) == (1, "")
         assert command.stderr == (
-            f"ingate: no analytics service answered on NATS at {server.url} (is `ingate run` running?)\n"
+            f"ingate: no analytics service answered on NATS at {server.url} ({is_it_running()})\n"
         )

@@ -12,6 +12,7 @@ from typing import Any, Final
 import msgspec
 
 from ingate_config import ConfigError, Settings, load_settings
+from ingate_providers import FORMATS
 from tests.k8s.manifests import (
     Manifest,
     containers,
@@ -42,6 +43,8 @@ EXPECTED_INGRESS: Final[dict[tuple[str, int], frozenset[str]]] = {
     ("ingate-translator", 9464): frozenset({"namespaces labelled ingate.dev/metrics-scraper=true"}),
     ("ingate-analytics", 9464): frozenset({"namespaces labelled ingate.dev/metrics-scraper=true"}),
 }
+# What a built-in provider's variables set (README, "Providers"); the credential comes from a Secret.
+_PROVIDER_FIELDS: Final = ("BASE_URL", "CONNECT_TIMEOUT_S", "READ_TIMEOUT_S", "MODELS", "RESPONSES_WEBSOCKET")
 _SECRET_NAME: Final = re.compile(r"PASSWORD|API_KEY|SECRET|TOKEN|CREDENTIAL", re.IGNORECASE)
 # Settings named by the contract rather than derived from a section of Settings.
 _TOP_LEVEL_SETTINGS: Final = frozenset(
@@ -50,12 +53,15 @@ _TOP_LEVEL_SETTINGS: Final = frozenset(
 
 
 def known_settings() -> frozenset[str]:
-    """Every INGATE_* variable the loader reads for a section of Settings, plus the top-level ones."""
+    """Every INGATE_* variable the loader reads for a section of Settings, the built-in providers'
+    (INGATE_OLLAMA_BASE_URL, …), plus the top-level ones."""
     names = set(_TOP_LEVEL_SETTINGS)
     for section in msgspec.structs.fields(Settings):
         if isinstance(section.type, type) and issubclass(section.type, msgspec.Struct):
             for field in msgspec.structs.fields(section.type):
                 names.add(f"INGATE_{section.name.upper()}_{field.name.upper()}")
+    for provider in FORMATS:
+        names |= {f"INGATE_{provider.upper()}_{field}" for field in _PROVIDER_FIELDS}
     return frozenset(names)
 
 

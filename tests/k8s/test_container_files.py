@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from ingate_cli.main import build_parser
-from tests.k8s.manifests import containers, find_template, pod_templates
+from tests.k8s.manifests import INGATE_IMAGE, containers, find_template, pod_templates
 from tests.k8s.render import REPO, Manifest
 
 DEPLOY = REPO / "deploy"
@@ -78,19 +78,35 @@ def test_compose_images_are_pinned_and_match_kubernetes(rendered: dict[str, list
     for name, service in services.items():
         assert _pinned(service["image"]), f"{name}: {service['image']}"
         assert service["image"] in k8s_images, f"{name}: {service['image']} differs from k8s/"
-    grafana = find_template(rendered["prod"], "grafana")["spec"]["containers"][0]
-    plugin = {e["name"]: e.get("value") for e in grafana["env"]}
-    assert (
-        services["grafana"]["environment"]["GF_PLUGINS_PREINSTALL_SYNC"]
-        == plugin["GF_PLUGINS_PREINSTALL_SYNC"]
+
+
+def test_grafana_downloads_nothing_at_start(rendered: dict[str, list[Manifest]]) -> None:
+    """The ClickHouse plugin is baked into Grafana's image (deploy/grafana/Dockerfile), which
+    compose builds and Kubernetes runs; neither asks Grafana to install a plugin when it starts."""
+    grafana_dockerfile = (DEPLOY / "grafana" / "Dockerfile").read_text()
+    (base,) = re.findall(r"^FROM (\S+)", grafana_dockerfile, re.MULTILINE)
+    assert _pinned(base) and base.startswith("grafana/grafana:")
+    datasource = yaml.safe_load(
+        (DEPLOY / "grafana" / "provisioning" / "datasources" / "clickhouse.yaml").read_text()
     )
+    plugin = datasource["datasources"][0]["type"]
+    assert re.search(rf"plugins install {plugin} ", grafana_dockerfile)
+    # Installed outside /var/lib/grafana, which both mount over.
+    plugins_dir = re.search(r"GF_PATHS_PLUGINS=(\S+)", grafana_dockerfile)
+    assert plugins_dir and not plugins_dir.group(1).startswith("/var/lib/grafana")
+    compose = _compose()["services"]["grafana"]
+    assert (DEPLOY / compose["build"]["context"] / "Dockerfile").exists()
+    container = find_template(rendered["prod"], "grafana")["spec"]["containers"][0]
+    assert container["image"] == compose["image"]
+    env = {e["name"] for e in container["env"]} | set(compose["environment"])
+    assert not {name for name in env if "PLUGIN" in name}, env
 
 
 def test_compose_runs_real_commands_and_mounts_existing_files() -> None:
     services = _compose()["services"]
     commands = _cli_commands()
     for name, service in services.items():
-        if service["image"].startswith("ghcr.io/ingate/"):
+        if service["image"].startswith(f"{INGATE_IMAGE}:"):
             assert service["command"][0] in commands, name
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
@@ -99,7 +115,7 @@ def test_compose_runs_real_commands_and_mounts_existing_files() -> None:
     assert {"edge", "translator", "analytics", "mock-provider", "migrate"} <= {
         s["command"][0]
         for s in services.values()
-        if "command" in s and s["image"].startswith("ghcr.io/ingate/")
+        if "command" in s and s["image"].startswith(f"{INGATE_IMAGE}:")
     }
 
 

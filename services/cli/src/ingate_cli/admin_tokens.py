@@ -7,6 +7,7 @@ import sys
 
 import msgspec
 
+from ingate_cli.invocation import is_it_running
 from ingate_cli.keys import cli_actor
 from ingate_config import Settings
 from ingate_nats import connect
@@ -32,7 +33,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         client = await connect(settings.nats_url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
     except Exception:
-        print(f"ingate: cannot reach NATS at {settings.nats_url} (is `ingate run` running?)", file=sys.stderr)
+        print(f"ingate: cannot reach NATS at {settings.nats_url} ({is_it_running()})", file=sys.stderr)
         return 1
     try:
         store = AdminTokenStore(client.jetstream())

@@ -10,6 +10,7 @@ from typing import Any, Final
 import msgspec
 from nats.aio.client import Client
 
+from ingate_cli.invocation import is_it_running
 from ingate_cli.keys import CommandError
 from ingate_nats import connect
 from ingate_nats.lookup import AnalyticsUnavailable, ask_analytics, lookup
@@ -22,7 +23,7 @@ async def analytics_connection(url: str) -> AsyncIterator[Client]:
     try:
         client: Client = await connect(url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
     except Exception:
-        raise CommandError(f"cannot reach NATS at {url} (is `ingate run` running?)") from None
+        raise CommandError(f"cannot reach NATS at {url} ({is_it_running()})") from None
     try:
         yield client
     finally:
@@ -30,7 +31,7 @@ async def analytics_connection(url: str) -> AsyncIterator[Client]:
 
 
 def _unavailable(url: str) -> CommandError:
-    return CommandError(f"no analytics service answered on NATS at {url} (is `ingate run` running?)")
+    return CommandError(f"no analytics service answered on NATS at {url} ({is_it_running()})")
 
 
 async def ask_bytes(

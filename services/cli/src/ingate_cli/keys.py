@@ -14,6 +14,7 @@ import msgspec
 from nats.aio.client import Client
 
 from ingate_cli import key_view, keys_backup
+from ingate_cli.invocation import is_it_running
 from ingate_config import Settings
 from ingate_contracts import KeyRecord
 from ingate_contracts.key_export import KeyExportError, read_key_export
@@ -173,7 +174,7 @@ async def _with_store(
     try:
         client: Client = await connect(url, "ingate-cli", connect_timeout_s=2.0, reconnect=False)
     except Exception:
-        _say(f"cannot reach NATS at {url} (is `ingate run` running?)")
+        _say(f"cannot reach NATS at {url} ({is_it_running()})")
         return EXIT_FAILED
     try:
         if args.action not in ("list", "export"):  # the audit rows of a change need the events stream

@@ -12,6 +12,7 @@ import sys
 from typing import Any, Final
 
 from ingate_cli.analytics_link import ask_rows
+from ingate_cli.invocation import typed
 from ingate_cli.keys import CommandError
 from ingate_cli.table import text_table
 from ingate_cli.usage import parse_since
@@ -127,7 +128,7 @@ def render_request(record: dict[str, Any]) -> str:
         lines += ["  " + line for line in text_table(("#", "TARGET", "RESULT"), cells, 3)]
     payload = record["payload"]
     if payload is None:
-        lines += ["", "Payload: not captured (see `ingate keys create --log-payloads`)"]
+        lines += ["", f"Payload: not captured (see `{typed('keys create --log-payloads')}`)"]
     else:
         notes = [note for note in ("truncated", "redacted") if payload[note]]
         lines += ["", f"Payload{' (' + ', '.join(notes) + ')' if notes else ''}"]

@@ -23,6 +23,7 @@ from typing import IO, Any, Final
 
 from ingate_cli import status as status_file
 from ingate_cli.admin_service import admin_spec, admin_url, bind_admin_socket
+from ingate_cli.invocation import typed
 from ingate_cli.listeners import PortBusy
 from ingate_cli.logs import LOG_FORMAT_VAR
 from ingate_cli.supervisor import POLL_S, Child, ChildSpec, Supervisor, describe_exit, waiting_for
@@ -260,12 +261,12 @@ async def _first_key(nats_url: str) -> str | None:
 
 def _announce(settings: Settings, first_key: str | None) -> None:
     lines = [f"Ingate is running at {_edge_url(settings)}"]
-    lines.append(f"Admin API at {admin_url(settings)} (a token: ingate admin-tokens create --name NAME)")
+    lines.append(f"Admin API at {admin_url(settings)} (a token: {typed('admin-tokens create --name NAME')})")
     if first_key:
         lines += ["Your first API key (shown once):", first_key]
     else:
-        lines.append("Keys exist already; make another with: ingate keys create")
-    lines.append("Press Ctrl-C to stop; `ingate status` shows each service.")
+        lines.append(f"Keys exist already; make another with: {typed('keys create')}")
+    lines.append(f"Press Ctrl-C to stop; `{typed('status')}` shows each service.")
     print("\n".join(lines), flush=True)
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ingate_cli.invocation import typed
 from ingate_config import Settings
 
 
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps({"running": False, "data_dir": settings.data_dir}))
         else:
-            print(f"ingate: no `ingate run` is running with data dir {settings.data_dir}", file=sys.stderr)
+            running = typed("run")
+            print(f"ingate: no `{running}` is running with data dir {settings.data_dir}", file=sys.stderr)
         return 1
     status["running"] = True
     if args.json:
