@@ -21,6 +21,7 @@ import pytest
 from ingate_nats import NatsServer
 from tests.conftest import MOCK_OPENAI_KEY, Edge, running_mock, start_edge
 from tests.support.events import tap_records
+from tests.support.payloads import tap_payloads
 from tests.support.processes import free_port
 
 MODEL = "gpt-4o"
@@ -305,3 +306,26 @@ async def test_a_create_sent_while_one_streams_waits_for_it(ws_edge: Edge, key: 
             frames.append((await ws.receive(timeout=TIMEOUT_S)).json())
     ends = [f["type"] for f in frames if f["type"] in ("response.created", "response.completed")]
     assert ends == ["response.created", "response.completed"] * 2
+
+
+async def test_a_logged_keys_responses_are_captured_as_their_final_response(
+    ws_edge: Edge, ws_mock: str
+) -> None:
+    logged = ws_edge.new_key("--name", "ws-logged", "--log-payloads")
+    await _control("POST", f"{ws_mock}/_mock/faults", {"fail_next": 1, "status": 429})
+    async with tap_payloads(ws_edge.nats_url) as tap, _socket(ws_edge, logged) as ws:
+        [refused] = await _response(ws, _create("first"))
+        frames = await _response(ws, _create("capture me"))
+        error_payload = await tap.payload_for(refused["headers"]["x-ingate-request-id"])
+        payload = await tap.payload_for(frames[0]["headers"]["X-Ingate-Request-Id"])
+    sent = json.loads(payload.request_body)
+    assert sent["type"] == "response.create"
+    assert sent["input"][0]["content"][0]["text"] == "capture me"
+    streamed = "".join(f["delta"] for f in frames if f["type"] == "response.output_text.delta")
+    kept = json.loads(payload.response_body)  # one Responses object, not the frames
+    assert kept["object"] == "response"
+    texts = [c["text"] for item in kept["output"] if item["type"] == "message" for c in item["content"]]
+    assert "".join(texts) == streamed and streamed
+    assert kept["usage"]["output_tokens"] == frames[-1]["response"]["usage"]["output_tokens"]
+    assert json.loads(error_payload.response_body)["error"]["code"] == "rate_limit_exceeded"
+    assert MOCK_OPENAI_KEY not in payload.request_body + payload.response_body

@@ -183,6 +183,9 @@ class UpstreamSockets:
         probe = probe_body(data, _JSON)
         check_body(record, self._api, upstream, key, probe)
         record.stream = True
+        proxy = self._proxy
+        if proxy.capture_all or key.log_payloads:  # as the proxy captures a POST (redacted, cut)
+            exchange.capture = proxy.capturer.begin(self._api.endpoint.shape, data)
         if key.limited:
             exchange.admission = await self._proxy.admit(key, record, self._api, data, probe)
             exchange.admission.add_headers(relay.headers)
@@ -265,6 +268,9 @@ class _Relay:
             raise _broken(upstream) from None
         fmt, meter = exchange.dialect, exchange.meter
         meter.streamed = True
+        # The frames are the Responses stream's events: kept as the one response they add up to.
+        capture = exchange.capture
+        assembly = capture.sse(capture.shape) if capture is not None else None
         while True:
             try:
                 message = await socket.receive(timeout=upstream.read_timeout_s)
@@ -289,11 +295,16 @@ class _Relay:
             if head.type == "error":
                 status = head.status or head.status_code or 500
                 record.status, record.error_type = status, f"upstream_{status}"
-                await self._send(_with_request_id_header(text, record.request_id))
+                text = _with_request_id_header(text, record.request_id)
+                if capture is not None:  # an error is kept as the caller got it
+                    capture.stream, capture.response_body = None, text.encode()
+                await self._send(text)
                 return
             if head.type == "response.created" and not self.started:
                 text = with_request_id_field(text.encode(), record.request_id).decode()
             await self._send(text)
+            if assembly is not None:
+                assembly.feed([(head.type, text)])
             if head.type in _FINISHED:
                 record.status = 200
                 if head.type in _CONTINUABLE:
