@@ -4,6 +4,7 @@ the key store back after losing NATS, and every key keeps working as before.
 """
 
 import re
+from collections.abc import Mapping
 from typing import Final, Literal
 
 import msgspec
@@ -64,3 +65,14 @@ def write_key_export(exported_at: str, entries: list[tuple[str, KeyRecord]]) -> 
         keys=tuple(ExportedKey(key_hash=h, record=r) for h, r in entries),
     )
     return msgspec.json.format(msgspec.json.encode(export), indent=2) + b"\n"
+
+
+# What restoring one exported record did: stored anew, over another record, over the same one, or
+# not at all (another record was there and was kept).
+RestoreOutcome = Literal["added", "replaced", "unchanged", "kept"]
+RESTORE_OUTCOMES: Final[tuple[RestoreOutcome, ...]] = ("added", "replaced", "unchanged", "kept")
+
+
+def restore_summary(outcomes: Mapping[RestoreOutcome, int]) -> str:
+    """ "2 added, 0 replaced, 1 unchanged, 0 kept": what an import did, in one order always."""
+    return ", ".join(f"{outcomes.get(o, 0)} {o}" for o in RESTORE_OUTCOMES)

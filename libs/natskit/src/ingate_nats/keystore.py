@@ -7,12 +7,13 @@ the bucket so that a revoke reaches every replica as soon as NATS delivers it.
 """
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from typing import Final, Literal
+from typing import Final
 
 import msgspec
 from nats.aio.client import Client
@@ -31,6 +32,7 @@ from ingate_contracts import (
     looks_like_key_id,
 )
 from ingate_contracts.audit import audit_event
+from ingate_contracts.key_export import KeyExport, RestoreOutcome
 from ingate_contracts.key_limits import KeyChanges, apply_changes, check_changes, quoted, utc_iso
 from ingate_contracts.subjects import KEYS_BUCKET
 from ingate_nats.audit import publish_audit
@@ -42,10 +44,6 @@ _encode = msgspec.json.Encoder().encode
 _decode_record = msgspec.json.Decoder(KeyRecord).decode
 # Compare-and-set attempts before giving up on a key that other writers keep changing.
 _WRITE_ATTEMPTS: Final = 5
-
-
-# What `KeyStore.restore` did with one exported record.
-RestoreOutcome = Literal["added", "replaced", "unchanged", "kept"]
 
 
 class KeyNotFoundError(LookupError):
@@ -122,6 +120,15 @@ class KeyStore:
     async def entries(self) -> list[tuple[str, KeyRecord]]:
         """Every (hash, record), oldest first: what `ingate keys export` writes."""
         return await self._all()
+
+    async def restore_all(
+        self, export: KeyExport, *, replace: bool, actor: str | None = None
+    ) -> collections.Counter[RestoreOutcome]:
+        """Every key of a checked export put back (`restore`); how many had each outcome."""
+        outcomes: collections.Counter[RestoreOutcome] = collections.Counter()
+        for entry in export.keys:
+            outcomes[await self.restore(entry.key_hash, entry.record, replace=replace, actor=actor)] += 1
+        return outcomes
 
     async def restore(
         self, key_hash: str, record: KeyRecord, *, replace: bool, actor: str | None = None

@@ -5,14 +5,13 @@ a wiped store), every key works again as it did, with its limits, and a revoked 
 """
 
 import argparse
-import collections
 import datetime as dt
 import os
 import sys
 from pathlib import Path
 from typing import Final
 
-from ingate_contracts.key_export import KeyExportError, read_key_export, write_key_export
+from ingate_contracts.key_export import KeyExportError, read_key_export, restore_summary, write_key_export
 from ingate_contracts.key_limits import utc_iso
 from ingate_nats import KeyStore
 
@@ -67,11 +66,8 @@ def read_import_file(name: str) -> bytes:
 async def import_keys(store: KeyStore, data: bytes, replace: bool) -> None:
     """Every entry checked before any is written, so a bad file changes nothing."""
     export = read_key_export(data)
-    outcomes: collections.Counter[str] = collections.Counter()
-    for entry in export.keys:
-        outcomes[await store.restore(entry.key_hash, entry.record, replace=replace)] += 1
-    summary = ", ".join(f"{outcomes[o]} {o}" for o in ("added", "replaced", "unchanged", "kept"))
-    print(f"imported {len(export.keys)} keys: {summary}")
+    outcomes = await store.restore_all(export, replace=replace)
+    print(f"imported {len(export.keys)} keys: {restore_summary(outcomes)}")
     if outcomes["kept"]:
         print(
             f"ingate: {outcomes['kept']} keys were already stored with another record and were left "

@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from ingate_admin.console import catalog, keys, prices, reports, signin, tokens
+from ingate_admin.console import backup, catalog, keys, prices, reports, signin, tokens
 from ingate_admin.console.pages import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from ingate_admin.console.sessions import signed_in
 
@@ -62,6 +62,7 @@ def console_router() -> Router:
         path="/",
         route_handlers=[
             *signin.handlers,
+            *backup.handlers,  # before keys: /keys/export is no key's id
             *keys.handlers,
             *catalog.handlers,
             *reports.handlers,
