@@ -11,6 +11,7 @@ from clickhouse_connect.driver.client import Client as ClickHouseClient
 
 from ingate_analytics.migrations import apply_migrations
 from ingate_nats import NatsServer
+from tests.support.nats import running_nats
 from tests.support.processes import INGATE, Service, clean_env, free_port, run_cli
 
 MOCK_OPENAI_KEY = "sk-mock-openai-credential"
@@ -51,10 +52,8 @@ def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> ClickHouseClient:
 
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    server = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("jetstream"))
-    server.start()
-    yield server
-    server.stop()
+    with running_nats(tmp_path_factory.mktemp("jetstream")) as server:
+        yield server
 
 
 @contextlib.contextmanager

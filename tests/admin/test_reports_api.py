@@ -18,6 +18,7 @@ from ingate_contracts import RequestRecord
 from ingate_contracts.payloads import PayloadRecord
 from ingate_contracts.subjects import PAYLOADS_SUBJECT, events_subject
 from ingate_nats import NatsServer, connect
+from tests.support.nats import running_nats
 from tests.support.processes import INGATE, Service, clean_env, free_port, run_cli
 
 DEADLINE_S = 60.0
@@ -38,10 +39,8 @@ PAYLOAD = PayloadRecord(
 
 @pytest.fixture(scope="module")
 def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    server = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("reports-jetstream"))
-    server.start()
-    yield server
-    server.stop()
+    with running_nats(tmp_path_factory.mktemp("reports-jetstream")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -38,16 +38,15 @@ from tests.analytics.support import (
     user_rollup_of,
     user_rollup_rows,
 )
+from tests.support.nats import running_nats
 from tests.support.processes import clean_env, free_port, run_cli
 
 
 @pytest.fixture(scope="module")
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """This module's own server (see the module docstring); it shadows the session's."""
-    server = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("jetstream-analytics"))
-    server.start()
-    yield server
-    server.stop()
+    with running_nats(tmp_path_factory.mktemp("jetstream-analytics")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -15,16 +15,15 @@ import pytest
 from ingate_contracts.subjects import KEYS_BUCKET
 from ingate_nats import NatsServer, connect
 from tests.conftest import start_edge
+from tests.support.nats import running_nats
 from tests.support.processes import clean_env, free_port, run_cli
 
 
 @pytest.fixture(scope="module")
 def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A nats-server of this module's own: its key bucket is wiped here."""
-    server = NatsServer("127.0.0.1", free_port(), tmp_path_factory.mktemp("backup-jetstream"))
-    server.start()
-    yield server
-    server.stop()
+    with running_nats(tmp_path_factory.mktemp("backup-jetstream")) as server:
+        yield server
 
 
 def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
