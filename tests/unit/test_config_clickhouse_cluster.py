@@ -47,15 +47,19 @@ def test_a_bad_cluster_setting_fails_at_start(environ: dict[str, str], problem: 
 
 
 class RecordingClient:
-    """Stands in for a ClickHouse server of a cluster: takes every statement, holds nothing."""
+    """Stands in for a ClickHouse server of a cluster: takes every statement, holds nothing but
+    (when given) the engine of an ingate.schema_migrations made before."""
 
-    def __init__(self) -> None:
+    def __init__(self, bookkeeping_engine: str | None = None) -> None:
         self.commands: list[str] = []
+        self.bookkeeping_engine = bookkeeping_engine
 
     def command(self, statement: str) -> None:
         self.commands.append(statement)
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
+        if "name = 'schema_migrations'" in sql and self.bookkeeping_engine:
+            return argparse.Namespace(result_rows=[(self.bookkeeping_engine,)])
         return argparse.Namespace(result_rows=[])
 
     def insert(self, *args: Any, **kwargs: Any) -> None:
@@ -71,6 +75,16 @@ def test_apply_migrations_on_a_cluster_runs_every_statement_on_the_cluster() -> 
     assert applied and client.commands
     assert all(" ON CLUSTER ingate " in f"{c} " for c in client.commands), client.commands
     assert any("ReplicatedReplacingMergeTree" in c and "requests_local" in c for c in client.commands)
+
+
+def test_a_cluster_is_never_made_over_a_one_server_schema() -> None:
+    client = RecordingClient(bookkeeping_engine="ReplacingMergeTree")
+    with pytest.raises(ValueError, match="one-server schema"):
+        apply_migrations(client, cluster="ingate")  # type: ignore[arg-type]
+    assert client.commands == []
+    again = RecordingClient(bookkeeping_engine="ReplicatedReplacingMergeTree")
+    apply_migrations(again, cluster="ingate")  # type: ignore[arg-type]
+    assert again.commands
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def apply_migrations(
     """Apply what is not applied yet, then the payloads' TTL; return the versions applied now.
     `cluster`: the name of the ClickHouse cluster to make the schema on (None: one server)."""
     target = Target(cluster)
+    if target.cluster is not None:
+        _check_not_single_server_schema(client, target.cluster)
     for statement in bookkeeping_statements(target):
         client.command(statement)
     done = {row[0] for row in client.query("SELECT version FROM ingate.schema_migrations FINAL").result_rows}
@@ -115,6 +117,20 @@ def apply_migrations(
         applied.append(migration.version)
     apply_payloads_ttl(client, payloads_ttl_days, target)
     return applied
+
+
+def _check_not_single_server_schema(client: Client, cluster: str) -> None:
+    """Refuse to make the cluster's schema over a one-server schema: its record of applied
+    versions would say all is done while no table is replicated. Moving a server's rows into a
+    cluster is a copy (INSERT INTO … SELECT), not a migration."""
+    rows = client.query(
+        "SELECT engine FROM system.tables WHERE database = 'ingate' AND name = 'schema_migrations'"
+    ).result_rows
+    if rows and not str(rows[0][0]).startswith("Replicated"):
+        raise ValueError(
+            f"INGATE_CLICKHOUSE_CLUSTER is {cluster!r}, but this server holds a one-server schema "
+            f"(ingate.schema_migrations is {rows[0][0]}): start the cluster on empty servers"
+        )
 
 
 def _payloads_table(target: Target) -> str:
