@@ -192,8 +192,9 @@ def test_cluster_names_are_identifiers(name: str) -> None:
 
 def test_the_record_of_applied_versions_is_one_table_on_every_shard() -> None:
     assert bookkeeping_statements(SINGLE)[1].endswith("ENGINE = ReplacingMergeTree ORDER BY version")
-    database, table = bookkeeping_statements(CLUSTER)
+    database, table, sync = bookkeeping_statements(CLUSTER)
     assert database.endswith("ON CLUSTER ingate")
+    assert sync == "SYSTEM SYNC REPLICA ingate.schema_migrations"  # this server's copy, up to date
     assert "ON CLUSTER ingate" in table and "'/clickhouse/tables/all/{database}/{table}'" in table
     assert "{shard}" not in table
 

@@ -70,7 +70,9 @@ def discover(directory: Path) -> list[Migration]:
 
 def bookkeeping_statements(target: Target = SINGLE) -> list[str]:
     """The database and the record of applied versions. On a cluster that record is one table
-    replicated to every server of every shard (its Keeper path has no shard), so each sees it."""
+    replicated to every server of every shard (its Keeper path has no shard), and this server
+    catches up with it before it is read: a version another server recorded a moment ago is not
+    applied again (which would replace the rollups' views for a while)."""
     if target.cluster is None:
         return [
             "CREATE DATABASE IF NOT EXISTS ingate",
@@ -85,6 +87,7 @@ def bookkeeping_statements(target: Target = SINGLE) -> list[str]:
         "(version UInt32, name String, applied_at DateTime DEFAULT now()) "
         "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}') "
         "ORDER BY version",
+        "SYSTEM SYNC REPLICA ingate.schema_migrations",
     ]
 
 
