@@ -54,6 +54,9 @@ def test_prod_runs_two_clickhouse_replicas_on_keeper(rendered: dict[str, list[Ma
     assert mounts["/etc/clickhouse-server/users.d/cluster.xml"] == "cluster-users.xml"
     profile = ET.fromstring(files["cluster-users.xml"]).find("profiles/default")  # noqa: S314
     assert profile is not None and profile.findtext("distributed_foreground_insert") == "1"
+    # The migrations' ON CLUSTER statements ask for the CLUSTER privilege.
+    users = ET.fromstring(files["users.xml"])  # noqa: S314
+    assert "GRANT CLUSTER ON *.*" in [q.text for q in users.findall("users/ingate/grants/query")]
     assert clickhouse_cluster_is_consistent(prod) == []
 
 
