@@ -48,6 +48,10 @@ def test_prod_runs_two_clickhouse_replicas_on_keeper(rendered: dict[str, list[Ma
     container = find_template(prod, "clickhouse")["spec"]["containers"][0]
     env = {e["name"]: e for e in container["env"]}
     assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    # $(POD_NAME) is expanded only in variables listed after it.
+    names = [e["name"] for e in container["env"]]
+    assert env["CLICKHOUSE_INTERSERVER_HOST"]["value"] == "$(POD_NAME).clickhouse"
+    assert names.index("POD_NAME") < names.index("CLICKHOUSE_INTERSERVER_HOST")
     assert "CLICKHOUSE_SHARD=" in container["args"][0]
     mounts = {m["mountPath"]: m.get("subPath") for m in container["volumeMounts"]}
     assert mounts["/etc/clickhouse-server/config.d/cluster.xml"] == "cluster.xml"
