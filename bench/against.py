@@ -20,6 +20,7 @@ from bench.paired import Runs, Variant, alternate
 from bench.procs import Pinning, Stack, StackError
 from bench.ratios import Comparison, added
 from bench.revision import Checkout, RevisionError, checkout
+from bench.upstream import PACE_HEADER
 from bench.wrk import WrkError
 
 DIRECT: Final = "direct"
@@ -35,6 +36,7 @@ class Settings:
     seconds: int
     connections: int
     streams: bool
+    pace_ms: float = 0.0  # with streams: the upstream's events this far apart
 
 
 def command_line(settings: Settings) -> str:
@@ -45,10 +47,12 @@ def command_line(settings: Settings) -> str:
         words.append(f"--connections {settings.connections}")
     if settings.streams:
         words.append("--streams")
+    if settings.pace_ms:
+        words.append(f"--pace-ms {settings.pace_ms:g}")
     return " ".join(words)
 
 
-def comparisons(runs: Runs, connections: int, streams: bool) -> list[Comparison]:
+def comparisons(runs: Runs, connections: int, streams: bool, pace_ms: float = 0.0) -> list[Comparison]:
     """Every figure of the run, A against B, from the per-round measurements."""
     a, b = BASELINE, CANDIDATE
     found = [
@@ -69,10 +73,11 @@ def comparisons(runs: Runs, connections: int, streams: bool) -> list[Comparison]
     ]
     if streams:
         sa, sb = _stream(a), _stream(b)
-        found.append(Comparison.of(f"stream req/s, c={connections}", "", runs.rps[sa], runs.rps[sb]))
+        paced = f", events {pace_ms:g} ms apart" if pace_ms else ""
+        found.append(Comparison.of(f"stream req/s, c={connections}{paced}", "", runs.rps[sa], runs.rps[sb]))
         found.append(
             Comparison.of(
-                f"stream edge CPU per request, c={connections}", "µs", runs.cpu_us[sa], runs.cpu_us[sb]
+                f"stream edge CPU per request, c={connections}{paced}", "µs", runs.cpu_us[sa], runs.cpu_us[sb]
             )
         )
     return found
@@ -124,7 +129,9 @@ def run(settings: Settings) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     print(f"\nCommand: `{command_line(settings)}`; A: {rev.describe()}; B: the working tree.\n")
-    print(table(comparisons(runs, settings.connections, settings.streams), settings.rev))
+    print(table(comparisons(runs, settings.connections, settings.streams, settings.pace_ms), settings.rev))
+    errors = ", ".join(f"{name} {count}" for name, count in runs.socket_errors.items())
+    print(f"\nSocket errors over all runs (wrk's 5 s timeouts, resets): {errors}.")
     return 0
 
 
@@ -138,7 +145,8 @@ def _measure(stack: Stack, rev: Checkout, settings: Settings) -> Runs:
         json_script = Path(tmp) / "json.lua"
         json_script.write_text(wrk.script(wrk.JSON_BODY, stack.api_key), encoding="utf-8")
         stream_script = Path(tmp) / "stream.lua"
-        stream_script.write_text(wrk.script(wrk.STREAM_BODY, stack.api_key), encoding="utf-8")
+        pace = {PACE_HEADER: f"{settings.pace_ms:g}"} if settings.pace_ms else None
+        stream_script.write_text(wrk.script(wrk.STREAM_BODY, stack.api_key, pace), encoding="utf-8")
         levels = (settings.connections, 1)
         variants = [Variant(DIRECT, stack.upstream_url + wrk.PATH, json_script, None, (1,))]
         for name, (pid, url) in edges.items():

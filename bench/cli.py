@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument(
         "--streams", action="store_true", help="with --against: stream runs at the concurrent level too"
     )
+    ab.add_argument(
+        "--pace-ms",
+        type=float,
+        metavar="MS",
+        help="with --streams: the upstream sends the stream's events MS apart (default: all at once)",
+    )
     return parser
 
 
@@ -95,6 +101,8 @@ def argument_error(args: argparse.Namespace) -> str | None:
         return "--rounds, --seconds and --streams go with --against"
     if (args.rounds is not None and args.rounds < 1) or (args.seconds is not None and args.seconds < 1):
         return "--rounds and --seconds must be ≥ 1"
+    if args.pace_ms is not None and (not args.streams or args.pace_ms <= 0):
+        return "--pace-ms goes with --streams and must be above 0"
     return None
 
 
@@ -106,6 +114,7 @@ def ab_settings(args: argparse.Namespace) -> against.Settings:
         seconds=AB_SECONDS if args.seconds is None else args.seconds,
         connections=args.connections,
         streams=args.streams,
+        pace_ms=args.pace_ms or 0.0,
     )
 
 

@@ -51,10 +51,12 @@ class Runs:
     cpu_us: dict[str, list[float]] = field(default_factory=dict)
     p50_ms: dict[str, list[float]] = field(default_factory=dict)
     p99_ms: dict[str, list[float]] = field(default_factory=dict)
+    socket_errors: dict[str, int] = field(default_factory=dict)  # over every run, timeouts included
 
     def __post_init__(self) -> None:
         for values in (self.rps, self.cpu_us, self.p50_ms, self.p99_ms):
             values.update({name: [] for name in self.names})
+        self.socket_errors.update({name: 0 for name in self.names})
 
     def paired(self, values: dict[str, list[float]], relative: bool) -> float:
         """Median over rounds of the second variant vs the first: a ratio minus 1, or a difference."""
@@ -70,8 +72,9 @@ def round_order(round_: int, items: Sequence[T]) -> tuple[T, ...]:
 
 def alternate(variants: Sequence[Variant], rounds: int, seconds: int, cpus: str | None) -> Runs:
     """Warm every variant up, then measure them all `rounds` times in alternating order; wrk
-    runs on `cpus`. A run with socket errors or non-2xx answers stops everything: a broken
-    variant would otherwise look fast."""
+    runs on `cpus`. A run with non-2xx answers stops everything: a broken variant would
+    otherwise look fast. Socket errors (wrk's 5 s timeouts, resets) are counted and reported:
+    on a shared machine a stall of a few seconds times out whatever was in flight."""
     runs = Runs(tuple(variant.name for variant in variants))
     for variant in variants:
         level = max(variant.connections)
@@ -90,8 +93,11 @@ def alternate(variants: Sequence[Variant], rounds: int, seconds: int, cpus: str 
 def _one(runs: Runs, variant: Variant, connections: int, seconds: int, cpus: str | None) -> None:
     before = None if variant.cpu_pid is None else cpu_seconds(variant.cpu_pid)
     result = wrk.run(wrk.command(variant.url, variant.script, connections, seconds, cpus), seconds)
-    if result.errors or result.non_2xx:
+    if result.non_2xx:
         raise wrk.WrkError(f"{variant.name}: {result.errors} socket errors, {result.non_2xx} non-2xx answers")
+    if result.errors:
+        runs.socket_errors[variant.name] += result.errors
+        print(f"{variant.name} c={connections}: {result.errors} socket errors", file=sys.stderr, flush=True)
     if connections == 1:
         runs.p50_ms[variant.name].append(result.p50_ms)
         runs.p99_ms[variant.name].append(result.p99_ms)

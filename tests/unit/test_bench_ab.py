@@ -102,6 +102,9 @@ def test_rounds_alternate_their_order(round_: int, expected: tuple[str, ...]) ->
         (["--against", "main", "--seconds", "0"], "must be ≥ 1"),
         (["--against", "main", "--connections", "1"], "above 1"),
         (["--duration", "0"], "--duration"),
+        (["--against", "main", "--streams", "--pace-ms", "5"], None),
+        (["--against", "main", "--pace-ms", "5"], "goes with --streams"),
+        (["--against", "main", "--streams", "--pace-ms", "0"], "above 0"),
     ],
 )
 def test_arguments(argv: list[str], error: str | None) -> None:
@@ -121,6 +124,12 @@ def test_arguments(argv: list[str], error: str | None) -> None:
             ["--against", "v1", "--rounds", "3", "--seconds", "2", "--connections", "64", "--streams"],
             against.Settings("v1", 3, 2, 64, streams=True),
             "python -m bench --against v1 --rounds 3 --seconds 2 --connections 64 --streams",
+        ),
+        (
+            ["--against", "main", "--streams", "--pace-ms", "2.5"],
+            against.Settings("main", cli.AB_ROUNDS, cli.AB_SECONDS, 32, streams=True, pace_ms=2.5),
+            f"python -m bench --against main --rounds {cli.AB_ROUNDS} --seconds {cli.AB_SECONDS} "
+            "--streams --pace-ms 2.5",
         ),
     ],
 )
