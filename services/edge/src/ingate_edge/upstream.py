@@ -63,7 +63,7 @@ class Upstream:
         return self._client is not None
 
     def open(self) -> None:
-        """Create the pool."""
+        """Create the pool; must run inside the event loop that will use it."""
         self._client = UpstreamClient(self.config.connect_timeout_s, self.config.read_timeout_s)
 
     async def close(self) -> None:
