@@ -16,7 +16,6 @@ run: `python -m bench.streams --baseline /tmp/main-tree`.
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Final
 
 import uvloop
 
+from bench.baseline import spawn_edge
 from bench.load import Load, LoadMeter
 from bench.procs import HOST, ROOT, Pinning, Stack, free_port, http_status, rss_kib
 from bench.stream_load import Results, StreamLoad
@@ -213,37 +213,9 @@ def report(bench: Bench) -> str:
     return "\n".join(rows)
 
 
-def _source_path(tree: Path) -> str:
-    """PYTHONPATH that makes the workspace's packages import from `tree` instead of this one."""
-    dirs = sorted(str(p) for p in [*tree.glob("libs/*/src"), *tree.glob("services/*/src")])
-    return os.pathsep.join(dirs)
-
-
 def _spawn_edge(bench: Bench, name: str, tree: Path | None) -> None:
-    stack = bench.stack
-    port = free_port()
-    env = stack._env()
-    env["INGATE_EDGE_PORT"] = str(port)
-    env["INGATE_DATA_DIR"] = str(stack.workdir / f"data-{name}")
-    if tree is not None:
-        env["PYTHONPATH"] = _source_path(tree)
-    pin = ["taskset", "-c", stack.pinning.edge] if stack.pinning.edge is not None else []
-    log = (stack.workdir / f"edge-{name}.log").open("wb")
-    process = subprocess.Popen(
-        [*pin, sys.executable, "-m", "ingate_cli", "edge"],
-        cwd=tree or ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    process, port = spawn_edge(bench.stack, name, tree)
     bench.extra.append(process)
-    deadline = time.monotonic() + _WAIT_S
-    while http_status(f"http://{HOST}:{port}/readyz") != 200:
-        if process.poll() is not None or time.monotonic() > deadline:
-            log_text = (stack.workdir / f"edge-{name}.log").read_text()
-            raise RuntimeError(f"edge {name} did not start: {log_text[-2000:]}")
-        time.sleep(0.1)
     bench.edges[name] = Edge(name, port, process.pid)
 
 
