@@ -15,6 +15,7 @@ from typing import Final
 from bench.procs import HOST, ROOT, Stack, StackError, free_port, http_status
 
 _WAIT_S: Final = 30.0
+_ATTEMPTS: Final = 3
 
 
 def source_path(tree: Path) -> str:
@@ -22,15 +23,31 @@ def source_path(tree: Path) -> str:
     return ":".join(sorted(str(p) for p in [*tree.glob("libs/*/src"), *tree.glob("services/*/src")]))
 
 
-def spawn_edge(stack: Stack, name: str, tree: Path | None) -> tuple[subprocess.Popen[bytes], int]:
-    """Start an edge named `name` from `tree` (None: this one); return it and its port once ready.
-    The caller stops it."""
+def spawn_edge(
+    stack: Stack, name: str, tree: Path | None, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start an edge named `name` from `tree` (None: this one), `extra_env` added to the stack's
+    edge environment; return it and its port once ready. The caller stops it. A port taken by
+    another process between picking and binding it is picked again."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _spawn(stack, name, tree, extra_env or {})
+        except StackError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _spawn(
+    stack: Stack, name: str, tree: Path | None, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = stack._env()
     env["INGATE_EDGE_PORT"] = str(port)
     env["INGATE_DATA_DIR"] = str(stack.workdir / f"data-{name}")
     if tree is not None:
         env["PYTHONPATH"] = source_path(tree)
+    env.update(extra_env)
     pin = ["taskset", "-c", stack.pinning.edge] if stack.pinning.edge is not None else []
     log_path = stack.workdir / f"edge-{name}.log"
     with log_path.open("wb") as log:

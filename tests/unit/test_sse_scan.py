@@ -144,14 +144,14 @@ async def test_a_whole_chunk_is_passed_on_as_the_same_object() -> None:
 
 def test_deferred_events_are_bounded_and_dropped_once_usage_is_reported() -> None:
     fmt = FORMATS["openai"]
-    event = json.dumps({"choices": [{"index": 0, "delta": {"content": "abcd"}}]}).encode()
+    event = b"data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": "abcd"}}]}).encode()
     meter = UsageMeter()
     meter.streamed = True
     for _ in range(DEFERRED_BYTES // len(event) + 2):
-        meter.defer_event(fmt, event)
+        meter.defer_blocks(fmt, [event], len(event))
     assert meter.generated_bytes > 0  # past the bound they were counted, not kept
     meter.read_event(fmt, b'{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}', True)
     assert meter.reported == Reported.BOTH
-    meter.defer_event(fmt, event)  # after a full report nothing more is kept
+    meter.defer_blocks(fmt, [event], len(event))  # after a full report nothing more is kept
     meter.estimate_missing(request_bytes=400)
     assert (meter.usage.input_tokens, meter.usage.output_tokens, meter.usage.estimated) == (1, 2, False)

@@ -35,13 +35,16 @@ class EventScanner:
 
     `feed` returns the blocks (an event's lines, without the blank line) that the chunk
     completes; `whole` then says whether the chunk was exactly those events, nothing held
-    back before or after it (so a caller that keeps every event can pass the chunk on as is)."""
+    back before or after it (so a caller that keeps every event can pass the chunk on as is),
+    and `scanned` is the bytes the blocks were split from (one `in` test on it tells whether
+    any of them can hold a marker)."""
 
-    __slots__ = ("_pieces", "whole")
+    __slots__ = ("_pieces", "scanned", "whole")
 
     def __init__(self) -> None:
         self._pieces: list[bytes] = []  # the incomplete event so far, as it arrived
         self.whole = True
+        self.scanned = b""
 
     def feed(self, chunk: bytes) -> list[bytes]:
         pieces = self._pieces
@@ -51,6 +54,7 @@ class EventScanner:
                 if chunk:
                     pieces.append(chunk)
                 self.whole = False
+                self.scanned = b""
                 return []
             pieces.append(chunk)
             buffer = b"".join(pieces)
@@ -59,6 +63,7 @@ class EventScanner:
         else:
             buffer = chunk
             self.whole = True
+        self.scanned = buffer
         blocks = buffer.split(_BLANK_LINE)
         rest = blocks.pop()
         if rest:

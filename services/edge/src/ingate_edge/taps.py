@@ -32,7 +32,7 @@ class SseUsageTap:
 
     LF-framed streams are scanned as bytes (`EventScanner`): an event's data is looked at
     only for the usage marker, and its generated text is counted only if an estimate turns
-    out to need it (`UsageMeter.defer_event`). A stream with a CR in it, or a captured one,
+    out to need it (`UsageMeter.defer_blocks`). A stream with a CR in it, or a captured one,
     goes through the spec framer instead."""
 
     def __init__(
@@ -54,7 +54,8 @@ class SseUsageTap:
         scanner = self._scanner
         if scanner is not None:
             if b"\r" not in chunk:
-                return self._scanned(chunk, scanner.feed(chunk))
+                blocks = scanner.feed(chunk)
+                return self._scanned(chunk, blocks, scanner.scanned, scanner.whole)
             # A CR: line endings the scanner does not split; the spec framer takes over.
             self._scanner = None
             self._framer = SseFramer()
@@ -71,30 +72,30 @@ class SseUsageTap:
         tail = self._scanner.take_partial()
         if not tail:
             return b""
-        kept = self._scanned(b"", [tail])
+        kept = self._scanned(b"", [tail], tail, whole=False)
         return tail if kept else b""
 
-    def _scanned(self, chunk: bytes, blocks: list[bytes]) -> bytes:
+    def _scanned(self, chunk: bytes, blocks: list[bytes], scanned: bytes, whole: bool) -> bytes:
+        """What goes on of `chunk`, whose bytes completed `blocks` (split from `scanned`)."""
         meter, fmt, marker = self._meter, self._fmt, self._marker
-        if not self._strip:
-            for block in blocks:
-                data = event_data(block)
-                if marker in data:
-                    meter.read_event(fmt, data, reports_usage=True)
-                elif data:
-                    meter.defer_event(fmt, data)
-            return chunk
+        if marker not in scanned:  # nearly every chunk: no event in it reports usage
+            meter.defer_blocks(fmt, blocks, len(scanned))
+            if not self._strip or (whole and chunk):
+                return chunk
+            return b"".join([block + b"\n\n" for block in blocks])
         kept: list[bytes] = []
+        plain: list[bytes] = []
         for block in blocks:
             data = event_data(block)
             if marker in data:
                 meter.read_event(fmt, data, reports_usage=True)
-                if _is_usage_chunk(data):
+                if self._strip and _is_usage_chunk(data):
                     continue  # the caller did not ask for this chunk
-            elif data:
-                meter.defer_event(fmt, data)
+            else:
+                plain.append(block)
             kept.append(block)
-        if len(kept) == len(blocks) and chunk and self._scanner is not None and self._scanner.whole:
+        meter.defer_blocks(fmt, plain, sum(map(len, plain)))
+        if not self._strip or (len(kept) == len(blocks) and whole and chunk):
             return chunk
         return b"".join([block + b"\n\n" for block in kept])
 

@@ -12,6 +12,7 @@ rounded up: a request that sent or received anything used at least a token.
 from typing import Final
 
 from ingate_edge.limits.estimate import BYTES_PER_TOKEN
+from ingate_edge.sse_scan import event_data
 from ingate_providers import ProviderFormat, Reported, Usage
 
 # Deferred events held per stream at most (their data's bytes) before they are counted anyway.
@@ -52,21 +53,22 @@ class UsageMeter:
                 self._deferred_bytes = 0
         self.generated_bytes += fmt.generated_bytes(data)
 
-    def defer_event(self, fmt: ProviderFormat, data: bytes) -> None:
-        """A stream event that reports no usage: its generated text counts only for an estimate,
-        so it is decoded only if one is needed (or once DEFERRED_BYTES of them are held)."""
-        if self.reported == Reported.BOTH:
+    def defer_blocks(self, fmt: ProviderFormat, blocks: list[bytes], size: int) -> None:
+        """SSE events (their lines, `sse_scan` blocks) that report no usage: their generated
+        text counts only for an estimate, so they are decoded only if one is needed (or once
+        DEFERRED_BYTES of them are held). `size`: their bytes, near enough."""
+        if self.reported == Reported.BOTH or not blocks:
             return
-        self._deferred.append(data)
+        self._deferred.extend(blocks)
         self._deferred_fmt = fmt
-        self._deferred_bytes += len(data)
+        self._deferred_bytes += size
         if self._deferred_bytes > DEFERRED_BYTES:
             self._count_deferred()
 
     def _count_deferred(self) -> None:
         fmt = self._deferred_fmt
         if fmt is not None:
-            self.generated_bytes += sum(fmt.generated_bytes(data) for data in self._deferred)
+            self.generated_bytes += sum(fmt.generated_bytes(event_data(block)) for block in self._deferred)
         self._deferred.clear()
         self._deferred_bytes = 0
 
