@@ -71,14 +71,18 @@ async def _pump(
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     size = 0
     try:
-        # Each chunk is everything received so far: while a transform awaits, chunks batch up.
+        # Each chunk is everything received so far: whatever arrived while the last one was being
+        # sent goes out as one body message, and nothing waits for more.
         async for chunk in response.chunks():
             out = chunk if transform is None else await transform.feed(chunk)
             if out:
                 if not size:
                     record.ttfb_ms = (time.perf_counter() - t0) * 1000.0
                 size += len(out)
-                await _send_chunk(send, out)
+                try:  # inline, not _send_chunk: one coroutine less per frame
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                except OSError as exc:
+                    raise ClientDisconnected from exc
     except EXCHANGE_FAILED as exc:
         record.response_bytes = size
         record.status = errors.UPSTREAM_STREAM_BROKEN.status
