@@ -9,7 +9,7 @@ help:
 	@echo "make run    - run Ingate locally (NATS, edge, mock provider) on http://localhost:8080"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - measure the edge's overhead and start-up times (writes docs/benchmarks.md)"
+	@echo "make bench  - measure the edge's overhead, start-up times and memory (writes docs/benchmarks.md)"
 	@echo "make load   - mixed traffic with locust against a local stack, or LOAD_HOST= LOAD_KEY= (docs/load-testing.md)"
 
 install:
@@ -48,6 +48,7 @@ bench: install
 	$(UV) run python -m bench.routing_cpu
 	$(UV) run python -m bench.pipeline
 	$(UV) run python -m bench.startup
+	$(UV) run python -m bench.memory
 	$(UV) run python -m bench.translation
 
 .PHONY: load
