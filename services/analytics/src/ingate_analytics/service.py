@@ -14,7 +14,7 @@ from typing import Any
 from ingate_analytics.audit_lookup import AuditResponder
 from ingate_analytics.batcher import Batcher
 from ingate_analytics.consumer import ACK_WAIT_S, EventConsumer
-from ingate_analytics.database import embedded_path, open_database
+from ingate_analytics.database import embedded_path, missing_engine, open_database
 from ingate_analytics.migrations import apply_migrations
 from ingate_analytics.requests_lookup import RequestsResponder
 from ingate_analytics.responder import Responder
@@ -55,6 +55,9 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    missing = missing_engine(settings)
+    if missing is not None:
+        raise StartError(missing)  # before NATS: a configuration error, whatever else is up
     tracing = tracing_from_env(SERVICE_NAME)
     client = await connect(settings.nats_url, SERVICE_NAME)
     js = client.jetstream()
