@@ -10,7 +10,7 @@ help:
 	@echo "make run    - run Ingate locally (NATS, edge, mock provider) on http://localhost:8080"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - measure the edge's overhead and start-up times (writes docs/benchmarks.md)"
+	@echo "make bench  - measure the edge's overhead, start-up times and memory (writes docs/benchmarks.md)"
 	@echo "make image  - build the container images: ghcr.io/ingate/ingate and ghcr.io/ingate/grafana (IMAGE_TAG=$(IMAGE_TAG))"
 	@echo "make load   - mixed traffic with locust against a local stack, or LOAD_HOST= LOAD_KEY= (docs/load-testing.md)"
 
@@ -50,6 +50,7 @@ bench: install
 	$(UV) run python -m bench.routing_cpu
 	$(UV) run python -m bench.pipeline
 	$(UV) run python -m bench.startup
+	$(UV) run python -m bench.memory
 	$(UV) run python -m bench.translation
 	$(UV) run python -m bench.streams
 

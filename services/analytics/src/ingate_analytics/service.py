@@ -14,7 +14,8 @@ from typing import Any
 from ingate_analytics.audit_lookup import AuditResponder
 from ingate_analytics.batcher import Batcher
 from ingate_analytics.consumer import ACK_WAIT_S, EventConsumer
-from ingate_analytics.database import embedded_path, open_database
+from ingate_analytics.database import embedded_path, missing_engine, open_database
+from ingate_analytics.engine_pages import release_engine_code
 from ingate_analytics.migrations import apply_migrations
 from ingate_analytics.requests_lookup import RequestsResponder
 from ingate_analytics.responder import Responder
@@ -55,6 +56,9 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    missing = missing_engine(settings)
+    if missing is not None:
+        raise StartError(missing)  # before NATS: a configuration error, whatever else is up
     tracing = tracing_from_env(SERVICE_NAME)
     client = await connect(settings.nats_url, SERVICE_NAME)
     js = client.jetstream()
@@ -85,6 +89,9 @@ async def run_analytics(settings: Settings, stop: asyncio.Event | None = None) -
         for responder in responders:
             await responder.start()
         telemetry.consuming = True  # ready: consuming, and answering `ingate usage`, `requests`, `audit`
+        if not settings.clickhouse_url:
+            released = release_engine_code()  # the engine's start-up code, not what draining runs
+            log.info("handed back %.0f MB of embedded ClickHouse code pages", released / 2**20)
         log.warning(
             "ingate analytics consuming %s (%s) on %s into %s; answering %s",
             EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, settings.nats_url, _where(settings),

@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import IO, Any, Final
@@ -34,6 +35,9 @@ from ingate_providers import FORMATS
 
 log = logging.getLogger("ingate.run")
 
+# The mock directly, not through `ingate mock-provider`: it needs none of the command's other
+# imports (NATS, settings, telemetry), ~20 MB resident less.
+MOCK_CHILD: Final = [sys.executable, "-m", "ingate_mock"]
 _SAY_WAITING_EVERY_S: Final = 5.0
 _NATS_LISTEN_S: Final = 30.0
 
@@ -148,7 +152,7 @@ class Stack:
         self.supervisor.start(
             ChildSpec(
                 name="mock-provider",
-                command=[*CHILD, "mock-provider", "--port", str(port), *credentials],
+                command=[*MOCK_CHILD, "--port", str(port), *credentials],
                 env=env,
                 ready=http_probe(f"{mock_url}/healthz"),
                 stop_wave=1,
