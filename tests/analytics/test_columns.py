@@ -5,6 +5,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -85,7 +86,7 @@ class _FailingOnceClient:
         self.inserted: list[tuple[object, int]] = []
 
     def create_insert_context(self, table: str, column_names: Sequence[str], **_: Any) -> object:
-        context = object()
+        context = SimpleNamespace(settings={})
         self.contexts.append(context)
         return context
 

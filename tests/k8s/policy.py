@@ -13,6 +13,7 @@ import msgspec
 
 from ingate_config import ConfigError, Settings, load_settings
 from ingate_providers import FORMATS
+from tests.k8s.clickhouse_policy import CLUSTER_INGRESS, clickhouse_cluster_is_consistent, has_keeper
 from tests.k8s.manifests import (
     Manifest,
     containers,
@@ -48,7 +49,14 @@ _PROVIDER_FIELDS: Final = ("BASE_URL", "CONNECT_TIMEOUT_S", "READ_TIMEOUT_S", "M
 _SECRET_NAME: Final = re.compile(r"PASSWORD|API_KEY|SECRET|TOKEN|CREDENTIAL", re.IGNORECASE)
 # Settings named by the contract rather than derived from a section of Settings.
 _TOP_LEVEL_SETTINGS: Final = frozenset(
-    {"INGATE_NATS_URL", "INGATE_DATA_DIR", "INGATE_LOG_LEVEL", "INGATE_CONFIG", "INGATE_PRICES_FILE"}
+    {
+        "INGATE_NATS_URL",
+        "INGATE_DATA_DIR",
+        "INGATE_LOG_LEVEL",
+        "INGATE_CONFIG",
+        "INGATE_PRICES_FILE",
+        "INGATE_CLICKHOUSE_CLUSTER",
+    }
 )
 
 
@@ -241,12 +249,14 @@ def network_policies_isolate(objs: list[Manifest]) -> list[str]:
     ]  # fmt: skip
     if not deny:
         bad.append("no default-deny ingress NetworkPolicy")
+    # A ClickHouse cluster's servers and Keeper also talk among themselves.
+    allowed = {**EXPECTED_INGRESS, **CLUSTER_INGRESS} if has_keeper(objs) else EXPECTED_INGRESS
     for _, template in pod_templates(objs):
         workload = workload_name(template)
         for container in containers(template):
             for port in container.get("ports", []):
                 number = port["containerPort"]
-                expected = EXPECTED_INGRESS.get((workload, number), frozenset())
+                expected = allowed.get((workload, number), frozenset())
                 actual = ingress_sources(objs, workload, number)
                 if actual != expected:
                     bad.append(
@@ -358,5 +368,6 @@ RULES: Final[dict[str, Rule]] = {
         writable_paths_are_volumes,
         metrics_are_scrapable,
         nats_cluster_is_consistent,
+        clickhouse_cluster_is_consistent,
     )
 }

@@ -110,7 +110,12 @@ def _annotate(workload: str, key: str, value: str) -> Breakage:
 
 _LITERAL_KEY = [{"name": "INGATE_OPENAI_API_KEY", "value": "sk-live"}]
 
+
 # rule -> ways of breaking it
+def _two_clickhouse_servers(objs: list[Manifest]) -> None:
+    find(objs, "StatefulSet", "clickhouse")["spec"]["replicas"] = 2
+
+
 BREAKAGES: dict[str, dict[str, Breakage]] = {
     "images_are_pinned": {
         "untagged": _set("ingate-edge", "image", "ghcr.io/ingate/ingate"),
@@ -179,6 +184,10 @@ BREAKAGES: dict[str, dict[str, Breakage]] = {
         "missing routes": _three_nats_one_route,
         "no volume": _nats_without_volume,
         "stream replicas": _setting("INGATE_EVENTS_STREAM_REPLICAS", "3"),
+    },
+    "clickhouse_cluster_is_consistent": {
+        "two servers, no cluster": _two_clickhouse_servers,
+        "a cluster setting on one server": _setting("INGATE_CLICKHOUSE_CLUSTER", "ingate"),
     },
 }
 CASES = [(rule, what, breakage) for rule, ways in BREAKAGES.items() for what, breakage in ways.items()]

@@ -56,7 +56,10 @@ _TOP_LEVEL_ENV: Final = {
     "nats_url": ("INGATE_NATS_URL",),
     "data_dir": ("INGATE_DATA_DIR",),
     "clickhouse_url": ("CLICKHOUSE_URL", "INGATE_CLICKHOUSE_URL"),
+    "clickhouse_cluster": ("INGATE_CLICKHOUSE_CLUSTER",),
 }
+# A cluster's name is spliced into ON CLUSTER clauses and Distributed engines.
+_CLUSTER_NAME_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECTIONS: Final[dict[str, Any]] = {
     "edge": EdgeConfig,
     "admin": AdminConfig,
@@ -298,8 +301,19 @@ def _check(settings: Settings) -> None:
     _check_nats_url(settings.nats_url)
     if settings.clickhouse_url:
         _check_url("clickhouse_url", settings.clickhouse_url, ("http", "https"))
+    if settings.clickhouse_cluster is not None:
+        _check_cluster(settings)
     for name, provider in settings.providers.items():
         check_provider(name, provider)
+
+
+def _check_cluster(settings: Settings) -> None:
+    cluster = settings.clickhouse_cluster or ""
+    if not _CLUSTER_NAME_RE.match(cluster):
+        problem = f"expected a cluster name of letters, digits and underscores, got {cluster!r}"
+        raise ConfigError("clickhouse_cluster", problem)
+    if not settings.clickhouse_url:
+        raise ConfigError("clickhouse_cluster", "needs CLICKHOUSE_URL: embedded ClickHouse is one server")
 
 
 _REDACT_ENV: Final = "INGATE_PAYLOADS_REDACT"

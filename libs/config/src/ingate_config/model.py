@@ -136,6 +136,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     nats_url: str = "nats://127.0.0.1:4222"
     data_dir: str = "./var"
     clickhouse_url: str | None = None
+    # The ClickHouse cluster (a name in the servers' remote_servers) to make the schema on, with
+    # replicated and Distributed tables; None: one server, or embedded chDB.
+    clickhouse_cluster: str | None = None
     edge: EdgeConfig = msgspec.field(default_factory=EdgeConfig)
     events: EventsConfig = msgspec.field(default_factory=EventsConfig)
     analytics: AnalyticsConfig = msgspec.field(default_factory=AnalyticsConfig)

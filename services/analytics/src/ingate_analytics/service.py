@@ -128,6 +128,7 @@ async def open_sink(settings: Settings) -> ClickHouseSink:
                 migrations,
                 ttl_days=settings.analytics.ttl_days,
                 payloads_ttl_days=settings.payloads.ttl_days,
+                cluster=settings.clickhouse_cluster,
             )
         )
     except Exception as exc:

@@ -10,13 +10,23 @@ otherwise ask the server for the table's column types before every insert, and r
 rows into columns itself. Whatever clickhouse-connect imports lazily on the first insert
 (pandas, when installed, to check whether the data is a DataFrame: a second or so) is
 imported when the sink is made, so the first batch does not wait for it.
+
+Every insert carries an `insert_deduplication_token` naming the set of ids of the rows it holds,
+and its rows go in id order. A replicated table (a ClickHouse cluster) keeps the tokens of its
+recent inserts in Keeper, for every replica of the shard, and drops an insert whose token it has
+seen: a retry of an insert that timed out but had landed, or a batch of the same records written
+again, is stored once, and the materialized rollups are fed once (each view's block carries a
+token derived from the insert's, checked by the view's replicated table). Without a token
+ClickHouse compares a hash of the block, which needs the same rows in the same order. One server
+or chDB keeps no tokens (its tables have no deduplication window) and ignores it.
 """
 
 import asyncio
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from clickhouse_connect.driver import options
 from clickhouse_connect.driver.client import Client
@@ -25,6 +35,8 @@ from clickhouse_connect.driver.insert import InsertContext
 from ingate_analytics.kinds import Record, RecordKind
 
 _T = TypeVar("_T")
+
+DEDUPLICATION_TOKEN: Final = "insert_deduplication_token"  # noqa: S105  # a setting's name
 
 
 class Sink(Protocol):
@@ -59,11 +71,14 @@ class ClickHouseSink:
     async def insert(self, kind: RecordKind, records: Sequence[Record]) -> None:
         def work(client: Client) -> None:
             # Columns are built on the ClickHouse thread too, off the loop that pulls and acks.
-            columns = kind.to_columns(records)
+            ordered, token = deduplication_token(kind, records)
+            columns = kind.to_columns(ordered)
             # A failed insert may leave its context holding data: taken out, put back only after success.
             context = self._insert_contexts.pop(kind.table, None)
             if context is None:
                 context = client.create_insert_context(kind.table, list(kind.columns), column_oriented=True)
+            context.settings[DEDUPLICATION_TOKEN] = token
+            context.settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
             client.insert(data=columns, context=context)
             self._insert_contexts[kind.table] = context
 
@@ -84,6 +99,17 @@ class ClickHouseSink:
 
         await self.run(finish)
         self._worker.shutdown(wait=False)
+
+
+def deduplication_token(kind: RecordKind, records: Sequence[Record]) -> tuple[list[Record], str]:
+    """The records in id order, and the token naming an insert of exactly these rows: the same set
+    of ids gives the same block and token, however the records were batched or delivered."""
+    ordered = sorted(records, key=kind.record_id)
+    digest = hashlib.sha256()
+    for record in ordered:
+        digest.update(kind.record_id(record).encode())
+        digest.update(b"\n")
+    return ordered, f"ingate-{kind.name}-{len(ordered)}-{digest.hexdigest()}"
 
 
 def _import_insert_dependencies() -> None:

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             directory,
             ttl_days=settings.analytics.ttl_days,
             payloads_ttl_days=settings.payloads.ttl_days,
+            cluster=settings.clickhouse_cluster,
         )
     except Exception as exc:
         return _fail(f"cannot apply the migrations to {where}: {_one_line(exc, settings)}")
