@@ -329,3 +329,24 @@ def test_no_entry_outlives_the_edge_s_longest_ttl(tight_edge: Edge) -> None:
     while _ask(client, prompt)[1]["x-ingate-cache"] == "hit":  # the key asks 300 s; the edge allows 1
         assert time.monotonic() < deadline, "the entry outlived INGATE_CACHE_MAX_TTL_S"
         time.sleep(0.2)
+
+
+def test_an_answer_too_large_for_one_nats_message_is_cached_too(
+    edges: tuple[Edge, Edge], cache_mock: str
+) -> None:
+    edge, other = edges
+    key = edge.new_key("--cache-ttl", "300")
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": _prompt()}]}
+    headers = {"authorization": f"Bearer {key}", "X-Mock-Reply-Tokens": "120000"}
+
+    def post(on: Edge) -> httpx.Response:
+        return httpx.post(f"{on.url}{CHAT}", json=body, headers=headers, timeout=TIMEOUT_S)
+
+    first = post(edge)
+    assert first.status_code == 200 and len(first.content) > 600 * 1024  # over the KV entry's limit
+    _until_hit(lambda: post(other), lambda answer: answer.headers["x-ingate-cache"])
+    before = _upstream_calls(cache_mock)
+    served = post(other)
+    assert served.headers["x-ingate-cache"] == "hit"
+    assert served.json()["choices"] == first.json()["choices"]
+    assert _upstream_calls(cache_mock) == before

@@ -1,5 +1,7 @@
-"""The cache every edge shares: a NATS Object Store (it chunks large answers itself), whose TTL
-bounds every entry; each entry also carries its own expiry, the key's or the request's TTL.
+"""The cache every edge shares: a NATS KV bucket holds each entry (one direct read on a hit), and
+an answer too large for a NATS message goes to an Object Store of its own (which chunks it),
+the KV entry then saying so. The buckets' TTL bounds every entry; each entry also carries its
+own expiry, the key's or the request's TTL.
 
 Reading is bounded: a cache NATS cannot answer quickly is a miss, never a stalled request.
 Writing happens after the answer has gone to the caller, in the background; a failed write
@@ -15,8 +17,10 @@ from typing import Final
 
 import msgspec
 from nats.aio.client import Client
-from nats.js.api import ObjectStoreConfig
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, ObjectStoreConfig
 from nats.js.errors import BucketNotFoundError
+from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from ingate_config import CacheConfig
@@ -28,6 +32,10 @@ from ingate_edge.limits import Limiter
 log = logging.getLogger("ingate.edge.cache")
 
 BUCKET: Final = "ingate_cache"
+LARGE_BUCKET: Final = "ingate_cache_large"
+# Encoded entries up to this size live in the KV entry itself (NATS' default message limit is 1 MiB).
+_INLINE_MAX_BYTES: Final = 512 * 1024
+_INLINE, _IN_OBJECT_STORE = b"A", b"O"  # the KV entry's first byte: what follows, or where it is
 # A lookup that takes longer is given up: the request goes upstream as on a miss.
 _READ_TIMEOUT_S: Final = 0.5
 _WRITE_TIMEOUT_S: Final = 10.0
@@ -45,37 +53,61 @@ class ResponseCache:
         self.max_bytes = config.max_bytes
         self._replicas = replicas
         self._client = client
-        self._store: ObjectStore | None = None
+        self._entries: KeyValue | None = None
+        self._large: ObjectStore | None = None
         self._writes: set[asyncio.Task[None]] = set()
 
-    async def _bucket(self) -> ObjectStore | None:
+    def _js(self) -> JetStreamContext | None:
         client = self._client()
-        if client is None or not client.is_connected:
-            return None
-        if self._store is None:
-            js = client.jetstream()
+        return client.jetstream() if client is not None and client.is_connected else None
+
+    async def _kv(self, js: JetStreamContext) -> KeyValue:
+        if self._entries is None:
             try:
-                self._store = await js.object_store(BUCKET)
+                self._entries = await js.key_value(BUCKET)
+            except BucketNotFoundError:
+                config = KeyValueConfig(
+                    bucket=BUCKET,
+                    description="Ingate response cache",
+                    history=1,
+                    ttl=float(self.max_ttl_s),
+                    max_value_size=_INLINE_MAX_BYTES + 1,
+                    replicas=self._replicas,
+                )
+                self._entries = await js.create_key_value(config)
+        return self._entries
+
+    async def _object_store(self, js: JetStreamContext) -> ObjectStore:
+        if self._large is None:
+            try:
+                self._large = await js.object_store(LARGE_BUCKET)
             except BucketNotFoundError:
                 config = ObjectStoreConfig(
-                    description="Ingate response cache", ttl=float(self.max_ttl_s), replicas=self._replicas
+                    description="Ingate response cache: large answers",
+                    ttl=float(self.max_ttl_s),
+                    replicas=self._replicas,
                 )
-                self._store = await js.create_object_store(BUCKET, config=config)
-        return self._store
+                self._large = await js.create_object_store(LARGE_BUCKET, config=config)
+        return self._large
 
     async def find(self, name: str) -> CachedAnswer | None:
         """The live entry under `name`, or None: absent, expired, unreadable, or NATS too slow."""
+        js = self._js()
+        if js is None:
+            return None
         try:
             async with asyncio.timeout(_READ_TIMEOUT_S):
-                store = await self._bucket()
-                if store is None:
-                    return None
-                found = await store.get(name)
+                entry = await (await self._kv(js)).get(name)
+                data = entry.value or b""
+                if data[:1] == _IN_OBJECT_STORE:
+                    data = (await (await self._object_store(js)).get(name)).data or b""
+                elif data[:1] == _INLINE:
+                    data = data[1:]
         except Exception as exc:  # not found, NATS away, a timeout: all a miss
             log.debug("cache lookup missed: %s", type(exc).__name__)
             return None
         try:
-            answer = _decode(found.data or b"")
+            answer = _decode(data)
         except msgspec.DecodeError:
             return None
         return answer if answer.expires_at > time.time() else None
@@ -100,11 +132,18 @@ class ResponseCache:
         task.add_done_callback(self._writes.discard)
 
     async def _put(self, name: str, answer: CachedAnswer) -> None:
+        js = self._js()
+        if js is None:
+            return
+        data = _encode(answer)
         try:
             async with asyncio.timeout(_WRITE_TIMEOUT_S):
-                store = await self._bucket()
-                if store is not None:
-                    await store.put(name, _encode(answer))
+                entries = await self._kv(js)
+                if len(data) <= _INLINE_MAX_BYTES:
+                    await entries.put(name, _INLINE + data)
+                else:  # the object first: a KV entry never points at nothing
+                    await (await self._object_store(js)).put(name, data)
+                    await entries.put(name, _IN_OBJECT_STORE)
         except Exception as exc:
             log.warning("an answer could not be cached: %s", type(exc).__name__)
 
