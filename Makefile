@@ -52,6 +52,7 @@ bench: install
 	$(UV) run python -m bench.pipeline
 	$(UV) run python -m bench.startup
 	$(UV) run python -m bench.translation
+	$(UV) run python -m bench.streams
 
 .PHONY: load
 # LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE, LOAD_THINK, LOAD_HEADERS, LOAD_MAX_FAIL_RATIO, LOAD_CSV; LOAD_HOST and LOAD_KEY

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Final
 
-from bench import markdown, procs, report, wrk
+from bench import against, markdown, procs, report, wrk
 from bench.cases import CALLERS, CASES, MODES, REFERENCE, Case, Mode
 from bench.load import LoadMeter, cpu_seconds
 from bench.procs import Pinning, Stack, StackError
@@ -30,6 +30,8 @@ _ONLY: Final[dict[str, tuple[tuple[Mode, ...], tuple[Case, ...]]]] = {
 _BUSY_LOAD: Final = 0.5
 _QUIET_WAIT_S: Final = 30.0
 _SETTLE_S: Final = 1.0  # after readiness, before the idle RSS reading
+AB_ROUNDS: Final = 9
+AB_SECONDS: Final = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +69,53 @@ def build_parser() -> argparse.ArgumentParser:
         "Anthropic-translated runs (both modes)",
     )
     parser.add_argument("--no-write", action="store_true", help="print results only; leave docs alone")
+    ab = parser.add_argument_group(
+        "A/B in one run", "compare the working tree's edge (B) with REV's (A), in alternating rounds"
+    )
+    ab.add_argument("--against", metavar="REV", help="a git revision to measure beside the working tree")
+    ab.add_argument(
+        "--rounds", type=int, metavar="N", help=f"with --against: rounds of A and B (default {AB_ROUNDS})"
+    )
+    ab.add_argument(
+        "--seconds", type=int, metavar="S", help=f"with --against: seconds per run (default {AB_SECONDS})"
+    )
+    ab.add_argument(
+        "--streams", action="store_true", help="with --against: stream runs at the concurrent level too"
+    )
+    ab.add_argument(
+        "--pace-ms",
+        type=float,
+        metavar="MS",
+        help="with --streams: the upstream sends the stream's events MS apart (default: all at once)",
+    )
     return parser
+
+
+def argument_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments, or None."""
+    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.retries < 0:
+        return "--duration must be ≥ 1, --warmup ≥ 0, --connections ≥ 1, --retries ≥ 0"
+    if args.connections == 1 and args.against is not None:
+        return "--against needs --connections above 1 (c=1 is always measured)"
+    if args.against is None and (args.streams or args.rounds is not None or args.seconds is not None):
+        return "--rounds, --seconds and --streams go with --against"
+    if (args.rounds is not None and args.rounds < 1) or (args.seconds is not None and args.seconds < 1):
+        return "--rounds and --seconds must be ≥ 1"
+    if args.pace_ms is not None and (not args.streams or args.pace_ms <= 0):
+        return "--pace-ms goes with --streams and must be above 0"
+    return None
+
+
+def ab_settings(args: argparse.Namespace) -> against.Settings:
+    """What `--against` measures, the defaults filled in."""
+    return against.Settings(
+        rev=args.against,
+        rounds=AB_ROUNDS if args.rounds is None else args.rounds,
+        seconds=AB_SECONDS if args.seconds is None else args.seconds,
+        connections=args.connections,
+        streams=args.streams,
+        pace_ms=args.pace_ms or 0.0,
+    )
 
 
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -76,10 +124,9 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.retries < 0:
-        print(
-            "bench: --duration must be ≥ 1, --warmup ≥ 0, --connections ≥ 1, --retries ≥ 0", file=sys.stderr
-        )
+    error = argument_error(args)
+    if error is not None:
+        print(f"bench: {error}", file=sys.stderr)
         return 2
     modes, cases = _ONLY[args.only] if args.only else (MODES, CASES)
     try:
@@ -88,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the stack on `kill` as on Ctrl-C
+    if args.against is not None:
+        return against.run(ab_settings(args))
     pinning = Pinning.detect()
     run = Run(
         started=dt.datetime.now(dt.UTC),

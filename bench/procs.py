@@ -155,6 +155,7 @@ class Stack:
         self._upstream: subprocess.Popen[bytes] | None = None
         self._translator: subprocess.Popen[bytes] | None = None
         self._edge: subprocess.Popen[bytes] | None = None
+        self._other_edges: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
 
     @property
@@ -185,6 +186,25 @@ class Stack:
         self._wait_log("translator", self._translator, TRANSLATOR_READY, timeout_s)
         self._edge = self._spawn("edge", list(EDGE_COMMAND), self.pinning.edge, self._env())
         self._wait_http("edge", self._edge, self.edge_url + "/readyz", timeout_s)
+
+    def start_other_edge(
+        self, name: str, python: str, cwd: Path, env: Mapping[str, str], timeout_s: float = 30.0
+    ) -> tuple[int, str]:
+        """One more edge, run by `python` in `cwd` with `env` added (another revision's sources),
+        beside the first on the edge's CPU, with its own port and data directory; its pid and
+        URL. Start the stack first: it shares the stack's NATS, key, upstream and translator."""
+        port = free_port()
+        edge_env = {
+            **self._env(),
+            "INGATE_EDGE_PORT": str(port),
+            "INGATE_DATA_DIR": str(self.workdir / f"data-{name}"),
+            **env,
+        }
+        process = self._spawn(name, [python, "-m", "ingate_cli", "edge"], self.pinning.edge, edge_env, cwd)
+        self._other_edges.append(process)
+        url = f"http://{HOST}:{port}"
+        self._wait_http(name, process, url + "/readyz", timeout_s)
+        return process.pid, url
 
     def start_upstream(self, timeout_s: float = 30.0) -> None:
         """NATS, the bench key and the upstream: what an edge run in the harness's own process needs."""
@@ -232,13 +252,13 @@ class Stack:
         return env
 
     def _spawn(
-        self, name: str, argv: list[str], cpus: str | None, env: dict[str, str] | None
+        self, name: str, argv: list[str], cpus: str | None, env: dict[str, str] | None, cwd: Path = ROOT
     ) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("wb")
         self._logs.append(log)
         pin = ["taskset", "-c", cpus] if cpus is not None else []
         return subprocess.Popen(
-            [*pin, *argv], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
+            [*pin, *argv], cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
         )
 
     def _wait_http(self, name: str, process: "subprocess.Popen[bytes]", url: str, timeout_s: float) -> None:
@@ -289,7 +309,7 @@ class Stack:
 
     def _stop_children(self) -> None:
         try:
-            children = (self._edge, self._translator, self._upstream)
+            children = (*self._other_edges, self._edge, self._translator, self._upstream)
             for process in children:
                 if process is not None and process.poll() is None:
                     process.terminate()
@@ -302,6 +322,7 @@ class Stack:
                     process.kill()
                     process.wait(5)
             self._edge = self._translator = self._upstream = None
+            self._other_edges.clear()
         finally:
             self.nats.stop()
             for log in self._logs:

@@ -10,12 +10,14 @@ Responses equivalent, and a Gemini model's `:generateContent` / `:streamGenerate
 Google's (the method, not the body, says whether it streams). A path under `/fail/`
 gets OpenAI's own 500 (its error body, at once): a provider that is down, for failover.
 The request is never parsed as JSON; a substring test on the raw body is enough and
-costs next to nothing.
+costs next to nothing. A request with `X-Bench-Pace-Ms: N` gets its stream's events N ms
+apart, as a provider generating tokens sends them (one read per event at the other end).
 
 Run on its own with `python -m bench.upstream --port 9000`.
 """
 
 import argparse
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -42,6 +44,8 @@ RESPONSES_PATH: Final = "/v1/responses"
 GEMINI_JSON_METHOD: Final = ":generateContent"
 GEMINI_STREAM_METHOD: Final = ":streamGenerateContent"
 FAIL_PREFIX: Final = "/fail/"
+PACE_HEADER: Final = "X-Bench-Pace-Ms"
+_PACE_NAME: Final = PACE_HEADER.lower().encode()
 # What OpenAI answers when it fails on its side, byte for byte.
 FAIL_BODY: Final = (
     b'{"error":{"message":"The server had an error while processing your request. Sorry about that!",'
@@ -143,13 +147,24 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         answers = _BY_PATH.get(path, _OPENAI)
         stream = any(marker in body for marker in _STREAM_MARKERS)
     if stream:
+        pace_s = _pace_s(scope)
         await send(answers.stream_start)
         for event in answers.stream_bodies:
+            if pace_s:
+                await asyncio.sleep(pace_s)
             await send(event)
         await send(_STREAM_END)
         return
     await send(answers.json_start)
     await send(answers.json_body)
+
+
+def _pace_s(scope: Scope) -> float:
+    """Seconds between stream events the request asks for (0: all at once)."""
+    for name, value in scope["headers"]:
+        if name == _PACE_NAME:
+            return float(value) / 1000
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> None:

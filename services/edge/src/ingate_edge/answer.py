@@ -6,16 +6,15 @@ Streamed answers go through streaming.py instead, chunk by chunk.
 import time
 from typing import Any
 
-import aiohttp
-
 from ingate_edge import errors
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
 from ingate_edge.target import Target
 from ingate_edge.upstream import Upstream
+from ingate_edge.upstream_http import CLIENT_ERRORS, UpstreamResponse
 
 
-async def read_whole(response: aiohttp.ClientResponse, upstream: Upstream) -> bytes:
+async def read_whole(response: UpstreamResponse, upstream: Upstream) -> bytes:
     try:
         return await response.read()
     except TimeoutError:
@@ -23,7 +22,7 @@ async def read_whole(response: aiohttp.ClientResponse, upstream: Upstream) -> by
             errors.UPSTREAM_TIMEOUT,
             f"Provider {upstream.name!r} stopped sending within {upstream.read_timeout_s:g}s.",
         ) from None
-    except aiohttp.ClientError:
+    except CLIENT_ERRORS:
         raise GatewayError(
             errors.UPSTREAM_UNREACHABLE, f"Provider {upstream.name!r} broke off its answer."
         ) from None

@@ -9,8 +9,6 @@ import logging
 import time
 from typing import Any
 
-import aiohttp
-
 from ingate_edge import errors
 from ingate_edge.answer import read_whole, send_answer
 from ingate_edge.errors import GatewayError
@@ -19,12 +17,13 @@ from ingate_edge.headers import RESPONSE_DROPPED, response_headers
 from ingate_edge.metering import stream_tap
 from ingate_edge.streaming import StreamTransform, pump_stream
 from ingate_edge.target import Target
+from ingate_edge.upstream_http import CLIENT_ERRORS, UpstreamResponse
 from ingate_providers import STREAM_CONTENT_TYPES
 
 log = logging.getLogger("ingate.edge.forward")
 
 
-async def open_upstream(exchange: Exchange, target: Target) -> aiohttp.ClientResponse:
+async def open_upstream(exchange: Exchange, target: Target) -> UpstreamResponse:
     """The provider's response, its head read; a 502 or 504 when there is none."""
     upstream = target.upstream
     if upstream.config.missing_credential:
@@ -34,16 +33,14 @@ async def open_upstream(exchange: Exchange, target: Target) -> aiohttp.ClientRes
             "was not set when the edge started.",
         )
     try:
-        response = await upstream.session.request(
-            target.method, target.url, data=target.body or None, headers=target.headers, allow_redirects=False
-        )
+        response = await upstream.client.send(target.method, target.url, target.headers, target.body)
     except TimeoutError:
         raise GatewayError(
             errors.UPSTREAM_TIMEOUT,
             f"Provider {upstream.name!r} did not answer within {upstream.read_timeout_s:g}s.",
         ) from None
-    except aiohttp.ClientError as exc:
-        log.warning("provider %s unreachable: %s", upstream.name, type(exc).__name__)
+    except CLIENT_ERRORS as exc:
+        log.warning("provider %s unreachable: %s: %s", upstream.name, type(exc).__name__, exc)
         raise GatewayError(errors.UPSTREAM_UNREACHABLE, f"Cannot reach provider {upstream.name!r}.") from None
     record = exchange.record
     record.upstream_ms = (time.perf_counter() - exchange.t0) * 1000.0
@@ -55,7 +52,7 @@ async def open_upstream(exchange: Exchange, target: Target) -> aiohttp.ClientRes
 async def relay(
     exchange: Exchange,
     target: Target,
-    response: aiohttp.ClientResponse,
+    response: UpstreamResponse,
     send: Any,
     receive: Any,
     extra_headers: tuple[tuple[bytes, bytes], ...] = (),
@@ -69,7 +66,7 @@ async def relay(
     out_headers.extend(extra_headers)
     if admission is not None:
         admission.add_headers(out_headers)
-    content_type = response.headers.get("content-type", "").encode("latin-1").lower()
+    content_type = response.header("content-type").encode("latin-1").lower()
     status = response.status
     translation = target.translation
     try:
@@ -89,5 +86,5 @@ async def relay(
             return
         data = await read_whole(response, target.upstream)
     finally:
-        response.release()
+        await response.release()
     await send_answer(exchange, target, status, data, out_headers, content_type, send)

@@ -11,10 +11,9 @@ import contextlib
 import time
 from typing import Any, Protocol
 
-import aiohttp
-
 from ingate_contracts import RequestRecord
 from ingate_edge import errors
+from ingate_edge.upstream_http import EXCHANGE_FAILED, UpstreamResponse
 
 
 class ClientDisconnected(Exception):
@@ -34,7 +33,7 @@ class StreamTransform(Protocol):
 
 
 async def pump_stream(
-    response: aiohttp.ClientResponse,
+    response: UpstreamResponse,
     headers: list[tuple[bytes, bytes]],
     send: Any,
     receive: Any,
@@ -57,12 +56,12 @@ async def pump_stream(
     pump.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await pump
-    response.close()  # drop the upstream connection: the provider stops generating
+    await response.close()  # drop the upstream connection: the provider stops generating
     raise ClientDisconnected
 
 
 async def _pump(
-    response: aiohttp.ClientResponse,
+    response: UpstreamResponse,
     headers: list[tuple[bytes, bytes]],
     send: Any,
     t0: float,
@@ -72,15 +71,19 @@ async def _pump(
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     size = 0
     try:
-        # iter_any yields everything buffered so far: while a transform awaits, chunks batch up.
-        async for chunk in response.content.iter_any():
+        # Each chunk is everything received so far: whatever arrived while the last one was being
+        # sent goes out as one body message, and nothing waits for more.
+        async for chunk in response.chunks():
             out = chunk if transform is None else await transform.feed(chunk)
             if out:
                 if not size:
                     record.ttfb_ms = (time.perf_counter() - t0) * 1000.0
                 size += len(out)
-                await _send_chunk(send, out)
-    except (aiohttp.ClientError, TimeoutError) as exc:
+                try:  # inline, not _send_chunk: one coroutine less per frame
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                except OSError as exc:
+                    raise ClientDisconnected from exc
+    except EXCHANGE_FAILED as exc:
         record.response_bytes = size
         record.status = errors.UPSTREAM_STREAM_BROKEN.status
         record.error_type = errors.UPSTREAM_STREAM_BROKEN.code

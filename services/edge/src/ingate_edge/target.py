@@ -5,8 +5,6 @@ provider reports it only when asked); a translated one sends what the translator
 of it. Either way the provider's credential is added to the headers here.
 """
 
-from yarl import URL
-
 from ingate_edge.metering import ask_for_stream_usage
 from ingate_edge.paths import ApiPath
 from ingate_edge.translated import Translation
@@ -19,7 +17,7 @@ class Target:
     def __init__(
         self,
         upstream: Upstream,
-        url: URL,
+        url: str,
         method: str,
         headers: list[tuple[str, str]],
         body: bytes,

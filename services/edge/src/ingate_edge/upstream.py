@@ -1,10 +1,10 @@
 """Providers as the edge forwards to them: address, injected credential, one pooled client.
 
-Each provider gets one long-lived aiohttp session (its own connection pool and
-timeouts), created when the provider first appears and shared by every request. When the
-run-time providers change, a new `Upstreams` takes over the unchanged providers' sessions;
-the sessions of the providers left behind are closed only after a grace, because requests
-in flight still hold them.
+Each provider gets one long-lived HTTP client (`upstream_http`: its own connection pool and
+timeouts), created when the provider first appears and shared by every request, and, for the
+Responses WebSocket only, an aiohttp session made on first use. When the run-time providers
+change, a new `Upstreams` takes over the unchanged providers' clients; the clients of the
+providers left behind are closed only after a grace, because requests in flight still hold them.
 """
 
 import asyncio
@@ -12,9 +12,9 @@ import fnmatch
 from typing import Final
 
 import aiohttp
-from yarl import URL
 
 from ingate_config import ProviderConfig
+from ingate_edge.upstream_http import UpstreamClient
 from ingate_providers import FORMATS, ProviderFormat
 
 
@@ -30,54 +30,64 @@ class Upstream:
         self.config: Final = config
         self._models = tuple(config.models) if config.models else None
         self.auth_headers: Final = self.format.credential_headers(config.api_key) if config.api_key else ()
-        self._urls: dict[str, URL] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, str] = {}
+        self._client: UpstreamClient | None = None
+        self._websocket_session: aiohttp.ClientSession | None = None
 
     @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
+    def client(self) -> UpstreamClient:
+        if self._client is None:
             raise RuntimeError(f"upstream {self.name} used before start()")
-        return self._session
+        return self._client
+
+    @property
+    def websocket_session(self) -> aiohttp.ClientSession:
+        """The aiohttp session the Responses WebSocket connects with, made on first use (in the
+        event loop, which aiohttp needs)."""
+        if self._client is None:
+            raise RuntimeError(f"upstream {self.name} used before start()")
+        if self._websocket_session is None:
+            timeout = aiohttp.ClientTimeout(
+                total=None,
+                connect=self.config.connect_timeout_s,
+                sock_connect=self.config.connect_timeout_s,
+                sock_read=self.config.read_timeout_s,
+            )
+            self._websocket_session = aiohttp.ClientSession(
+                timeout=timeout, auto_decompress=False, skip_auto_headers=("User-Agent",)
+            )
+        return self._websocket_session
 
     @property
     def is_open(self) -> bool:
-        return self._session is not None
+        return self._client is not None
 
     def open(self) -> None:
         """Create the pool; must run inside the event loop that will use it."""
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=self.config.connect_timeout_s,
-            sock_connect=self.config.connect_timeout_s,
-            sock_read=self.config.read_timeout_s,
-        )
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=timeout,
-            auto_decompress=False,
-            raise_for_status=False,
-            skip_auto_headers=("User-Agent",),
-        )
+        self._client = UpstreamClient(self.config.connect_timeout_s, self.config.read_timeout_s)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._websocket_session is not None:
+            await self._websocket_session.close()
+            self._websocket_session = None
 
     def accepts(self, dialect: ProviderFormat) -> bool:
         """Whether this provider natively serves requests of `dialect` (no translation)."""
         return dialect.name in self.format.serves
 
-    def url(self, path: str, query: bytes) -> URL:
-        """`path` (as the provider's base URL takes it) and the caller's query, on this provider."""
+    def url(self, path: str, query: bytes) -> str:
+        """`path` (as the provider's base URL takes it) and the caller's query, on this provider,
+        as sent (already percent-encoded)."""
         url = self._urls.get(path)
         if url is None:
-            url = URL(self.base_url + path, encoded=True)
+            url = self.base_url + path
             if len(self._urls) < 256:  # suffixes with ids are unbounded; cache only a few
                 self._urls[path] = url
         if query:
-            return URL(f"{url}?{query.decode('latin-1')}", encoded=True)
+            return f"{url}?{query.decode('latin-1')}"
         return url
 
     def allows_model(self, model: str | None) -> bool:

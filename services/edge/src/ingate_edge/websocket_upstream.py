@@ -40,6 +40,7 @@ from typing import Any, Final
 
 import aiohttp
 import msgspec
+from yarl import URL
 
 from ingate_contracts import RequestRecord
 from ingate_edge import errors
@@ -210,7 +211,7 @@ class UpstreamSockets:
         if socket is not None and not socket.closed and self._socket_upstream is upstream:
             return socket
         await self._drop()
-        url = upstream.url("/responses", b"")
+        url = URL(upstream.url("/responses", b""), encoded=True)
         url = url.with_scheme("wss" if url.scheme == "https" else "ws")
         headers = [
             (name, value)
@@ -219,7 +220,7 @@ class UpstreamSockets:
         ]
         headers.extend(upstream.auth_headers)
         try:
-            socket = await upstream.session.ws_connect(
+            socket = await upstream.websocket_session.ws_connect(
                 url, headers=headers, autoping=True, max_msg_size=_MAX_FRAME_BYTES, compress=0
             )
         except TimeoutError:

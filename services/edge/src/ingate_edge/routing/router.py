@@ -11,8 +11,6 @@ first attempt, and is settled once, with the usage of the attempt that answered.
 import time
 from typing import Any
 
-import aiohttp
-
 from ingate_contracts import KeyRecord
 from ingate_edge import errors
 from ingate_edge.cooldowns import Cooldowns
@@ -28,6 +26,7 @@ from ingate_edge.routing.table import Deployment, VirtualModel
 from ingate_edge.target import Target, native_target, translated_target
 from ingate_edge.translated import plan_translation
 from ingate_edge.translator_client import TranslatorClient
+from ingate_edge.upstream_http import EXCHANGE_FAILED, UpstreamResponse
 
 # An SDK that says it waits longer than this is not taken at its word for retries.
 _MAX_CALLER_TIMEOUT_S = 3600.0
@@ -163,7 +162,7 @@ class Router:
         self,
         virtual: VirtualModel,
         deployment: Deployment,
-        response: aiohttp.ClientResponse,
+        response: UpstreamResponse,
         error_type: str,
         attempts: AttemptLog,
     ) -> bool:
@@ -184,14 +183,14 @@ class Router:
         return True
 
 
-async def _discard(response: aiohttp.ClientResponse) -> None:
+async def _discard(response: UpstreamResponse) -> None:
     """Read a failed attempt's (small) error body so its connection goes back to the pool."""
     try:
         await response.read()
-    except (aiohttp.ClientError, TimeoutError):
+    except EXCHANGE_FAILED:
         pass
     finally:
-        response.release()
+        await response.release()
 
 
 def _deadline(timeout: bytes | None, started: float) -> float:
