@@ -44,6 +44,7 @@ bench: install
 	$(UV) run python -m bench
 	$(UV) run python -m bench.limits
 	$(UV) run python -m bench.capture
+	$(UV) run python -m bench.cache
 	$(UV) run python -m bench.prices
 	$(UV) run python -m bench.budgets
 	$(UV) run python -m bench.routing

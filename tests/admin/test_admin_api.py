@@ -86,6 +86,20 @@ def test_expires_takes_what_the_cli_takes(admin_url: str, new_token: Callable[[s
         assert "expires" in message and "expires_at" not in message, message
 
 
+def test_cache_ttl_is_a_key_field(admin_url: str, new_token: Callable[[str], str]) -> None:
+    auth = {"authorization": f"Bearer {new_token('cache-ttl-test')}"}
+    created = httpx.post(f"{admin_url}/keys", json={"name": "c", "cache_ttl": 600}, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    assert created.json()["cache_ttl"] == 600
+    key_id = created.json()["id"]
+    cleared = httpx.patch(f"{admin_url}/keys/{key_id}", json={"cache_ttl": None}, headers=auth, timeout=30)
+    assert cleared.json()["cache_ttl"] is None
+    for bad in [0, -1, "soon", 30 * 86400 + 1, 1.5]:
+        refused = httpx.patch(f"{admin_url}/keys/{key_id}", json={"cache_ttl": bad}, headers=auth, timeout=30)
+        assert refused.status_code == 400, (bad, refused.text)
+        assert "cache_ttl" in refused.json()["error"]["message"]
+
+
 _DOC_UIS = ["swagger", "redoc", "elements", "rapidoc", "scalar", "openapi.yaml", "openapi.yml", ""]
 
 

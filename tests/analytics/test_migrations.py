@@ -27,6 +27,7 @@ TOKEN_KIND_COLUMNS = ("cache_write_tokens", "cache_write_1h_tokens", "reasoning_
 OLD_NAMES = {"cache_read_tokens": "cached_tokens"}
 # The column 0006 added, absent from every schema these tests start from.
 REQUEST_LOG_COLUMNS = ("attempt_targets",)
+CACHE_COLUMNS = ("cache_hit", "cost_saved_usd")  # 0007_response_cache
 ROWS_SQL = "SELECT request_id, route, attempts, attempt_errors FROM ingate.requests FINAL ORDER BY request_id"
 IDS_SQL = "SELECT request_id FROM ingate.requests FINAL ORDER BY request_id"
 NEW_COLUMNS_SQL = (
@@ -94,7 +95,7 @@ def test_the_routes_migration_keeps_existing_rows_and_gives_them_the_defaults(tm
             attempt_errors=["upstream_unreachable"],
         )
     ]
-    absent = (*NEW_COLUMNS, *TOKEN_KIND_COLUMNS, *REQUEST_LOG_COLUMNS)
+    absent = (*NEW_COLUMNS, *TOKEN_KIND_COLUMNS, *REQUEST_LOG_COLUMNS, *CACHE_COLUMNS)
     old_columns = tuple(name for name in COLUMNS if name not in absent)
     route_sql, route_parameters = usage_sql(
         "route", UsageQuery(since_s=3600), now + 1, "countIf(attempts > 1)"
@@ -170,7 +171,8 @@ def test_the_token_kinds_migration_keeps_the_cache_reads_stored_before_it(tmp_pa
             usage_estimated=True,
         )
     ]
-    old_columns = tuple(name for name in COLUMNS if name not in (*TOKEN_KIND_COLUMNS, *REQUEST_LOG_COLUMNS))
+    later = (*TOKEN_KIND_COLUMNS, *REQUEST_LOG_COLUMNS, *CACHE_COLUMNS)
+    old_columns = tuple(name for name in COLUMNS if name not in later)
     again = tmp_path / "again"
     again.mkdir()
     [kinds] = [m for m in discover(default_migrations_dir()) if m.version == TOKEN_KINDS_VERSION]

@@ -100,6 +100,7 @@ def seed_rows() -> list[tuple[Any, ...]]:
             route, attempts, failed,
             cache_read, cache_write, cache_write // 2 if i % 2 else 0, reasoning, i % 9 == 4,
             targets(i, route, provider, model, attempts),
+            ok and i % 6 == 1, 0.0125 * i if ok and i % 6 == 1 else 0.0,  # cache hits, and what they saved
         ))  # fmt: skip
     return rows
 
@@ -109,7 +110,7 @@ SEED_COLUMNS = [
     "stream", "translated", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "ttfb_ms",
     "error_type", "route", "attempts", "attempt_errors",
     "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "usage_estimated",
-    "attempt_targets",
+    "attempt_targets", "cache_hit", "cost_saved_usd",
 ]  # fmt: skip
 
 PAYLOAD_COLUMNS = ["ts", "request_id", "request_body", "response_body", "truncated", "redacted"]

@@ -52,6 +52,8 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "Token kinds by model": "provider:str model:str input_tokens:num cache_read_tokens:num "
         "cache_write_tokens:num cache_write_1h_tokens:num output_tokens:num reasoning_tokens:num "
         "estimated_requests:num",
+        "Cache hit rate": "hit_rate:num",
+        "Saved by the cache": "saved_usd:num",
     },
     "ingate-per-user": {
         "Requests": "requests:num",
@@ -348,3 +350,21 @@ def test_dashboard_provisioning_loads_the_dashboards_folder() -> None:
     [provider] = config["providers"]
     assert provider["type"] == "file" and provider["folder"]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards/ingate"
+
+
+def test_cache_panels_agree_with_the_exact_rows(seeded: ClickHouseClient) -> None:
+    index = {name: i for i, name in enumerate(SEED_COLUMNS)}
+    rows = seed_rows()
+    hits = [row for row in rows if row[index["cache_hit"]]]
+    saved = sum(row[index["cost_saved_usd"]] for row in hits)
+    assert hits and saved, "the seed must hold cache hits"
+    ((rate,),) = run(seeded, panel_sql("ingate-overview", "Cache hit rate")).result_rows
+    # Of the requests the "Requests" panel counts (the suite's other tests store rows here too).
+    ((requests,),) = run(seeded, panel_sql("ingate-overview", "Requests")).result_rows
+    assert requests >= len(rows)
+    assert rate == pytest.approx(len(hits) / requests)
+    ((panel_saved,),) = run(seeded, panel_sql("ingate-overview", "Saved by the cache")).result_rows
+    assert panel_saved == pytest.approx(saved)
+    series = run(seeded, panel_sql("ingate-overview", "Cache hits and money saved")).result_rows
+    assert sum(row[1] for row in series) == len(hits)
+    assert sum(row[2] for row in series) == pytest.approx(saved)

@@ -5,6 +5,7 @@ from ingate_config.loader import env_name, load_settings, server_urls
 from ingate_config.model import (
     AdminConfig,
     AnalyticsConfig,
+    CacheConfig,
     EdgeConfig,
     EventsConfig,
     LogFormat,
@@ -30,6 +31,7 @@ __all__ = [
     "ROUTE_STRATEGIES",
     "AdminConfig",
     "AnalyticsConfig",
+    "CacheConfig",
     "ConfigError",
     "EdgeConfig",
     "EventsConfig",

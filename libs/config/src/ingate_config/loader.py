@@ -21,6 +21,7 @@ from ingate_config.model import (
     LOG_LEVELS,
     AdminConfig,
     AnalyticsConfig,
+    CacheConfig,
     EdgeConfig,
     EventsConfig,
     PayloadsConfig,
@@ -67,6 +68,7 @@ _SECTIONS: Final[dict[str, Any]] = {
     "telemetry": TelemetryConfig,
     "run": RunConfig,
     "payloads": PayloadsConfig,
+    "cache": CacheConfig,
 }
 # Older spellings still honoured; the INGATE_<SECTION>_<FIELD> variable wins over them.
 _ENV_ALIASES: Final = {"INGATE_TELEMETRY_LOG_LEVEL": "INGATE_LOG_LEVEL"}
@@ -285,7 +287,7 @@ def _check(settings: Settings) -> None:
     for field in (*positive, "max_connections", "workers", "translate_timeout_s", "websocket_idle_timeout_s"):
         if getattr(edge, field) <= 0:
             raise ConfigError(f"edge.{field}", "must be positive")
-    for section in ("events", "analytics", "run", "payloads"):
+    for section in ("events", "analytics", "run", "payloads", "cache"):
         values = msgspec.structs.asdict(getattr(settings, section))
         for field, value in values.items():
             if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:

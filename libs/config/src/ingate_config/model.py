@@ -102,6 +102,15 @@ class PayloadsConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     redact: list[str] = msgspec.field(default_factory=list)
 
 
+class CacheConfig(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The shared response cache (DESIGN.md, "Cache"): used by keys with a cache TTL and by
+    requests sending X-Ingate-Cache-TTL."""
+
+    shared: bool = False  # one answer serves every key; else each key has its own entries
+    max_ttl_s: int = 7 * 86400  # no entry outlives this, whatever a key or a request asks
+    max_bytes: int = 8 * 1024 * 1024  # answers larger than this are served but not cached
+
+
 LogFormat = Literal["json", "text"]
 LOG_LEVELS: Final[tuple[str, ...]] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -136,6 +145,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     telemetry: TelemetryConfig = msgspec.field(default_factory=TelemetryConfig)
     run: RunConfig = msgspec.field(default_factory=RunConfig)
     payloads: PayloadsConfig = msgspec.field(default_factory=PayloadsConfig)
+    cache: CacheConfig = msgspec.field(default_factory=CacheConfig)
     admin: AdminConfig = msgspec.field(default_factory=AdminConfig)
     # Overrides of the genai-prices catalog, USD per million tokens, by model name (its snapshots too).
     prices: dict[str, PriceOverride] = msgspec.field(default_factory=dict)

@@ -31,7 +31,15 @@ EXPIRY_MAX: Final = dt.timedelta(days=100 * 366)
 # The value that removes a limit (or an access list) instead of setting it.
 CLEAR: Final = "none"
 
-COUNT_MAX: Final = {"rpm": RPM_MAX, "tpm": TPM_MAX, "per_user_rpm": RPM_MAX, "per_user_tpm": TPM_MAX}
+# The longest a cached answer is kept for a key (`--cache-ttl`, `X-Ingate-Cache-TTL`): 30 days.
+CACHE_TTL_MAX_S: Final = 30 * 86400
+COUNT_MAX: Final = {
+    "rpm": RPM_MAX,
+    "tpm": TPM_MAX,
+    "per_user_rpm": RPM_MAX,
+    "per_user_tpm": TPM_MAX,
+    "cache_ttl": CACHE_TTL_MAX_S,
+}
 
 _COUNT_RE: Final = re.compile(r"[0-9]{1,13}")
 _BUDGET_RE: Final = re.compile(
@@ -72,6 +80,7 @@ class KeyChanges(msgspec.Struct, kw_only=True, frozen=True):
     per_user_tpm: int | UnsetType | None = UNSET
     expires_at: str | UnsetType | None = UNSET
     log_payloads: bool | UnsetType = UNSET
+    cache_ttl: int | UnsetType | None = UNSET
 
     def given(self) -> dict[str, Any]:
         return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
@@ -180,6 +189,7 @@ def parse_changes(
     per_user_tpm: str | None = None,
     expires_at: str | None = None,
     log_payloads: str | None = None,
+    cache_ttl: str | None = None,
 ) -> KeyChanges:
     """Text as typed (None = not given) to checked changes, each argument named as the field it
     sets. Lists are comma-separated and may come in several pieces; `none` removes a limit or
@@ -193,7 +203,13 @@ def parse_changes(
         given["providers"] = check_providers(_split("providers", providers))
     if models is not None:
         given["models"] = check_models(_split("models", models))
-    counts = {"rpm": rpm, "tpm": tpm, "per_user_rpm": per_user_rpm, "per_user_tpm": per_user_tpm}
+    counts = {
+        "rpm": rpm,
+        "tpm": tpm,
+        "per_user_rpm": per_user_rpm,
+        "per_user_tpm": per_user_tpm,
+        "cache_ttl": cache_ttl,
+    }
     for field, text in counts.items():
         if text is not None:
             given[field] = parse_count(field, text)

@@ -43,6 +43,9 @@ class KeyRecord(msgspec.Struct, kw_only=True, frozen=True):
     expires_at: str | None = None  # ISO 8601, UTC
     # Capture this key's request and response bodies into ingate.request_payloads.
     log_payloads: bool = False
+    # Seconds an answer to this key is kept in the shared response cache and served again for
+    # the same request; None: not cached unless a request asks (X-Ingate-Cache-TTL).
+    cache_ttl: int | None = None
 
     @property
     def limited(self) -> bool:

@@ -56,6 +56,10 @@ class RequestRecord(msgspec.Struct, kw_only=True):
     # The target ("provider/model") of every attempt made, in order; empty for a request that named
     # a provider directly (its one attempt is `provider`/`model`).
     attempt_targets: list[str] = msgspec.field(default_factory=list)
+    # Answered from the shared response cache (no upstream call, cost_usd 0); cost_saved_usd is
+    # what the answer cost when it was first made.
+    cache_hit: bool = False
+    cost_saved_usd: float = 0.0
     # Records written before the token kinds were split named the cache reads `cached_tokens`
     # (still in a spool, a journal or the stream): decoded into cache_read_tokens, never written.
     cached_tokens: int | UnsetType = UNSET

@@ -31,7 +31,7 @@ class KeyFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     budget_usd: float | msgspec.UnsetType | None = msgspec.UNSET
     expires: str | msgspec.UnsetType | None = msgspec.UNSET
     log_payloads: bool | msgspec.UnsetType = msgspec.UNSET
-    cache_ttl: Any = msgspec.UNSET
+    cache_ttl: int | msgspec.UnsetType | None = msgspec.UNSET
 
 
 # Body field → KeyRecord field, where the CLI's flag name differs from the record's.
@@ -40,9 +40,7 @@ _BODY_NAME: Final = {record: body for body, record in _RENAMED.items()}
 
 
 def _changes(fields: KeyFields) -> KeyChanges:
-    if fields.cache_ttl is not msgspec.UNSET:
-        raise AdminError(400, "invalid_request_error", "cache_ttl: the response cache is not available yet")
-    given = {f: getattr(fields, f) for f in fields.__struct_fields__ if f != "cache_ttl"}
+    given = {f: getattr(fields, f) for f in fields.__struct_fields__}
     values = {_RENAMED.get(f, f): v for f, v in given.items() if v is not msgspec.UNSET}
     for listed in ("providers", "models"):
         if listed in values:

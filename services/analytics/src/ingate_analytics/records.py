@@ -50,6 +50,8 @@ COLUMNS: Final[tuple[str, ...]] = (
     "attempts",
     "attempt_errors",
     "attempt_targets",
+    "cache_hit",
+    "cost_saved_usd",
 )
 
 _UINT16_MAX: Final = 2**16 - 1
@@ -65,7 +67,7 @@ _UINT32_COLUMNS: Final = (
     "request_bytes",
     "response_bytes",
 )
-_FLOAT_COLUMNS: Final = ("cost_usd", "latency_ms", "ttfb_ms", "upstream_ms")
+_FLOAT_COLUMNS: Final = ("cost_usd", "cost_saved_usd", "latency_ms", "ttfb_ms", "upstream_ms")
 # DateTime64(3) holds far more, but a record outside 1970..2106 is a clock or encoding bug.
 _MAX_TS: Final = float(2**32)
 
@@ -113,6 +115,7 @@ def check_record(record: RequestRecord) -> None:
         and 0 <= record.request_bytes <= _UINT32_MAX
         and 0 <= record.response_bytes <= _UINT32_MAX
         and math.isfinite(record.cost_usd)
+        and math.isfinite(record.cost_saved_usd)
         and math.isfinite(record.latency_ms)
         and math.isfinite(record.ttfb_ms)
         and math.isfinite(record.upstream_ms)

@@ -33,6 +33,8 @@ def limits_summary(record: KeyRecord) -> str:
             parts.append(f"{label}={_cut(','.join(items))}")
     if record.log_payloads:
         parts.append("log-payloads")
+    if record.cache_ttl is not None:
+        parts.append(f"cache-ttl={record.cache_ttl}s")
     return " ".join(parts)
 
 

@@ -67,6 +67,13 @@ _FLAGS: Final = (
         "alone it means true",
         switch=True,
     ),
+    _Flag(
+        "--cache-ttl",
+        "cache_ttl",
+        "SECONDS",
+        "keep this key's answers in the shared response cache this long and answer the same request "
+        "from it (docs/cache.md)",
+    ),
 )
 _FLAG_FOR: Final = {f.field: f.flag for f in _FLAGS}
 

@@ -5,6 +5,7 @@ import time
 from opentelemetry.trace import Span
 
 from ingate_contracts import RequestRecord
+from ingate_edge.cache.recorder import AnswerRecorder
 from ingate_edge.capture import Capture
 from ingate_edge.limits import Admission
 from ingate_edge.metering import record_usage
@@ -19,6 +20,7 @@ class Exchange:
 
     __slots__ = (
         "admission",
+        "cache",
         "capture",
         "dialect",
         "meter",
@@ -47,6 +49,7 @@ class Exchange:
         self.span: Span | None = None  # only when tracing is on
         self.traceparent: str | None = None  # handed on to the translator and with the record
         self.capture: Capture | None = None  # only when the request's bodies are captured
+        self.cache: AnswerRecorder | None = None  # only when its answer may go into the cache
 
     def settle(self, runtime: EdgeRuntime) -> None:
         """However the request ended: its latency and usage on the record, what it used paid
@@ -64,5 +67,7 @@ class Exchange:
             end_request_span(self.span, record)
         runtime.metrics.observe(record)
         runtime.publisher.emit(record, self.traceparent)
+        if self.cache is not None:
+            runtime.cache.keep(self.cache, record)
         if self.capture is not None:
             runtime.publisher.emit_payload(runtime.capturer.payload(self.capture, record), self.traceparent)

@@ -33,6 +33,8 @@ _SDK_HEADERS: Final = {fmt.sdk_header: fmt for fmt in FORMATS.values() if fmt.sd
 class InboundHeaders:
     __slots__ = (
         "authorization",
+        "cache",
+        "cache_ttl",
         "content_length",
         "content_type",
         "forward",
@@ -56,6 +58,8 @@ class InboundHeaders:
         self.translate: bytes | None = None
         self.user_id: bytes | None = None
         self.session_id: bytes | None = None
+        self.cache: bytes | None = None  # X-Ingate-Cache (bypass)
+        self.cache_ttl: bytes | None = None  # X-Ingate-Cache-TTL
         self.content_type: bytes | None = None
         self.content_length: bytes | None = None
         self.traceparent: bytes | None = None
@@ -113,6 +117,10 @@ def _ingate_header(parsed: InboundHeaders, name: bytes, value: bytes) -> None:
         parsed.user_id = value
     elif name == b"x-ingate-session-id":
         parsed.session_id = value
+    elif name == b"x-ingate-cache-ttl":
+        parsed.cache_ttl = value
+    elif name == b"x-ingate-cache":
+        parsed.cache = value
 
 
 def response_headers(

@@ -16,6 +16,7 @@ from ingate_contracts import KeyRecord, RequestRecord
 from ingate_edge import errors
 from ingate_edge.answer import send_local
 from ingate_edge.auth import authenticate_caller, take_key_param
+from ingate_edge.cache.step import through_cache, wants_cache
 from ingate_edge.detect import caller_path, select_upstream
 from ingate_edge.errors import GatewayError
 from ingate_edge.exchange import Exchange
@@ -107,6 +108,7 @@ class Proxy:
         key_param, query = take_key_param(scope["query_string"])  # the rest goes upstream
         key = self._authenticate(record, inbound, key_param)
         body = await read_body(method, inbound.content_length, receive, self.max_body)
+
         record.request_bytes = len(body)
         if self.capture_all or key.log_payloads:  # Capturer.captures, inlined: the hot path
             exchange.capture = self.capturer.begin(api.endpoint.shape, body)
@@ -116,6 +118,11 @@ class Proxy:
             self._prepare_route(exchange, api, virtual, key, inbound, probe)
             if await self._answer_locally(exchange, api, key, virtual.name, send):  # no provider knows it
                 return
+            if wants_cache(key, inbound):
+                where = (virtual.name, scope["path"], query)
+                send = await through_cache(exchange, self.runtime.cache, key, inbound, where, body, send)
+                if send is None:
+                    return
             if key.limited:
                 exchange.admission = await self.admit(key, record, api, body, probe, virtual)
             await self.router.serve(exchange, virtual, api, key, inbound, body, query, send, receive)
@@ -138,6 +145,11 @@ class Proxy:
         translation = self._plan_translation(exchange, api, upstream, inbound)
         if probe is not None:
             check_body(record, api, upstream, key, probe)
+        if wants_cache(key, inbound):
+            where = (upstream.name, scope["path"], query)
+            send = await through_cache(exchange, self.runtime.cache, key, inbound, where, body, send)
+            if send is None:
+                return
         if key.limited:
             exchange.admission = await self.admit(key, record, api, body, probe)
         forward = inbound.forward

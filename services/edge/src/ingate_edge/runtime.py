@@ -15,6 +15,7 @@ from pathlib import Path
 from nats.aio.client import Client
 
 from ingate_config import ProviderConfig, RouteConfig, Settings
+from ingate_edge.cache.store import ResponseCache
 from ingate_edge.capture import Capturer
 from ingate_edge.catalog_watch import CatalogWatch
 from ingate_edge.cooldowns import Cooldowns
@@ -67,6 +68,9 @@ class EdgeRuntime:
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
         self.spend = SpendBook(settings.events.stream_replicas)
         self.limiter = Limiter(self.spend)
+        self.cache = ResponseCache(
+            settings.cache, settings.events.stream_replicas, lambda: self.nats, self.limiter
+        )
         self.nats: Client | None = None
         # Records go on a connection of their own: NATS handles a connection's messages in
         # order, so a batch being committed would otherwise hold up translator calls.
@@ -126,6 +130,7 @@ class EdgeRuntime:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
+        await self.cache.stop()
         await self.keys.stop()
         await self.catalog.stop()
         await self.cooldowns.stop()

@@ -26,7 +26,7 @@ from ingate_admin.runtime import AdminRuntime
 _TEXT_FIELDS: Final = ("name", "user")
 _LIST_FIELDS: Final = ("providers", "models")
 # An empty box means no limit: the same null the JSON API takes to remove one.
-_OPTIONAL_FIELDS: Final = ("rpm", "tpm", "per_user_rpm", "per_user_tpm", "budget_usd", "expires")
+_OPTIONAL_FIELDS: Final = ("rpm", "tpm", "per_user_rpm", "per_user_tpm", "budget_usd", "expires", "cache_ttl")
 
 
 def key_fields(form: Mapping[str, Any]) -> KeyFields:
@@ -54,7 +54,10 @@ def _form_values(key: Mapping[str, Any]) -> dict[str, str]:
         "user": text(key.get("user_id")),
         "providers": ", ".join(key.get("providers") or ()),
         "models": ", ".join(key.get("models") or ()),
-        **{f: text(key.get(f)) for f in ("rpm", "tpm", "per_user_rpm", "per_user_tpm", "budget_usd")},
+        **{
+            f: text(key.get(f))
+            for f in ("rpm", "tpm", "per_user_rpm", "per_user_tpm", "budget_usd", "cache_ttl")
+        },
         "expires": text(key.get("expires_at")),
         "log_payloads": "on" if key.get("log_payloads") else "",
     }

@@ -1,0 +1,27 @@
+"""What the cache keeps of an answer, and the name it is kept under."""
+
+import hashlib
+
+import msgspec
+
+
+class CachedAnswer(msgspec.Struct, kw_only=True, frozen=True):
+    status: int
+    content_type: bytes
+    body: bytes  # as the caller got it: a whole JSON answer, or a stream's every event
+    request_id: str  # the request that made it: its id inside `body` is replaced on a hit
+    provider: str
+    model: str
+    cost_usd: float  # what it cost then: a hit's cost_saved_usd
+    expires_at: float  # Unix seconds; the store's own TTL is only the longest any entry lives
+
+
+def entry_name(scope: str, target: str, path: str, dialect: str, body: bytes) -> str:
+    """The entry's name: exact match on who may see it (`scope`: a key id, or "shared"), the
+    provider or route, the caller's path and dialect, and the whole request body."""
+    digest = hashlib.sha256()
+    for part in (scope, target, path, dialect):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(body)
+    return digest.hexdigest()
