@@ -36,8 +36,9 @@ LARGE_BUCKET: Final = "ingate_cache_large"
 # Encoded entries up to this size live in the KV entry itself (NATS' default message limit is 1 MiB).
 _INLINE_MAX_BYTES: Final = 512 * 1024
 _INLINE, _IN_OBJECT_STORE = b"A", b"O"  # the KV entry's first byte: what follows, or where it is
-# A lookup that takes longer is given up: the request goes upstream as on a miss.
-_READ_TIMEOUT_S: Final = 0.5
+# A lookup that takes longer is given up: the request goes upstream as on a miss (a direct KV
+# read takes about a millisecond; this long means NATS is in trouble).
+_READ_TIMEOUT_S: Final = 1.0
 _WRITE_TIMEOUT_S: Final = 10.0
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(CachedAnswer).decode
