@@ -29,7 +29,7 @@ EVERY_ATTRIBUTE = (
     "--models", "gpt-4o*,claude-*", "--models", "llama3.1:8b",
     "--rpm", "600", "--tpm", "1000000", "--budget-usd", "12.5",
     "--per-user-rpm", "60", "--per-user-tpm", "10000",
-    "--expires", "2031-06-30T12:00",
+    "--expires", "2031-06-30T12:00", "--cache-ttl", "900",
 )  # fmt: skip
 
 
@@ -88,6 +88,7 @@ def test_create_with_every_attribute_reads_back(ingate: Cli) -> None:
         "per_user_tpm": 10_000,
         "expires_at": "2031-06-30T12:00:00+00:00",
         "log_payloads": False,
+        "cache_ttl": 900,
         "spend_month": month_of(dt.datetime.now(dt.UTC)),
         "spend_usd": 0.0,
     }
@@ -95,6 +96,7 @@ def test_create_with_every_attribute_reads_back(ingate: Cli) -> None:
     (row,) = [line for line in out.splitlines() if record["key_id"] in line]
     assert "LIMITS" in out and "EXPIRES" in out
     assert "rpm=600 tpm=1M user-rpm=60 user-tpm=10k $12.50/mo providers=openai,anthropic,custom-llm" in row
+    assert "cache-ttl=900s" in row
     assert "2031-06-30T12:00:00+00:00" in row and row.endswith("$0.00")
 
 
@@ -126,13 +128,14 @@ def test_update_changes_only_what_is_given_and_none_clears(ingate: Cli) -> None:
     code, out, err = ingate(
         "keys", "update", before["key_id"], "--providers", "none", "--models", "none", "--rpm", "none",
         "--tpm", "none", "--budget-usd", "none", "--per-user-rpm", "none", "--per-user-tpm", "none",
-        "--expires", "none",
+        "--expires", "none", "--cache-ttl", "none",
     )  # fmt: skip
     assert code == 0, err
     assert out.strip() == f"updated {before['key_id']}: no limits"
     cleared = listed(ingate, before["key_id"])
     assert (cleared["providers"], cleared["models"], cleared["expires_at"]) == ([], [], None)
-    assert [cleared[k] for k in ("rpm", "tpm", "budget_usd", "per_user_rpm", "per_user_tpm")] == [None] * 5
+    cleared_limits = ("rpm", "tpm", "budget_usd", "per_user_rpm", "per_user_tpm", "cache_ttl")
+    assert [cleared[k] for k in cleared_limits] == [None] * 6
     assert (cleared["name"], cleared["user_id"]) == ("renamed", "alice")
 
 
