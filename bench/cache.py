@@ -12,13 +12,11 @@ compares a hit with the edge's own forwarding cost, the least a hit could save.
 """
 
 import asyncio
-import statistics
 import time
 from typing import Final
 
-from bench.markdown import section_main
-from bench.paired import Runs, measure
-from bench.procs import ROOT, Pinning, Stack, create_key
+from bench.paired import Runs, two_key_main, two_key_table
+from bench.procs import ROOT, Stack, create_key
 from ingate_contracts.key_limits import KeyChanges
 
 DOC: Final = ROOT / "docs" / "benchmarks.md"
@@ -32,10 +30,6 @@ def _cached_key(stack: Stack) -> str:
 
 
 def section(runs: Runs, rounds: int, seconds: int) -> str:
-    median = statistics.median
-    rps_change = runs.paired(runs.rps, relative=True)
-    p50_added = runs.paired(runs.p50_ms, relative=False)
-    cpu_added = runs.paired(runs.cpu_us, relative=False)
     return "\n".join(
         [
             START,
@@ -50,29 +44,14 @@ def section(runs: Runs, rounds: int, seconds: int) -> str:
             " whole answer time (hundreds of ms) and its cost; here the upstream answers at once, so the"
             " comparison shows what the cache read itself costs.",
             "",
-            "| measure | forwarded | cache hit | change |",
-            "|---|---:|---:|---:|",
-            f"| p50 at c=1 | {median(runs.p50_ms['forwarded']):.3f} ms "
-            f"| {median(runs.p50_ms['cached']):.3f} ms | {p50_added * 1000:+.0f} µs |",
-            f"| req/s at c=32 | {median(runs.rps['forwarded']):,.0f} | {median(runs.rps['cached']):,.0f} "
-            f"| {rps_change * 100:+.1f}% |",
-            f"| edge CPU per request at c=32 | {median(runs.cpu_us['forwarded']):.1f} µs "
-            f"| {median(runs.cpu_us['cached']):.1f} µs | {cpu_added:+.1f} µs |",
+            *two_key_table(runs, ("forwarded", "cache hit")),
             END,
         ]
     )
 
 
 def main() -> None:
-    section_main(
-        "python -m bench.cache",
-        __doc__ or "",
-        (("rounds", 15, None), ("seconds", 3, None)),
-        lambda rounds, seconds: section(
-            measure(Stack(Pinning.detect()), KEYS, _cached_key, rounds, seconds), rounds, seconds
-        ),
-        (DOC, START, END, AFTER),
-    )
+    two_key_main("python -m bench.cache", __doc__ or "", KEYS, _cached_key, section, (DOC, START, END, AFTER))
 
 
 if __name__ == "__main__":

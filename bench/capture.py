@@ -10,13 +10,11 @@ why); the edge's CPU time per request is what capture adds, without the queueing
 """
 
 import asyncio
-import statistics
 import time
 from typing import Final
 
-from bench.markdown import section_main
-from bench.paired import Runs, measure
-from bench.procs import ROOT, Pinning, Stack, create_key
+from bench.paired import Runs, two_key_main, two_key_table
+from bench.procs import ROOT, Stack, create_key
 from ingate_contracts.key_limits import KeyChanges
 
 DOC: Final = ROOT / "docs" / "benchmarks.md"
@@ -30,10 +28,6 @@ def _captured_key(stack: Stack) -> str:
 
 
 def section(runs: Runs, rounds: int, seconds: int) -> str:
-    median = statistics.median
-    rps_change = runs.paired(runs.rps, relative=True)
-    p50_added = runs.paired(runs.p50_ms, relative=False)
-    cpu_added = runs.paired(runs.cpu_us, relative=False)
     return "\n".join(
         [
             START,
@@ -47,28 +41,15 @@ def section(runs: Runs, rounds: int, seconds: int) -> str:
             " The captured key's bodies are small JSON (the usual chat request and answer), so this is"
             " the fixed cost per request: redaction and the publish, not size.",
             "",
-            "| measure | capture off | capture on | change |",
-            "|---|---:|---:|---:|",
-            f"| p50 at c=1 | {median(runs.p50_ms['off']):.3f} ms | {median(runs.p50_ms['captured']):.3f} ms "
-            f"| {p50_added * 1000:+.0f} µs |",
-            f"| req/s at c=32 | {median(runs.rps['off']):,.0f} | {median(runs.rps['captured']):,.0f} "
-            f"| {rps_change * 100:+.1f}% |",
-            f"| edge CPU per request at c=32 | {median(runs.cpu_us['off']):.1f} µs "
-            f"| {median(runs.cpu_us['captured']):.1f} µs | {cpu_added:+.1f} µs |",
+            *two_key_table(runs, ("capture off", "capture on")),
             END,
         ]
     )
 
 
 def main() -> None:
-    section_main(
-        "python -m bench.capture",
-        __doc__ or "",
-        (("rounds", 15, None), ("seconds", 3, None)),
-        lambda rounds, seconds: section(
-            measure(Stack(Pinning.detect()), KEYS, _captured_key, rounds, seconds), rounds, seconds
-        ),
-        (DOC, START, END, AFTER),
+    two_key_main(
+        "python -m bench.capture", __doc__ or "", KEYS, _captured_key, section, (DOC, START, END, AFTER)
     )
 
 

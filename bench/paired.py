@@ -21,7 +21,8 @@ from typing import Final, TypeVar
 
 from bench import wrk
 from bench.load import cpu_seconds
-from bench.procs import Stack
+from bench.markdown import section_main
+from bench.procs import Pinning, Stack
 
 CONNECTIONS: Final = (32, 1)
 _WARMUP_S: Final = 3
@@ -140,3 +141,43 @@ def measure(
 
 def verdict(passed: bool) -> str:
     return "pass" if passed else "**MISS**"
+
+
+def two_key_table(runs: Runs, labels: tuple[str, str]) -> list[str]:
+    """The table a two-key bench reports (`labels`: how its two keys are headed): p50 at c=1,
+    req/s at c=32 and the edge's CPU per request, each key's median and the paired change."""
+    base, other = runs.names[:2]
+    median = statistics.median
+    p50_added = runs.paired(runs.p50_ms, relative=False)
+    rps_change = runs.paired(runs.rps, relative=True)
+    cpu_added = runs.paired(runs.cpu_us, relative=False)
+    return [
+        f"| measure | {labels[0]} | {labels[1]} | change |",
+        "|---|---:|---:|---:|",
+        f"| p50 at c=1 | {median(runs.p50_ms[base]):.3f} ms | {median(runs.p50_ms[other]):.3f} ms "
+        f"| {p50_added * 1000:+.0f} µs |",
+        f"| req/s at c=32 | {median(runs.rps[base]):,.0f} | {median(runs.rps[other]):,.0f} "
+        f"| {rps_change * 100:+.1f}% |",
+        f"| edge CPU per request at c=32 | {median(runs.cpu_us[base]):.1f} µs "
+        f"| {median(runs.cpu_us[other]):.1f} µs | {cpu_added:+.1f} µs |",
+    ]
+
+
+def two_key_main(
+    prog: str,
+    doc: str,
+    keys: tuple[str, str],
+    second_key: Callable[[Stack], str],
+    section: Callable[[Runs, int, int], str],
+    place: tuple[Path, str, str, str | None],
+) -> None:
+    """A two-key bench's command line: `--rounds`, `--seconds`, `--no-write` (bench.markdown)."""
+    section_main(
+        prog,
+        doc,
+        (("rounds", 15, None), ("seconds", 3, None)),
+        lambda rounds, seconds: section(
+            measure(Stack(Pinning.detect()), keys, second_key, rounds, seconds), rounds, seconds
+        ),
+        place,
+    )
