@@ -21,7 +21,9 @@ def entry_name(scope: str, target: str, path: str, dialect: str, body: bytes) ->
     provider or route, the caller's path and dialect, and the whole request body."""
     digest = hashlib.sha256()
     for part in (scope, target, path, dialect):
-        digest.update(part.encode())
-        digest.update(b"\0")
+        # Each part's length first: no two different sets of parts hash the same bytes.
+        data = part.encode()
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
     digest.update(body)
     return digest.hexdigest()
