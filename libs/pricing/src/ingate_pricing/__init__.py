@@ -1,6 +1,6 @@
 """Model prices and per-request cost."""
 
-from ingate_pricing.document import PRICE_KINDS, api_format_of, per_million, price_document, provider_choices
+from ingate_pricing.document import PRICE_KINDS, api_format_of, price_document, provider_choices
 from ingate_pricing.override import PriceOverride
 from ingate_pricing.rates import ModelPrice, Rates, Tier
 from ingate_pricing.sources import CATALOG_SOURCE, OVERRIDE_SOURCE
@@ -16,7 +16,6 @@ __all__ = [
     "Rates",
     "Tier",
     "api_format_of",
-    "per_million",
     "price_document",
     "provider_choices",
 ]

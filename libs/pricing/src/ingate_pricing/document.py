@@ -17,7 +17,7 @@ PRICE_KINDS: Final = (
 )
 
 
-def per_million(rates: Rates) -> dict[str, float]:
+def _per_million(rates: Rates) -> dict[str, float]:
     """USD per million tokens of each kind."""
     return {field: getattr(rates, field) for _, field in PRICE_KINDS}
 
@@ -27,9 +27,9 @@ def price_document(model: str, provider: str, price: ModelPrice) -> dict[str, An
         "model": model,
         "provider": provider,
         "source": price.source,
-        "usd_per_million_tokens": per_million(price.rates),
+        "usd_per_million_tokens": _per_million(price.rates),
         "tiers": [
-            {"above_input_tokens": tier.above, "usd_per_million_tokens": per_million(tier.rates)}
+            {"above_input_tokens": tier.above, "usd_per_million_tokens": _per_million(tier.rates)}
             for tier in price.tiers
         ],
     }

@@ -137,8 +137,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "import":
         # Read and checked before connecting, as arguments are: a bad file changes nothing.
         try:
-            args.data = keys_backup.read_import_file(args.file)
-            read_key_export(args.data)
+            args.export = read_key_export(keys_backup.read_import_file(args.file))
         except KeyExportError as exc:
             _say(str(exc))
             return keys_backup.EXIT_BAD_FILE
@@ -245,7 +244,7 @@ async def _export(call: _Call) -> None:
 
 
 async def _import(call: _Call) -> None:
-    await keys_backup.import_keys(call.store, call.args.data, call.args.replace)
+    await keys_backup.import_keys(call.store, call.args.export, call.args.replace)
 
 
 def _advise(record: KeyRecord) -> None:

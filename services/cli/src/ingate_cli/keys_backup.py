@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from ingate_contracts.key_export import KeyExportError, read_key_export, restore_summary, write_key_export
+from ingate_contracts.key_export import KeyExport, KeyExportError, restore_summary, write_key_export
 from ingate_contracts.key_limits import utc_iso
 from ingate_nats import KeyStore
 
@@ -63,9 +63,8 @@ def read_import_file(name: str) -> bytes:
     return data
 
 
-async def import_keys(store: KeyStore, data: bytes, replace: bool) -> None:
-    """Every entry checked before any is written, so a bad file changes nothing."""
-    export = read_key_export(data)
+async def import_keys(store: KeyStore, export: KeyExport, replace: bool) -> None:
+    """An export checked whole before (`read_key_export`), so a bad file changes nothing."""
     outcomes = await store.restore_all(export, replace=replace)
     print(f"imported {len(export.keys)} keys: {restore_summary(outcomes)}")
     if outcomes["kept"]:

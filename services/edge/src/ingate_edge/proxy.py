@@ -108,7 +108,6 @@ class Proxy:
         key_param, query = take_key_param(scope["query_string"])  # the rest goes upstream
         key = self._authenticate(record, inbound, key_param)
         body = await read_body(method, inbound.content_length, receive, self.max_body)
-
         record.request_bytes = len(body)
         if self.capture_all or key.log_payloads:  # Capturer.captures, inlined: the hot path
             exchange.capture = self.capturer.begin(api.endpoint.shape, body)
@@ -120,7 +119,7 @@ class Proxy:
                 return
             if wants_cache(key, inbound):
                 where = (virtual.name, scope["path"], query)
-                send = await through_cache(exchange, self.runtime.cache, key, inbound, where, body, send)
+                send = await through_cache(exchange, self.runtime, key, inbound, where, body, send)
                 if send is None:
                     return
             if key.limited:
@@ -147,7 +146,7 @@ class Proxy:
             check_body(record, api, upstream, key, probe)
         if wants_cache(key, inbound):
             where = (upstream.name, scope["path"], query)
-            send = await through_cache(exchange, self.runtime.cache, key, inbound, where, body, send)
+            send = await through_cache(exchange, self.runtime, key, inbound, where, body, send)
             if send is None:
                 return
         if key.limited:

@@ -68,9 +68,7 @@ class EdgeRuntime:
         self.translator = TranslatorClient(settings.edge.translate_timeout_s)
         self.spend = SpendBook(settings.events.stream_replicas)
         self.limiter = Limiter(self.spend)
-        self.cache = ResponseCache(
-            settings.cache, settings.events.stream_replicas, lambda: self.nats, self.limiter
-        )
+        self.cache = ResponseCache(settings.cache, settings.events.stream_replicas, lambda: self.nats)
         self.nats: Client | None = None
         # Records go on a connection of their own: NATS handles a connection's messages in
         # order, so a batch being committed would otherwise hold up translator calls.

@@ -6,9 +6,10 @@ from ingate_contracts import KeyRecord
 from ingate_edge.cache.choice import choose
 from ingate_edge.cache.entry import CachedAnswer, entry_name
 from ingate_edge.cache.recorder import AnswerRecorder, Send, with_cache_header
-from ingate_edge.cache.store import ResponseCache, replay
+from ingate_edge.cache.store import replay
 from ingate_edge.exchange import Exchange
 from ingate_edge.headers import InboundHeaders
+from ingate_edge.runtime import EdgeRuntime
 
 
 def wants_cache(key: KeyRecord, inbound: InboundHeaders) -> bool:
@@ -18,7 +19,7 @@ def wants_cache(key: KeyRecord, inbound: InboundHeaders) -> bool:
 
 async def through_cache(
     exchange: Exchange,
-    cache: ResponseCache,
+    runtime: EdgeRuntime,
     key: KeyRecord,
     inbound: InboundHeaders,
     where: tuple[str, str, bytes],
@@ -30,6 +31,7 @@ async def through_cache(
 
     `where`: the provider or route asked, and the path and query the caller asked it at (a Gemini
     model is in its path, its streaming in its query)."""
+    cache = runtime.cache
     choice = choose(key.cache_ttl, inbound.cache_ttl, inbound.cache, cache.max_ttl_s)
     if not body:  # a GET (a model list, a lookup): nothing a model generated, nothing to keep
         return send
@@ -46,7 +48,7 @@ async def through_cache(
         return exchange.cache
     if key.limited:  # a hit counts as a request against the key's limits: no tokens, no cost
         record = exchange.record
-        exchange.admission = await cache.limiter.admit(key, record.user_id, 0, record.ts, 0.0)
+        exchange.admission = await runtime.limiter.admit(key, record.user_id, 0, record.ts, 0.0)
     await _answer_from_cache(exchange, answer, send)
     return None
 

@@ -27,7 +27,6 @@ from ingate_config import CacheConfig
 from ingate_contracts import RequestRecord
 from ingate_edge.cache.entry import CachedAnswer
 from ingate_edge.cache.recorder import AnswerRecorder, Send
-from ingate_edge.limits import Limiter
 
 log = logging.getLogger("ingate.edge.cache")
 
@@ -45,10 +44,7 @@ _decode = msgspec.msgpack.Decoder(CachedAnswer).decode
 
 
 class ResponseCache:
-    def __init__(
-        self, config: CacheConfig, replicas: int, client: Callable[[], Client | None], limiter: Limiter
-    ) -> None:
-        self.limiter = limiter  # a hit still counts as a request against its key's limits
+    def __init__(self, config: CacheConfig, replicas: int, client: Callable[[], Client | None]) -> None:
         self.shared = config.shared
         self.max_ttl_s = config.max_ttl_s
         self.max_bytes = config.max_bytes
