@@ -121,9 +121,7 @@ def test_run_with_a_config_file_passes_it_to_every_service(tmp_path: Path) -> No
         document = httpx.get(f"http://127.0.0.1:{admin_port}/admin/v1/openapi.json", timeout=30)
         assert document.status_code == 200
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{edge_port}", api_key=key, max_retries=0)
-        completion = client.chat.completions.create(
-            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
-        )
+        completion = _first_answer(client)
         assert (completion.choices[0].message.content or "").startswith("Mock reply from gpt-4o:")
         process.send_signal(signal.SIGINT)
         assert process.wait(120) == 0
