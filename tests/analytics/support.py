@@ -1,12 +1,11 @@
-"""Helpers for the analytics tests: records, publishing, expected totals, waiting."""
+"""Helpers for the analytics tests: records, publishing, expected totals."""
 
-import asyncio
 import itertools
 import math
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,16 +185,6 @@ def expected_routes(records: Sequence[RequestRecord]) -> list[RouteUsage]:
         RouteUsage(route=route, failovers=sum(1 for r in group if r.attempts > 1), **_totals(group))
         for route, group in sorted(by_route.items())
     ]
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, timeout_s: float = 10.0, what: str = ""
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s}s: {what or check}")
-        await asyncio.sleep(0.05)
 
 
 # Rows of a lane, duplicates included (no FINAL), and the rollup tables' sums per user and session.

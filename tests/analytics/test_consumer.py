@@ -13,7 +13,6 @@ from ingate_contracts.usage import Stats
 from tests.analytics.harness import FlakySink, GatedSink, StallAfterInsert, running_consumer
 from tests.analytics.support import (
     Lane,
-    eventually,
     expected_sessions,
     expected_users,
     make_records,
@@ -24,6 +23,7 @@ from tests.analytics.support import (
     user_rollup,
     user_rollup_of,
 )
+from tests.support.waiting import eventually
 
 
 async def test_each_record_becomes_exactly_one_row(

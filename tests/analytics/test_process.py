@@ -26,7 +26,6 @@ from tests.analytics.support import (
     SESSION_ROLLUP_SQL,
     USER_ROLLUP_SQL,
     Lane,
-    eventually,
     expected_sessions,
     expected_users,
     lane_parameters,
@@ -40,6 +39,7 @@ from tests.analytics.support import (
 )
 from tests.support.nats import running_nats
 from tests.support.processes import clean_env, free_port, run_cli
+from tests.support.waiting import eventually
 
 
 @pytest.fixture(scope="module")

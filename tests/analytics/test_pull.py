@@ -17,8 +17,9 @@ from ingate_config import EventsConfig
 from ingate_contracts.subjects import EVENTS_STREAM
 from ingate_nats import NatsServer, connect, ensure_event_streams
 from tests.analytics.harness import running_consumer
-from tests.analytics.support import Lane, eventually, make_records, publish, stored_rows
+from tests.analytics.support import Lane, make_records, publish, stored_rows
 from tests.support.processes import free_port
+from tests.support.waiting import eventually
 
 STORED_AT = 1795571757.775243882
 

@@ -14,7 +14,6 @@ from ingate_contracts.usage import Stats, UsageFailure, UsageQuery, UsageReply
 from tests.analytics.harness import running_consumer
 from tests.analytics.support import (
     Lane,
-    eventually,
     expected_routes,
     expected_sessions,
     expected_users,
@@ -22,6 +21,7 @@ from tests.analytics.support import (
     ours,
     publish,
 )
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
