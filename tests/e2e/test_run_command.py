@@ -11,7 +11,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from tests.support.local_stack import alive
+from tests.support.local_stack import alive, wait_for
 from tests.support.processes import INGATE, clean_env, free_port
 
 
@@ -135,14 +135,15 @@ def _first_answer(client: openai.OpenAI) -> ChatCompletion:
     """The quickstart's request, once the new key is in force on the edge: a key is in force
     everywhere within a second of its creation (DESIGN.md), and the edge learns of it from a
     watch, so on a busy machine the very first request may come just before it does."""
-    deadline = time.monotonic() + 60
-    while True:
+
+    def answer() -> ChatCompletion | None:
         try:
             return client.chat.completions.create(
                 model="gpt-4o",
                 messages=[{"role": "user", "content": "Explain AI gateways in one paragraph."}],
             )
         except openai.AuthenticationError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return None
+
+    completion: ChatCompletion = wait_for(answer, 60, "the printed key in force on the edge")
+    return completion
